@@ -1,0 +1,16 @@
+"""Instrument definitions as data files, with loader and validation."""
+
+from alliance.instruments.loader import get, load_file, parse_instrument, registry, resolve
+from alliance.instruments.schema import Instrument, Item, ResponseScale, Scale
+
+__all__ = [
+    "Instrument",
+    "Item",
+    "ResponseScale",
+    "Scale",
+    "get",
+    "load_file",
+    "parse_instrument",
+    "registry",
+    "resolve",
+]
