@@ -1,0 +1,86 @@
+"""``alliance score``: responses -> scale scores, bands and flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+
+from alliance.cli.common import (
+    LAYOUT_HELP,
+    MAP_HELP,
+    QUIET_HELP,
+    load,
+    note,
+    progress,
+    save,
+    step,
+)
+from alliance.instruments import Instrument, registry, resolve
+from alliance.scoring import output_columns
+from alliance.scoring import score as score_frame
+
+
+def detect_instruments(frame: pl.DataFrame) -> list[Instrument]:
+    """Instruments whose required item columns are all present in the frame."""
+    found = []
+    for inst in registry().values():
+        needed = [inst.item_column(n) for n in inst.scored_items() if inst.item(n).required]
+        if needed and all(c in frame.columns for c in needed):
+            found.append(inst)
+    return sorted(found, key=lambda i: i.id)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(
+        epilog=(
+            "Example: alliance score answers.csv -i wai_sr -i phq9 -o scored.parquet\n\n"
+            "Bad cells stop the run with row, column and value (exit 3); with "
+            "--on-invalid skip they are listed in the skipped-rows report instead."
+        )
+    )
+    def score(
+        data: Annotated[Path, typer.Argument(help="Input file: .csv .tsv .xlsx .sav .parquet")],
+        output: Annotated[Path, typer.Option("-o", "--output", help="Output file (format from extension).")],
+        instrument: Annotated[
+            list[str] | None,
+            typer.Option("-i", "--instrument", help="Instrument id or .toml file; repeat for several. Default: every instrument whose item columns are present."),
+        ] = None,
+        layout: Annotated[str, typer.Option(help=LAYOUT_HELP)] = "wide",
+        mapping: Annotated[Path | None, typer.Option("--map", help=MAP_HELP)] = None,
+        on_invalid: Annotated[str, typer.Option(help="'raise' (stop at the first bad cell) or 'skip' (leave bad rows out and report them).")] = "raise",
+        skipped_report: Annotated[Path | None, typer.Option(help="Where to write skipped rows (default: OUTPUT with '.skipped.csv').")] = None,
+        keep_items: Annotated[bool, typer.Option(help="Keep the item columns in the output.")] = True,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
+    ) -> None:
+        """Score questionnaires: totals, subscales, item means, bands, flags, missing-data notes."""
+        if on_invalid not in ("raise", "skip"):
+            raise typer.BadParameter("must be 'raise' or 'skip'", param_hint="--on-invalid")
+        with progress(4, quiet) as bar:
+            step(bar, f"reading {data.name}")
+            frame = load(data, layout=layout, mapping=mapping)
+            chosen = [resolve(i) for i in instrument] if instrument else detect_instruments(frame)
+            if not chosen:
+                raise typer.BadParameter(
+                    "no instrument's item columns found; name one with -i (see 'alliance instruments list')"
+                )
+            step(bar, f"scoring {frame.height:,} rows: {', '.join(i.id for i in chosen)}")
+            result = score_frame(frame, chosen, on_invalid=on_invalid)  # type: ignore[arg-type]
+            scores = result.scores
+            if not keep_items:
+                items = {i.item_column(n) for i in chosen for n in range(1, len(i.items) + 1)}
+                scores = scores.drop([c for c in scores.columns if c in items])
+            step(bar, f"writing {output.name}")
+            save(scores, output)
+            step(bar, "done")
+        if result.skipped.height:
+            report = skipped_report or output.with_name(output.stem + ".skipped.csv")
+            result.skipped.write_csv(report)
+            note(
+                f"skipped {result.n_skipped_rows:,} row(s) with {result.skipped.height:,} bad cell(s); "
+                f"each is listed in {report}"
+            )
+        added = [c for i in chosen for c in output_columns(i)]
+        note(f"scored {', '.join(i.id for i in chosen)}; added columns: {', '.join(added)}")
