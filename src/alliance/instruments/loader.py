@@ -47,7 +47,7 @@ def _location(loc: tuple[int | str, ...], raw: dict[str, Any]) -> str:
         else:
             node = node.get(key) if isinstance(node, dict) else None
             parts.append(("." if parts else "") + key)
-    return "".join(parts) or "(file)"
+    return "".join(parts)
 
 
 def parse_instrument(raw: dict[str, Any], source: str) -> Instrument:
@@ -59,7 +59,7 @@ def parse_instrument(raw: dict[str, Any], source: str) -> Instrument:
         for err in exc.errors():
             where = _location(tuple(err["loc"]), raw)
             msg = err["msg"].removeprefix("Value error, ")
-            lines.append(f"{source}: {where}: {msg}")
+            lines.append(f"{source}: {where}: {msg}" if where else f"{source}: {msg}")
         raise InstrumentError("\n".join(lines)) from None
 
 

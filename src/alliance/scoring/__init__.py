@@ -29,6 +29,7 @@ from alliance.scoring.validate import (
     find_invalid,
     item_specs,
     raise_first_invalid,
+    raise_report_row,
 )
 
 OnInvalid = Literal["raise", "skip"]
@@ -128,7 +129,7 @@ def score(
         raise TypeError(f"expected a polars DataFrame or LazyFrame, got {type(data).__name__}")
     check_duplicates(frame, keys)
     specs: list[ItemSpec] = [s for inst in chosen for s in item_specs(inst)]
-    frame = check_columns(frame, specs)
+    frame, text_invalid = check_columns(frame, specs)
     clash = [c for inst in chosen for c in output_columns(inst) if c in frame.columns]
     if clash:
         raise DataError(
@@ -136,11 +137,13 @@ def score(
             "rename or drop them so nothing is overwritten",
             column=clash[0],
         )
-    skipped = find_invalid(frame.head(0), specs)
-    if count_invalid(frame, specs):
+    skipped = text_invalid
+    if on_invalid == "raise":
+        raise_report_row(text_invalid)
+    if text_invalid.height or count_invalid(frame, specs):
         if on_invalid == "raise":
             raise_first_invalid(frame, specs)
-        skipped = find_invalid(frame, specs)
+        skipped = pl.concat([text_invalid, find_invalid(frame, specs)]).sort("row", "column")
         bad_rows = skipped["row"].unique()
         frame = (
             frame.with_row_index("__row", offset=1)

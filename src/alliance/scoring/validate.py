@@ -58,7 +58,7 @@ def valid_expr(column: str, response: ResponseScale) -> pl.Expr:
         if response.is_contiguous_integers():
             ok = (col >= response.low) & (col <= response.high) & (col.round(0) == col)
         else:
-            ok = col.is_in([o.value for o in response.options])
+            ok = col.cast(pl.Float64).is_in([float(o.value) for o in response.options])
     else:
         ok = (col >= response.low) & (col <= response.high)
         if response.step:
@@ -67,10 +67,14 @@ def valid_expr(column: str, response: ResponseScale) -> pl.Expr:
     return col.is_null() | ok.fill_null(False)
 
 
-def check_columns(frame: pl.DataFrame, specs: Sequence[ItemSpec]) -> pl.DataFrame:
-    """Require every required item column; add absent optional ones as empty.
+def check_columns(frame: pl.DataFrame, specs: Sequence[ItemSpec]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Require every required item column and make every item column numeric.
 
-    Non-numeric columns are an error naming the first cell that is not a number.
+    Absent optional columns are added empty; empty (all-null) columns become
+    Float64. Text columns are parsed strictly: a cell holding a number written
+    as text ("3") is read as that number; any other text is a bad cell,
+    returned in the second frame (row, column, value, reason) and never
+    turned into a missing answer.
     """
     missing = [s.column for s in specs if s.required and s.column not in frame.columns]
     if missing:
@@ -80,35 +84,81 @@ def check_columns(frame: pl.DataFrame, specs: Sequence[ItemSpec]) -> pl.DataFram
             "{instrument}_{item number}; use a column-mapping file for other names.",
             column=missing[0],
         )
-    absent = [pl.lit(None, dtype=pl.Float64).alias(s.column) for s in specs if s.column not in frame.columns]
+    absent = [
+        pl.lit(None, dtype=pl.Float64).alias(s.column) for s in specs if s.column not in frame.columns
+    ]
     if absent:
         frame = frame.with_columns(absent)
+    fixes: list[pl.Expr] = []
+    bad_cells: list[pl.DataFrame] = []
     for spec in specs:
         dtype = frame.schema[spec.column]
-        if dtype.is_numeric() or dtype == pl.Null:
+        if dtype.is_numeric():
             continue
-        _raise_not_numeric(frame, spec.column)
-    return frame
+        if dtype == pl.Null:
+            fixes.append(pl.col(spec.column).cast(pl.Float64))
+            continue
+        if dtype != pl.String:
+            raise DataError(
+                f"column {spec.column}: holds {dtype} values, not numbers; "
+                "convert the column to numbers first",
+                column=spec.column,
+            )
+        text = pl.col(spec.column).str.strip_chars()
+        parsed = text.cast(pl.Float64, strict=False)
+        bad = frame.select(
+            pl.int_range(1, pl.len() + 1).alias("row"),
+            pl.col(spec.column).alias("text"),
+            (text.is_not_null() & (text != "") & parsed.is_null()).alias("bad"),
+        ).filter(pl.col("bad"))
+        if bad.height:
+            bad_cells.append(
+                bad.select(
+                    "row",
+                    pl.lit(spec.column).alias("column"),
+                    pl.col("text").alias("value"),
+                    pl.lit("not a number").alias("reason"),
+                )
+            )
+        fixes.append(parsed.alias(spec.column))
+    if fixes:
+        frame = frame.with_columns(fixes)
+    text_invalid = pl.concat(bad_cells) if bad_cells else empty_report()
+    return frame, text_invalid
 
 
-def _raise_not_numeric(frame: pl.DataFrame, column: str) -> None:
-    col = pl.col(column)
-    as_text = col.cast(pl.String)
-    stripped = as_text.str.strip_chars()
-    bad = stripped.is_not_null() & (stripped != "") & stripped.cast(pl.Float64, strict=False).is_null()
-    found = frame.select(pl.arg_where(bad).first().alias("i")).item()
-    if found is None:
-        raise DataError(
-            f"column {column}: holds {frame.schema[column]} values, not numbers; "
-            "convert the column to numbers first",
-            column=column,
-        )
-    value = frame[column].cast(pl.String)[found]
-    raise DataError(
-        f"row {found + 1}, column {column}: {value!r} is not a number",
-        row=found + 1,
-        column=column,
-        value=value,
+def empty_report() -> pl.DataFrame:
+    """The layout of the invalid-cell report."""
+    return pl.DataFrame(
+        schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
+    )
+
+
+def raise_report_row(report: pl.DataFrame) -> None:
+    """Raise a DataError for the first line of an invalid-cell report (if any)."""
+    if report.height == 0:
+        return
+    first = report.sort("row", "column").row(0, named=True)
+    text = first["value"]
+    more = f" ({report.height - 1} more invalid cell(s) after this one)" if report.height > 1 else ""
+    message = f"row {first['row']}, column {first['column']}: value {text!r} is {first['reason']}{more}"
+    value: object = text
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        pass
+    else:
+        message = f"row {first['row']}, column {first['column']}: value {text} is {first['reason']}{more}"
+    raise DataError(message, row=int(first["row"]), column=str(first["column"]), value=value)
+
+
+def _as_text(col: pl.Expr) -> pl.Expr:
+    """Numbers as a person writes them: 7 not 7.0."""
+    as_float = col.cast(pl.Float64)
+    return (
+        pl.when(as_float == as_float.round(0))
+        .then(as_float.cast(pl.Int64, strict=False).cast(pl.String))
+        .otherwise(as_float.cast(pl.String))
     )
 
 
@@ -118,7 +168,7 @@ def find_invalid(frame: pl.DataFrame, specs: Sequence[ItemSpec]) -> pl.DataFrame
     for spec in specs:
         bad = frame.select(
             pl.int_range(1, pl.len() + 1).alias("row"),
-            pl.col(spec.column).cast(pl.Float64).alias("value"),
+            _as_text(pl.col(spec.column)).alias("value"),
             (~valid_expr(spec.column, spec.response)).alias("bad"),
         ).filter(pl.col("bad"))
         if bad.height:
@@ -131,9 +181,7 @@ def find_invalid(frame: pl.DataFrame, specs: Sequence[ItemSpec]) -> pl.DataFrame
                 )
             )
     if not pieces:
-        return pl.DataFrame(
-            schema={"row": pl.Int64, "column": pl.String, "value": pl.Float64, "reason": pl.String}
-        )
+        return empty_report()
     return pl.concat(pieces).sort("row", "column")
 
 
@@ -149,26 +197,13 @@ def count_invalid(frame: pl.DataFrame, specs: Sequence[ItemSpec]) -> int:
 
 def raise_first_invalid(frame: pl.DataFrame, specs: Sequence[ItemSpec]) -> None:
     """Raise a DataError naming the first invalid cell (lowest row, then column order)."""
-    invalid = find_invalid(frame, specs)
-    if invalid.height == 0:
-        return
-    first = invalid.row(0, named=True)
-    value = first["value"]
-    shown = _fmt(value) if value is not None else "?"
-    total = invalid.height
-    more = f" ({total - 1} more invalid cell(s) after this one)" if total > 1 else ""
-    raise DataError(
-        f"row {first['row']}, column {first['column']}: value {shown} is {first['reason']}{more}",
-        row=int(first["row"]),
-        column=str(first["column"]),
-        value=value,
-    )
+    raise_report_row(find_invalid(frame, specs))
 
 
 def check_duplicates(frame: pl.DataFrame, keys: Sequence[str]) -> None:
     """Raise a DataError when the same key (e.g. client and session) appears twice."""
     present = [k for k in keys if k in frame.columns]
-    if len(present) != len(keys) or frame.height == 0:
+    if not present or len(present) != len(keys) or frame.height == 0:
         return
     dup = frame.select(
         pl.int_range(1, pl.len() + 1).alias("row"),

@@ -24,16 +24,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
 from alliance.errors import DataError
-
-if TYPE_CHECKING:
-    from alliance.instruments.schema import Scale
+from alliance.instruments.schema import Scale
 
 __all__ = [
     "CATEGORIES",
@@ -148,7 +146,7 @@ def _require_orderable(frame: pl.DataFrame, column: str) -> None:
 def _require_no_nulls(frame: pl.DataFrame, column: str) -> None:
     nulls = frame.get_column(column).null_count()
     if nulls:
-        row = int(frame.get_column(column).is_null().arg_true()[0])
+        row = int(frame.get_column(column).is_null().arg_true()[0]) + 1  # 1-based data row
         raise DataError(
             f"column {column!r} has {nulls} missing value(s), first at row {row}",
             row=row,
@@ -378,7 +376,9 @@ class ChangeRule:
 
     def __post_init__(self) -> None:
         if not isinstance(self.higher_is_better, bool):
-            raise TypeError(f"higher_is_better must be True or False, got {self.higher_is_better!r}")
+            raise TypeError(
+                f"higher_is_better must be True or False, got {self.higher_is_better!r}"
+            )
         if not isinstance(self.source, str) or not self.source.strip():
             raise ValueError("a change rule needs a source (where its numbers come from)")
         if self.min_reliable_change is None and self.s_diff is None:
@@ -436,6 +436,8 @@ class ChangeRule:
             >>> rule.min_reliable_change, rule.cutoff, rule.caseness, rule.higher_is_better
             (6.0, 10.0, '>=', False)
         """
+        if not isinstance(scale, Scale):
+            raise TypeError(f"scale must be an instrument Scale, got {type(scale).__name__}")
         norms = scale.change
         published = norms is not None and norms.published
         if scale.higher_is_better is None:
@@ -611,7 +613,7 @@ def classify_change(
     if rule.cutoff is not None and rule.caseness is not None:
         op = _OPS[rule.caseness]
         case_start = op(pl.col("score_first"), rule.cutoff)
-        case_end = pl.when(two_or_more).then(op(pl.col("score_last"), rule.cutoff))
+        case_end: pl.Expr = pl.when(two_or_more).then(op(pl.col("score_last"), rule.cutoff))
     else:
         case_start = pl.lit(None, dtype=pl.Boolean)
         case_end = pl.lit(None, dtype=pl.Boolean)

@@ -1,0 +1,93 @@
+"""Small helpers the rules share: comparisons, number formatting, series, findings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from alliance.alerts.config import AlertConfig
+from alliance.alerts.findings import Finding, Severity
+from alliance.alerts.history import History
+from alliance.alerts.next_steps import steps_for
+from alliance.alerts.scales import ScoreInfo
+
+#: Differences smaller than this are floating-point noise: a score of
+#: 2.9999999999 is "exactly at" a threshold of 3. Thresholds compare inclusively
+#: or strictly as each rule documents, after allowing for this noise.
+TOLERANCE = 1e-9
+
+Point = tuple[int, float]
+
+
+def at_least(value: float, threshold: float) -> bool:
+    """``value >= threshold``, allowing for floating-point noise."""
+    return value >= threshold - TOLERANCE
+
+
+def below(value: float, threshold: float) -> bool:
+    """``value < threshold``, allowing for floating-point noise."""
+    return value < threshold - TOLERANCE
+
+
+def fmt(x: float) -> str:
+    """A number for people: at most two decimals, no trailing zeros (``2.5``, ``6``)."""
+    text = f"{x:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def latest(history: History, column: str) -> Point | None:
+    """(session, value) of the latest session where ``column`` has a value."""
+    points = history.values(column)
+    return points[-1] if points else None
+
+
+def ols_slope(points: Sequence[Point]) -> float:
+    """Ordinary least-squares slope of value on session number.
+
+    ``sum((x - mean x)(y - mean y)) / sum((x - mean x)**2)``; needs two
+    different session numbers.
+    """
+    xs = [float(x) for x, _ in points]
+    ys = [y for _, y in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    if sxx == 0:
+        raise ValueError("a slope needs at least two different session numbers")
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
+
+
+def alliance_column(history: History, config: AlertConfig) -> str | None:
+    """The first alliance score in the preference order that this history has."""
+    return next((c for c in config.alliance_scores if history.values(c)), None)
+
+
+def subscale_of(info: ScoreInfo) -> str:
+    """``wai_sr_bond`` for ``wai_sr_bond_mean``: instrument and scale, no suffix."""
+    return f"{info.instrument}_{info.topic}"
+
+
+def worse_by(info: ScoreInfo, before: float, after: float) -> float:
+    """How much worse ``after`` is than ``before`` (negative when better)."""
+    return before - after if info.higher_is_better else after - before
+
+
+def finding(
+    rule: str,
+    severity: Severity,
+    session: int,
+    title: str,
+    detail: str,
+    numbers: Mapping[str, float],
+    subscale: str | None = None,
+    topic: str | None = None,
+) -> Finding:
+    """A finding with the next steps of ``rule`` (and of the subscale ``topic``)."""
+    return Finding(
+        rule=rule,
+        severity=severity,
+        session=session,
+        title=title,
+        detail=detail,
+        numbers=numbers,
+        subscale=subscale,
+        next_steps=steps_for(rule, topic),
+    )

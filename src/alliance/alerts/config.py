@@ -1,0 +1,220 @@
+"""Every threshold the alert rules use, each with where its number comes from.
+
+Most alliance thresholds have no published norm: their source says
+"project default, not a validated cut-off", and a clinic may change them.
+Outcome thresholds (reliable change on the PHQ-9 and GAD-7) and the risk
+flag are read from the instrument files, so the clinic and the research
+tools use the same numbers.
+
+To change a threshold, build a new config (and say where your number comes
+from)::
+
+    AlertConfig(goal_revisit_sessions=6, sources={"goal_revisit_sessions": "our protocol"})
+
+Given sources replace the defaults of the same name; the rest keep theirs.
+A client's expected band is set per client with ``dataclasses.replace``.
+
+Example:
+    >>> c = AlertConfig()
+    >>> c.reliable_change["phq9_total"], c.reliable_change["gad7_total"]
+    (6.0, 4.0)
+    >>> PROJECT_DEFAULT in c.sources["disagreement_gap"]
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
+
+from alliance.alerts.scales import ScoreInfo, describe, describe_flag
+from alliance.instruments import get
+
+__all__ = ["PROJECT_DEFAULT", "AlertConfig", "default_sources", "instrument_change"]
+
+PROJECT_DEFAULT = "project default, not a validated cut-off"
+
+#: Fields that hold metadata, not thresholds: they need no source.
+_NOT_THRESHOLDS = ("sources", "scales", "flag_messages")
+
+
+def instrument_change(column: str) -> tuple[float, str]:
+    """Minimum reliable change of a score column, and its source, from the instrument file."""
+    info = describe(column)
+    norms = get(info.instrument).scale(info.topic).change
+    if norms is None or norms.min_reliable_change is None:
+        raise ValueError(f"{column!r}: the instrument file gives no min_reliable_change")
+    return norms.min_reliable_change, f"{info.label}: {norms.source}"
+
+
+def _risk_source() -> str:
+    flag = next(f for f in get("phq9").flags if f.id == "risk")
+    return f"PHQ-9 instrument file, flag 'risk': {flag.source}"
+
+
+_ALLIANCE_NOTE = (
+    "no published reliable-change norm exists for the SAI or the WAI-SR "
+    "(their instrument files say published = false)"
+)
+
+_SOURCES: dict[str, str] = {
+    "alliance_scores": "Project choice, not a norm: the SAI is made for session-by-session use "
+    "(Falkenstroem et al. 2015); the WAI-SR item mean is used where no SAI was given.",
+    "rupture_min_drop": f"{PROJECT_DEFAULT}: {_ALLIANCE_NOTE}, so a drop of one response step "
+    "on the item-mean scale stands in for the minimum reliable change (PSYCHOMETRICS.md s.5).",
+    "rupture_sd_k": f"{PROJECT_DEFAULT}: a score at least 2 within-client SDs below the "
+    "client's running mean (PSYCHOMETRICS.md s.5, after Stiles et al. 2004 [check]).",
+    "rupture_min_prior": f"{PROJECT_DEFAULT}: the SD rule needs at least 3 prior sessions "
+    "(PSYCHOMETRICS.md s.5).",
+    "rupture_repair_within": f"{PROJECT_DEFAULT}: repaired when the score returns to the "
+    "pre-drop level within 3 sessions (PSYCHOMETRICS.md s.5).",
+    "low_alliance": f"{PROJECT_DEFAULT}: WAI-SR item mean below 3 = answered less than "
+    "'Fairly often' on average; SAI mean below 2.5 = below the middle of its 0-5 scale "
+    "(response points unconfirmed [check]). WAI-SR vendor bands have no validation.",
+    "falling_sessions": f"{PROJECT_DEFAULT}: the trend is fitted over the last 4 measured sessions.",
+    "falling_slope": f"{PROJECT_DEFAULT}: an OLS slope of -0.25 item-mean points per session "
+    "or steeper (about one response step over 4 sessions).",
+    "disagreement_gap": f"{PROJECT_DEFAULT}: client and therapist item means at least 1 point "
+    "(one response step) apart; the therapist form is an adapted parallel form, not a "
+    "validated instrument (PSYCHOMETRICS.md s.1).",
+    "disagreement_pairs": "WAI-SR client form and its therapist parallel form (adapted): same "
+    "items, response scale and subscale key, so their item means share one metric.",
+    "deterioration_scores": "Outcome measures watched for reliable deterioration: a rise of at "
+    "least reliable_change from the first measured session.",
+    "expected_band": "Supplied by the caller for this client (e.g. alliance.stats.trajectories, "
+    "fitted on the service's own cohort); no published expected-trajectory norm is shipped. "
+    "None turns the rule off.",
+    "expected_band_score": "The outcome score the expected band describes.",
+    "goal_revisit_sessions": f"{PROJECT_DEFAULT}: goals rated at least every 4 sessions.",
+    "tasks_window": f"{PROJECT_DEFAULT}: the last 3 tasks that were due and answered.",
+    "tasks_min_not_done": f"{PROJECT_DEFAULT}: 2 or more of those not done.",
+    "expectations_score": "Reliable improvement on this score uses reliable_change.",
+    "usual_sessions": f"{PROJECT_DEFAULT}: a typical course length; set your service's figure.",
+    "short_expectation_fraction": f"{PROJECT_DEFAULT}: expecting fewer than half the usual "
+    "number of sessions.",
+}
+
+
+def default_sources() -> dict[str, str]:
+    """The source of every default threshold (reads the instrument files)."""
+    sources = dict(_SOURCES)
+    notes = [instrument_change(c)[1] for c in ("phq9_total", "gad7_total")]
+    sources["reliable_change"] = (
+        "Instrument files (the same number serves a rise, reliable deterioration, and a "
+        "fall, reliable improvement): " + " ".join(notes)
+    )
+    sources["risk_flags"] = _risk_source()
+    return sources
+
+
+def _proxy(**values: float) -> Mapping[str, float]:
+    return MappingProxyType(dict(values))
+
+
+def _reliable_change() -> Mapping[str, float]:
+    return _proxy(**{c: instrument_change(c)[0] for c in ("phq9_total", "gad7_total")})
+
+
+def _disagreement_pairs() -> Mapping[str, str]:
+    return MappingProxyType({f"wai_sr_{s}_mean": f"wai_sr_t_{s}_mean" for s in ("goal", "task", "bond")})
+
+
+@dataclass(frozen=True)
+class AlertConfig:
+    """Thresholds of every alert rule; ``sources`` says where each number comes from.
+
+    Score columns are those :func:`alliance.scoring.score` writes. Mappings
+    keyed by column hold one threshold per score column.
+    """
+
+    alliance_scores: tuple[str, ...] = ("sai_total", "wai_sr_total_mean")
+    rupture_min_drop: Mapping[str, float] = field(
+        default_factory=lambda: _proxy(sai_total=1.0, wai_sr_total_mean=1.0)
+    )
+    rupture_sd_k: float = 2.0
+    rupture_min_prior: int = 3
+    rupture_repair_within: int = 3
+    low_alliance: Mapping[str, float] = field(
+        default_factory=lambda: _proxy(
+            sai_total=2.5, wai_sr_goal_mean=3.0, wai_sr_task_mean=3.0, wai_sr_bond_mean=3.0
+        )
+    )
+    falling_sessions: int = 4
+    falling_slope: Mapping[str, float] = field(
+        default_factory=lambda: _proxy(sai_total=-0.25, wai_sr_total_mean=-0.25)
+    )
+    disagreement_gap: float = 1.0
+    disagreement_pairs: Mapping[str, str] = field(default_factory=_disagreement_pairs)
+    reliable_change: Mapping[str, float] = field(default_factory=_reliable_change)
+    deterioration_scores: tuple[str, ...] = ("phq9_total", "gad7_total")
+    expected_band: Mapping[int, tuple[float, float]] | None = None
+    expected_band_score: str = "phq9_total"
+    risk_flags: tuple[str, ...] = ("phq9_flag_risk",)
+    goal_revisit_sessions: int = 4
+    tasks_window: int = 3
+    tasks_min_not_done: int = 2
+    expectations_score: str = "phq9_total"
+    usual_sessions: int = 12
+    short_expectation_fraction: float = 0.5
+    sources: Mapping[str, str] = field(default_factory=dict)
+    scales: Mapping[str, ScoreInfo] = field(init=False, repr=False, compare=False)
+    flag_messages: Mapping[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        merged = {**default_sources(), **self.sources}
+        object.__setattr__(self, "sources", MappingProxyType(merged))
+        _check(self)
+        info = {c: describe(c) for c in _score_columns(self)}
+        object.__setattr__(self, "scales", MappingProxyType(info))
+        messages = {f: describe_flag(f) for f in self.risk_flags}
+        object.__setattr__(self, "flag_messages", MappingProxyType(messages))
+
+    def source(self, name: str) -> str:
+        """Where the threshold ``name`` comes from."""
+        return self.sources[name]
+
+    @classmethod
+    def threshold_names(cls) -> tuple[str, ...]:
+        """Names of the fields that need a source."""
+        return tuple(f.name for f in fields(cls) if f.name not in _NOT_THRESHOLDS)
+
+
+def _score_columns(c: AlertConfig) -> list[str]:
+    columns = [
+        *c.alliance_scores,
+        *c.rupture_min_drop,
+        *c.low_alliance,
+        *c.falling_slope,
+        *c.disagreement_pairs,
+        *c.disagreement_pairs.values(),
+        *c.reliable_change,
+        *c.deterioration_scores,
+        c.expected_band_score,
+        c.expectations_score,
+    ]
+    return list(dict.fromkeys(columns))
+
+
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        raise ValueError(message)
+
+
+def _check(c: AlertConfig) -> None:
+    for column in c.alliance_scores:
+        _require(column in c.rupture_min_drop, f"rupture_min_drop has no entry for {column!r}")
+        _require(column in c.falling_slope, f"falling_slope has no entry for {column!r}")
+    for column in (*c.deterioration_scores, c.expectations_score):
+        _require(column in c.reliable_change, f"reliable_change has no entry for {column!r}")
+    for name in ("rupture_sd_k", "disagreement_gap", "short_expectation_fraction"):
+        _require(getattr(c, name) > 0, f"{name} must be above 0")
+    for name in ("rupture_min_prior", "rupture_repair_within", "goal_revisit_sessions",
+                 "usual_sessions"):
+        _require(getattr(c, name) >= 1, f"{name} must be 1 or more")
+    _require(c.falling_sessions >= 2, "falling_sessions must be 2 or more (a slope needs 2 points)")
+    _require(1 <= c.tasks_min_not_done <= c.tasks_window, "need 1 <= tasks_min_not_done <= tasks_window")
+    for low, high in (c.expected_band or {}).values():
+        _require(low <= high, f"expected_band has low {low} above high {high}")
+    missing = [n for n in AlertConfig.threshold_names() if n not in c.sources]
+    _require(not missing, f"no source for {missing}")

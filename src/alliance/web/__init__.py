@@ -1,0 +1,1 @@
+"""The clinic web app (Django): a thin layer over the alliance core."""

@@ -1,0 +1,67 @@
+"""Run the core's alert rules over an episode and store new findings.
+
+Data flow is one way: answers -> scores -> findings -> alerts. A finding is
+stored once (its key names the rule, session and subscale); re-running the
+rules never reopens, changes or duplicates an alert a clinician has
+acknowledged or resolved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from alliance.alerts.history import SessionRecord
+from alliance.alerts.rules import evaluate
+from alliance.web.alerts.models import Alert
+from alliance.web.care.models import Episode
+from alliance.web.care.timeline import history, load_timeline
+
+
+def refresh_alerts(episode: Episode, pending: dict[int, dict[str, Any]] | None = None) -> list[Alert]:
+    """Evaluate every rule for the episode; returns the alerts created now.
+
+    ``pending`` adds flags not yet submitted (e.g. a PHQ-9 item 9 answer on a
+    page the client has saved but not sent), so a risk alert is raised at once.
+    """
+    hist = history(load_timeline(episode))
+    if pending:
+        sessions = list(hist.sessions)
+        for i, record in enumerate(sessions):
+            extra = pending.get(record.number)
+            if extra:
+                sessions[i] = SessionRecord(
+                    number=record.number,
+                    client=record.client,
+                    therapist=record.therapist,
+                    flags={**record.flags, **extra},
+                    feedback=record.feedback,
+                )
+        hist = replace(hist, sessions=tuple(sessions))
+    findings = evaluate(hist)
+    existing = set(Alert.objects.filter(episode=episode).values_list("key", flat=True))
+    created: list[Alert] = []
+    for f in findings:
+        if f.key in existing:
+            continue
+        try:
+            with transaction.atomic():
+                created.append(
+                    Alert.objects.create(
+                        episode=episode,
+                        key=f.key,
+                        rule=f.rule,
+                        severity=f.severity,
+                        session_number=f.session,
+                        subscale=f.subscale or "",
+                        title=f.title,
+                        detail=f.detail,
+                        numbers=dict(f.numbers),
+                        next_steps=list(f.next_steps),
+                    )
+                )
+        except IntegrityError:  # stored meanwhile by a concurrent submission
+            continue
+    return created

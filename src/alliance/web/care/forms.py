@@ -1,0 +1,77 @@
+"""Forms for intake, approach and sessions. Every error shows beside its field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from alliance.web.accounts.models import Role, User
+from alliance.web.care.models import Approach, Client, Episode
+
+
+class IntakeForm(forms.Form):
+    code = forms.RegexField(
+        label="Client code",
+        max_length=40,
+        regex=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        help_text="A pseudonymous code, not the client's name (letters, digits, '.', '-', '_').",
+        error_messages={"invalid": "Use only letters, digits, '.', '-' or '_', starting with a letter or digit."},
+    )
+    email = forms.EmailField(label="Client's e-mail (optional)", required=False,
+                             help_text="Used only to send questionnaire links.")
+    therapist = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    started = forms.DateField(label="First session date", initial=dt.date.today,
+                              widget=forms.DateInput(attrs={"type": "date"}))
+    hoped_change = forms.CharField(label="What the client hopes will change", required=False,
+                                   max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    expected_sessions = forms.IntegerField(label="How many sessions the client expects to need",
+                                           required=False, min_value=1, max_value=200)
+    how_know_working = forms.CharField(label="How the client will know it is working", required=False,
+                                       max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user.sees_whole_clinic:
+            field = self.fields["therapist"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = User.objects.filter(
+                organisation_id=user.organisation_id, role=Role.THERAPIST, is_active=True
+            ).order_by("last_name", "username")
+            field.required = True
+            field.label_from_instance = lambda u: u.display()
+        else:
+            del self.fields["therapist"]
+
+    def clean_code(self) -> str:
+        code: str = self.cleaned_data["code"]
+        if Client.objects.filter(organisation_id=self.user.organisation_id, code__iexact=code).exists():
+            raise forms.ValidationError("This clinic already has a client with this code.")
+        return code
+
+    def clean_started(self) -> dt.date:
+        started: dt.date = self.cleaned_data["started"]
+        if started > timezone.localdate() + dt.timedelta(days=365):
+            raise forms.ValidationError("That date is more than a year ahead.")
+        return started
+
+
+class ApproachForm(forms.ModelForm):
+    class Meta:
+        model = Episode
+        fields = ["approach", "approach_note"]
+        widgets = {"approach": forms.RadioSelect, "approach_note": forms.Textarea(attrs={"rows": 3})}
+        labels = {"approach": "Approach for this episode"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["approach"].required = True
+        self.fields["approach"].choices = Approach.choices
+
+
+class SessionForm(forms.Form):
+    date = forms.DateField(label="Session date", initial=dt.date.today, widget=forms.DateInput(attrs={"type": "date"}))
+    send_email = forms.BooleanField(label="E-mail the link to the client now", required=False, initial=True)

@@ -1,0 +1,123 @@
+"""Clients, their episodes of care and their sessions, scoped to caseloads.
+
+Every query for client data starts from ``Client.objects.for_user(user)``
+(or the episode and session equivalents), so a view cannot forget the
+organisation or the caseload: admins and supervisors see their clinic,
+therapists their own caseload, researchers no client records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+
+def _scope(user: Any, prefix: str = "") -> models.Q | None:
+    """The filter that limits client data to what ``user`` may see, or None for nothing."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "organisation_id", None) is None:
+        return None
+    q = models.Q(**{f"{prefix}organisation_id": user.organisation_id})
+    if user.sees_whole_clinic:
+        return q
+    if user.role == "therapist":
+        return q & models.Q(**{f"{prefix}therapist": user})
+    return None
+
+
+class ClientQuerySet(models.QuerySet["Client"]):
+    def for_user(self, user: Any) -> ClientQuerySet:
+        q = _scope(user)
+        return self.filter(q) if q is not None else self.none()
+
+
+class Client(models.Model):
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="clients")
+    code = models.CharField(
+        max_length=40,
+        validators=[RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "Use letters, digits, '.', '-' or '_'.")],
+        help_text="A pseudonymous code, not the client's name.",
+    )
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="caseload")
+    email = models.EmailField(blank=True, help_text="Where questionnaire links are sent. Optional.")
+    created = models.DateTimeField(auto_now_add=True)
+    archived = models.BooleanField(default=False)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "code"], name="client_code_unique_in_clinic")]
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def current_episode(self) -> Episode | None:
+        return self.episodes.filter(ended__isnull=True).order_by("-started", "-id").first()
+
+
+class Approach(models.TextChoices):
+    DIRECTIVE = "directive", "Directive"
+    NONDIRECTIVE = "nondirective", "Nondirective"
+    FACILITATIVE = "facilitative", "Facilitative"
+    SUPPORTIVE = "supportive", "Supportive"
+    TASK_ORIENTED = "task_oriented", "Task-oriented"
+
+
+class EpisodeQuerySet(models.QuerySet["Episode"]):
+    def for_user(self, user: Any) -> EpisodeQuerySet:
+        q = _scope(user, "client__")
+        return self.filter(q) if q is not None else self.none()
+
+
+class Episode(models.Model):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="episodes")
+    started = models.DateField()
+    ended = models.DateField(null=True, blank=True)
+    hoped_change = models.TextField("What the client hopes will change", blank=True)
+    expected_sessions = models.PositiveSmallIntegerField(
+        "Sessions the client expects to need",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(200)],
+    )
+    how_know_working = models.TextField("How the client will know it is working", blank=True)
+    approach = models.CharField(max_length=20, choices=Approach.choices, blank=True)
+    approach_note = models.TextField("Why this approach", blank=True)
+    approach_suggested = models.CharField(max_length=20, choices=Approach.choices, blank=True)
+    approach_reasons = models.JSONField(default=list, blank=True)
+    consent_at = models.DateTimeField(null=True, blank=True)
+    consent_version = models.CharField(max_length=20, blank=True)
+    cnip_scores = models.JSONField(default=dict, blank=True)
+
+    objects = EpisodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.client.code} from {self.started:%d %b %Y}"
+
+
+class SessionQuerySet(models.QuerySet["Session"]):
+    def for_user(self, user: Any) -> SessionQuerySet:
+        q = _scope(user, "episode__client__")
+        return self.filter(q) if q is not None else self.none()
+
+
+class Session(models.Model):
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="sessions")
+    number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    date = models.DateField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["episode", "number"], name="session_number_unique_in_episode")]
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"session {self.number}"

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from alliance.web.care import views
+
+app_name = "care"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("clients/new/", views.client_new, name="client_new"),
+    path("clients/<int:pk>/", views.client_detail, name="client"),
+    path("clients/<int:pk>/items/<slug:instrument>/", views.items_view, name="items"),
+    path("clients/<int:pk>/sessions/new/", views.session_new, name="session_new"),
+    path("episodes/<int:pk>/approach/", views.approach, name="approach"),
+    path("sessions/<int:pk>/", views.session_detail, name="session"),
+    path("sessions/<int:pk>/links/new/", views.link_new, name="link_new"),
+    path("sessions/<int:pk>/forms/<slug:instrument>/", views.therapist_form, name="therapist_form"),
+    path("links/<int:pk>/email/", views.link_email, name="link_email"),
+]

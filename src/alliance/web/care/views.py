@@ -1,0 +1,254 @@
+"""Therapist pages: caseload, intake, client page, sessions and the therapist's form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from alliance.approach import suggest_approach
+from alliance.instruments import get as get_instrument
+from alliance.web.alerts.models import Alert
+from alliance.web.audit.log import record
+from alliance.web.care.access import client_for, clinician_required, episode_for, session_for
+from alliance.web.care.forms import ApproachForm, IntakeForm, SessionForm
+from alliance.web.care.models import Client, Episode
+from alliance.web.care.page import client_page_context
+from alliance.web.measures.forms import InstrumentForm
+from alliance.web.measures.models import Link, Respondent, Response
+from alliance.web.measures.plans import create_default_plan, due
+from alliance.web.measures.qr import qr_svg
+from alliance.web.measures.services import (
+    create_link,
+    email_link,
+    link_url,
+    save_therapist_response,
+    start_session,
+)
+
+PAGE_SIZE = 50
+
+
+def _open_alert_count(severity: str) -> Subquery:
+    alerts = (
+        Alert.objects.filter(episode__client=OuterRef("pk"), severity=severity)
+        .exclude(status=Alert.Status.RESOLVED)
+        .values("episode__client")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(alerts, output_field=IntegerField())
+
+
+def _latest_score(column: str, instrument: str) -> Subquery:
+    latest = Response.objects.filter(
+        session__episode__client=OuterRef("pk"), instrument=instrument, respondent=Respondent.CLIENT
+    ).order_by("-session__number", "-pk")
+    return Subquery(latest.values(f"scores__{column}")[:1])
+
+
+@clinician_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The caseload, ordered by what needs attention first."""
+    clients = (
+        Client.objects.for_user(request.user)
+        .filter(archived=False)
+        .select_related("therapist")
+        .annotate(
+            urgent=Coalesce(_open_alert_count("urgent"), Value(0)),
+            warnings=Coalesce(_open_alert_count("warning"), Value(0)),
+            infos=Coalesce(_open_alert_count("info"), Value(0)),
+            latest_sai=_latest_score("sai_total", "sai"),
+            latest_phq9=_latest_score("phq9_total", "phq9"),
+        )
+        .order_by("-urgent", "-warnings", "-infos", "code")
+    )
+    query = request.GET.get("q", "").strip()[:40]
+    if query:
+        clients = clients.filter(code__icontains=query)
+    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "care/dashboard.html", {"page": page, "query": query})
+
+
+@clinician_required
+def client_new(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form = IntakeForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            client = Client.objects.create(
+                organisation_id=user.organisation_id,
+                code=data["code"],
+                email=data["email"],
+                therapist=data.get("therapist") or user,
+            )
+            episode = Episode.objects.create(
+                client=client,
+                started=data["started"],
+                hoped_change=data["hoped_change"],
+                expected_sessions=data["expected_sessions"],
+                how_know_working=data["how_know_working"],
+            )
+            create_default_plan(episode)
+            record(request, "create", client, client=client)
+        messages.success(request, f"Client {client.code} added. Start the first session to send their first questionnaire.")
+        return redirect("care:client", pk=client.pk)
+    return render(request, "care/client_new.html", {"form": form})
+
+
+@clinician_required
+def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    client = client_for(request, pk)
+    record(request, "view", client, client=client)
+    context = client_page_context(client)
+    return render(request, "care/client.html", context)
+
+
+@clinician_required
+def items_view(request: HttpRequest, pk: int, instrument: str) -> HttpResponse:
+    """Item-level answers across sessions for one instrument."""
+    client = client_for(request, pk)
+    episode = client.current_episode()
+    try:
+        inst = get_instrument(instrument)
+    except KeyError:
+        return render(request, "care/not_found.html", {"what": "instrument"}, status=404)
+    rows: list[dict[str, Any]] = []
+    if episode is not None:
+        responses = Response.objects.filter(session__episode=episode, instrument=inst.id).select_related("session")
+        rows = [
+            {"session": r.session.number, "respondent": r.get_respondent_display(), "answers": [r.answers.get(str(i.n)) for i in inst.items]}
+            for r in responses.order_by("session__number", "respondent")
+        ]
+    record(request, "view", client, client=client, view="items", instrument=inst.id)
+    return render(request, "care/items.html", {"client": client, "instrument": inst, "rows": rows})
+
+
+@clinician_required
+def approach(request: HttpRequest, pk: int) -> HttpResponse:
+    episode = episode_for(request, pk)
+    phq = Response.objects.filter(session__episode=episode, instrument="phq9", respondent="client").order_by("session__number").first()
+    severe = bool(phq and (phq.scores.get("phq9_total") or 0) >= 20)
+    cnip = {k: v for k, v in (episode.cnip_scores or {}).items() if k in ("directiveness", "emotional_intensity", "past_orientation", "warm_support")}
+    suggestion = suggest_approach(cnip, severe_symptoms=severe)
+    initial = {"approach": episode.approach or suggestion.approach}
+    form = ApproachForm(request.POST or None, instance=episode, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        episode = form.save(commit=False)
+        episode.approach_suggested = suggestion.approach
+        episode.approach_reasons = list(suggestion.reasons)
+        episode.save(update_fields=["approach", "approach_note", "approach_suggested", "approach_reasons"])
+        record(request, "update", episode, client=episode.client, approach=episode.approach)
+        messages.success(request, "Approach saved. You can revise it at any time.")
+        return redirect("care:client", pk=episode.client_id)
+    return render(
+        request,
+        "care/approach.html",
+        {"episode": episode, "client": episode.client, "form": form, "suggestion": suggestion, "has_cnip": bool(cnip)},
+    )
+
+
+@clinician_required
+def session_new(request: HttpRequest, pk: int) -> HttpResponse:
+    client = client_for(request, pk)
+    episode = client.current_episode()
+    if episode is None:
+        messages.error(request, "This client has no open episode of care.")
+        return redirect("care:client", pk=client.pk)
+    form = SessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        session = start_session(episode, form.cleaned_data["date"])
+        record(request, "create", session, client=client)
+        try:
+            link, token = create_link(session, request.user, request)
+        except ValueError as exc:
+            messages.info(request, str(exc))
+            return redirect("care:session", pk=session.pk)
+        request.session[f"link_token_{link.pk}"] = token
+        if form.cleaned_data["send_email"]:
+            if email_link(link, token, request):
+                messages.success(request, f"Questionnaire link e-mailed to {client.email}.")
+            else:
+                messages.info(request, "No e-mail address on file: show the QR code or copy the link.")
+        return redirect("care:session", pk=session.pk)
+    return render(request, "care/session_new.html", {"client": client, "form": form, "episode": episode})
+
+
+@clinician_required
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = session_for(request, pk)
+    client = session.episode.client
+    links = list(session.links.all())
+    shown = []
+    for link in links:
+        token = request.session.get(f"link_token_{link.pk}")
+        url = link_url(token) if token and link.state() == "open" else None
+        shown.append({"link": link, "url": url, "qr": qr_svg(url) if url else None})
+    therapist_due = due(list(session.episode.plan.all()), session.number, Respondent.THERAPIST)
+    done = set(session.responses.filter(respondent=Respondent.THERAPIST).values_list("instrument", flat=True))
+    record(request, "view", session, client=client)
+    return render(
+        request,
+        "care/session.html",
+        {"session": session, "client": client, "links": shown, "therapist_due": [(i, i in done) for i in therapist_due]},
+    )
+
+
+@require_POST
+@clinician_required
+def link_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """A fresh link for a session (e.g. after the first expired); older open links are revoked."""
+    session = session_for(request, pk)
+    if session.responses.filter(respondent=Respondent.CLIENT).exists():
+        messages.info(request, "The client's answers for this session are already in.")
+        return redirect("care:session", pk=session.pk)
+    Link.objects.filter(session=session, submitted_at__isnull=True, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    link, token = create_link(session, request.user, request)
+    request.session[f"link_token_{link.pk}"] = token
+    messages.success(request, "New link ready. The previous one no longer works.")
+    return redirect("care:session", pk=session.pk)
+
+
+@require_POST
+@clinician_required
+def link_email(request: HttpRequest, pk: int) -> HttpResponse:
+    link = Link.objects.for_user(request.user).select_related("session__episode__client").filter(pk=pk).first()
+    if link is None:
+        return render(request, "care/not_found.html", {"what": "link"}, status=404)
+    token = request.session.get(f"link_token_{link.pk}")
+    if not token or link.state() != "open":
+        messages.error(request, "This link can no longer be sent. Create a new link.")
+    elif email_link(link, token, request):
+        messages.success(request, f"Link e-mailed to {link.client.email}.")
+    else:
+        messages.error(request, "No e-mail address on file for this client.")
+    return redirect("care:session", pk=link.session_id)
+
+
+@clinician_required
+def therapist_form(request: HttpRequest, pk: int, instrument: str) -> HttpResponse:
+    session = session_for(request, pk)
+    client = session.episode.client
+    allowed = due(list(session.episode.plan.all()), session.number, Respondent.THERAPIST)
+    if instrument not in allowed:
+        return render(request, "care/not_found.html", {"what": "form for this session"}, status=404)
+    inst = get_instrument(instrument)
+    existing = session.responses.filter(respondent=Respondent.THERAPIST, instrument=instrument).first()
+    if existing is not None:
+        messages.info(request, "Your form for this session is already saved.")
+        return redirect("care:session", pk=session.pk)
+    form = InstrumentForm(request.POST or None, instrument=inst)
+    if request.method == "POST" and form.is_valid():
+        _response, created = save_therapist_response(session, inst.id, form.answers(), request.user, request)
+        messages.success(request, "Saved." if created else "Your form for this session was already saved.")
+        return redirect("care:client", pk=client.pk)
+    return render(request, "care/therapist_form.html", {"session": session, "client": client, "form": form, "instrument": inst})

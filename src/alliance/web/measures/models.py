@@ -1,0 +1,126 @@
+"""Measurement plans, questionnaire links and stored responses with their scores."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from alliance.web.care.models import _scope
+
+
+def new_token() -> tuple[str, str]:
+    """A random 256-bit link token and its SHA-256 hash (only the hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class Respondent(models.TextChoices):
+    CLIENT = "client", "Client"
+    THERAPIST = "therapist", "Therapist"
+
+
+class PlanEntry(models.Model):
+    """One instrument in an episode's measurement plan: who answers, and how often."""
+
+    episode = models.ForeignKey("care.Episode", on_delete=models.CASCADE, related_name="plan")
+    instrument = models.CharField(max_length=40)
+    respondent = models.CharField(max_length=10, choices=Respondent.choices)
+    every = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(52)], help_text="Every n-th session."
+    )
+    first_session = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "instrument", "respondent"], name="plan_entry_unique")
+        ]
+        ordering = ["respondent", "instrument"]
+
+    def due(self, session_number: int) -> bool:
+        offset = session_number - self.first_session
+        return offset >= 0 and offset % self.every == 0
+
+
+class LinkQuerySet(models.QuerySet["Link"]):
+    def for_user(self, user: Any) -> LinkQuerySet:
+        q = _scope(user, "session__episode__client__")
+        return self.filter(q) if q is not None else self.none()
+
+
+class Link(models.Model):
+    """A single-use questionnaire link for one client and one session."""
+
+    session = models.ForeignKey("care.Session", on_delete=models.CASCADE, related_name="links")
+    instruments = models.JSONField(help_text="Instrument ids the client answers, in order.")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    expires_at = models.DateTimeField()
+    sent_to = models.EmailField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    draft = models.JSONField(default=dict, blank=True, help_text="Answers saved so far, per instrument.")
+    ask_consent = models.BooleanField(default=False)
+
+    objects = LinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+
+    @property
+    def client(self) -> Any:
+        return self.session.episode.client
+
+    def state(self, now: Any = None) -> str:
+        now = now or timezone.now()
+        if self.submitted_at:
+            return "submitted"
+        if self.revoked_at:
+            return "revoked"
+        if now >= self.expires_at:
+            return "expired"
+        return "open"
+
+
+class ResponseQuerySet(models.QuerySet["Response"]):
+    def for_user(self, user: Any) -> ResponseQuerySet:
+        q = _scope(user, "session__episode__client__")
+        return self.filter(q) if q is not None else self.none()
+
+
+class Response(models.Model):
+    """One completed instrument for one session from one side, scored by the core engine."""
+
+    session = models.ForeignKey("care.Session", on_delete=models.CASCADE, related_name="responses")
+    instrument = models.CharField(max_length=40)
+    respondent = models.CharField(max_length=10, choices=Respondent.choices)
+    answers = models.JSONField(help_text="Item number -> answer, as given.")
+    scores = models.JSONField(default=dict, help_text="Output of alliance.scoring.score for this row.")
+    link = models.ForeignKey(Link, on_delete=models.SET_NULL, null=True, blank=True, related_name="responses")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    objects = ResponseQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "instrument", "respondent"], name="one_response_per_session_instrument_side"
+            )
+        ]
+        ordering = ["session__number", "instrument"]

@@ -1,0 +1,173 @@
+"""Sessions, links and submissions: the multi-model work behind the views.
+
+Each submission runs in one transaction and is idempotent: the link row is
+locked, a link that was already used answers "already received", and the
+unique constraint on (session, instrument, side) means a retry can never
+store a second response.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from alliance.instruments import get
+from alliance.web.audit.log import record
+from alliance.web.care.models import Episode, Session
+from alliance.web.measures.models import Link, Respondent, Response, hash_token, new_token
+from alliance.web.measures.plans import due
+from alliance.web.measures.scoring import score_answers
+
+
+def link_url(token: str) -> str:
+    from django.conf import settings
+
+    return f"{settings.SITE_URL}{reverse('measures:start', args=[token])}"
+
+
+@transaction.atomic
+def start_session(episode: Episode, date: dt.date) -> Session:
+    """The next session of an episode (numbers count up from 1)."""
+    Episode.objects.select_for_update().filter(pk=episode.pk).first()
+    last = episode.sessions.order_by("-number").values_list("number", flat=True).first() or 0
+    return Session.objects.create(episode=episode, number=last + 1, date=date)
+
+
+def create_link(session: Session, user: Any, request: HttpRequest | None = None) -> tuple[Link, str]:
+    """A new single-use link for the client's instruments due at this session."""
+    episode = session.episode
+    instruments = due(list(episode.plan.all()), session.number, Respondent.CLIENT)
+    if not instruments:
+        raise ValueError("No client questionnaires are due at this session in the measurement plan.")
+    organisation = episode.client.organisation
+    token, digest = new_token()
+    link = Link.objects.create(
+        session=session,
+        instruments=instruments,
+        token_hash=digest,
+        created_by=user,
+        expires_at=timezone.now() + dt.timedelta(days=organisation.link_expiry_days),
+        ask_consent=episode.consent_at is None,
+    )
+    record(request, "create", link, client=episode.client, instruments=instruments)
+    return link, token
+
+
+def email_link(link: Link, token: str, request: HttpRequest | None = None, *, reminder: bool = False) -> bool:
+    """E-mail the link to the client; False when the client has no address."""
+    client = link.client
+    if not client.email:
+        return False
+    org = client.organisation
+    subject = f"{'Reminder: ' if reminder else ''}a few questions after your session"
+    body = (
+        "Hello,\n\n"
+        "Your therapist would like to hear how your last session went. It takes about five minutes.\n\n"
+        f"{link_url(token)}\n\n"
+        f"The link works once and until {timezone.localtime(link.expires_at):%A %d %B, %H:%M}. "
+        "Your answers go only to your therapist and their clinic.\n\n"
+        f"{org.name}\n"
+    )
+    send_mail(subject, body, None, [client.email])
+    now = timezone.now()
+    if reminder:
+        Link.objects.filter(pk=link.pk).update(reminded_at=now)
+    else:
+        Link.objects.filter(pk=link.pk).update(sent_at=now, sent_to=client.email)
+    record(request, "send", link, client=client, reminder=reminder)
+    return True
+
+
+def find_link(token: str) -> Link | None:
+    """The link for a token, or None. Nothing about the client is read before this matches."""
+    if not token or len(token) > 100:
+        return None
+    return (
+        Link.objects.select_related("session__episode__client__organisation", "session__episode__client__therapist")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+def save_draft(link: Link, instrument_id: str, answers: dict[str, Any]) -> None:
+    """Keep one page's answers so a client can stop and come back (until submission)."""
+    with transaction.atomic():
+        locked = Link.objects.select_for_update().get(pk=link.pk)
+        if locked.submitted_at:
+            return
+        draft = dict(locked.draft)
+        draft[instrument_id] = answers
+        locked.draft = draft
+        locked.save(update_fields=["draft"])
+    link.draft = draft
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    stored: bool
+    already: bool
+    responses: list[Response]
+
+
+def submit_link(link: Link, request: HttpRequest | None = None) -> SubmitResult:
+    """Store the drafted answers of every instrument as responses, once."""
+    with transaction.atomic():
+        locked = Link.objects.select_for_update().select_related("session__episode__client").get(pk=link.pk)
+        if locked.submitted_at:
+            return SubmitResult(stored=False, already=True, responses=[])
+        missing = [i for i in locked.instruments if i not in locked.draft]
+        if missing:
+            raise ValueError(f"not answered yet: {', '.join(missing)}")
+        now = timezone.now()
+        responses = [
+            Response.objects.create(
+                session=locked.session,
+                instrument=i,
+                respondent=Respondent.CLIENT,
+                answers=locked.draft[i],
+                scores=score_answers(i, locked.draft[i]),
+                link=locked,
+                submitted_at=now,
+            )
+            for i in locked.instruments
+        ]
+        locked.submitted_at = now
+        locked.save(update_fields=["submitted_at"])
+        client = locked.session.episode.client
+        record(request, "submit", locked, client=client, actor_label="client link", instruments=locked.instruments)
+    from alliance.web.alerts.services import refresh_alerts
+
+    refresh_alerts(locked.session.episode)
+    return SubmitResult(stored=True, already=False, responses=responses)
+
+
+def save_therapist_response(
+    session: Session, instrument_id: str, answers: dict[str, Any], user: Any, request: HttpRequest | None = None
+) -> tuple[Response, bool]:
+    """Store the therapist's form for a session once; returns (response, created)."""
+    get(instrument_id)  # unknown ids fail loudly
+    try:
+        with transaction.atomic():
+            response = Response.objects.create(
+                session=session,
+                instrument=instrument_id,
+                respondent=Respondent.THERAPIST,
+                answers=answers,
+                scores=score_answers(instrument_id, answers),
+                submitted_by=user,
+            )
+    except IntegrityError:
+        existing = Response.objects.get(session=session, instrument=instrument_id, respondent=Respondent.THERAPIST)
+        return existing, False
+    record(request, "create", response, client=session.episode.client, instrument=instrument_id)
+    from alliance.web.alerts.services import refresh_alerts
+
+    refresh_alerts(session.episode)
+    return response, True

@@ -1,0 +1,145 @@
+"""The client's questionnaire pages, opened from a personal link.
+
+Works without JavaScript, one instrument per page, answers kept after each
+page so the client can stop and come back. Tampered, expired, replaced or
+used links get a clear page, never an error; a double-clicked send stores
+one response.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from alliance.instruments import get as get_instrument
+from alliance.web.audit.log import record
+from alliance.web.care.models import Episode
+from alliance.web.measures.forms import InstrumentForm, initial_from_answers
+from alliance.web.measures.models import Link
+from alliance.web.measures.services import find_link, save_draft, submit_link
+from alliance.web.measures.texts import CONSENT_TEXT, CONSENT_VERSION
+
+STATUS_FOR_STATE = {"expired": 410, "revoked": 410}
+
+
+def _therapist_name(link: Link) -> str:
+    therapist = link.session.episode.client.therapist
+    return therapist.first_name or "my therapist"
+
+
+def _gate(request: HttpRequest, token: str) -> tuple[Link | None, HttpResponse | None]:
+    """The open link for a token, or the page to show instead."""
+    link = find_link(token)
+    if link is None:
+        return None, render(request, "measures/link_invalid.html", status=404)
+    state = link.state()
+    if state == "submitted":
+        return None, render(request, "measures/already.html", {"org": link.client.organisation})
+    if state in STATUS_FOR_STATE:
+        return None, render(
+            request, f"measures/link_{state}.html", {"org": link.client.organisation}, status=STATUS_FOR_STATE[state]
+        )
+    return link, None
+
+
+def _next_step(link: Link) -> int:
+    for i, instrument in enumerate(link.instruments, start=1):
+        if instrument not in link.draft:
+            return i
+    return len(link.instruments)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest, token: str) -> HttpResponse:
+    link, page = _gate(request, token)
+    if link is None:
+        assert page is not None  # noqa: S101 - _gate returns one of the two
+        return page
+    if link.opened_at is None:
+        Link.objects.filter(pk=link.pk).update(opened_at=timezone.now())
+    episode = link.session.episode
+    if link.ask_consent and episode.consent_at is None:
+        if request.method == "POST":
+            if request.POST.get("consent") != "yes":
+                return render(
+                    request,
+                    "measures/consent.html",
+                    {"link": link, "token": token, "text": CONSENT_TEXT, "error": "Please tick the box to go on, or close this page."},
+                    status=400,
+                )
+            with transaction.atomic():
+                Episode.objects.filter(pk=episode.pk, consent_at__isnull=True).update(
+                    consent_at=timezone.now(), consent_version=CONSENT_VERSION
+                )
+                record(request, "update", episode, client=episode.client, actor_label="client link", consent=CONSENT_VERSION)
+            return redirect("measures:step", token=token, step=_next_step(link))
+        return render(request, "measures/consent.html", {"link": link, "token": token, "text": CONSENT_TEXT})
+    return redirect("measures:step", token=token, step=_next_step(link))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def step(request: HttpRequest, token: str, step: int) -> HttpResponse:
+    link, page = _gate(request, token)
+    if link is None:
+        assert page is not None  # noqa: S101
+        return page
+    if link.ask_consent and link.session.episode.consent_at is None:
+        return redirect("measures:start", token=token)
+    total = len(link.instruments)
+    if not 1 <= step <= total:
+        return redirect("measures:step", token=token, step=_next_step(link))
+    instrument = get_instrument(link.instruments[step - 1])
+    form = InstrumentForm(
+        request.POST if request.method == "POST" else None,
+        instrument=instrument,
+        therapist_name=_therapist_name(link),
+        initial=initial_from_answers(link.draft.get(instrument.id, {})),
+    )
+    if request.method == "POST" and form.is_valid():
+        answers = form.answers()
+        save_draft(link, instrument.id, answers)
+        risk = _risk_reported(instrument.id, answers)
+        if risk:
+            from alliance.web.alerts.services import refresh_alerts
+
+            refresh_alerts(link.session.episode, pending={link.session.number: {"phq9_flag_risk": True}})
+        if step < total:
+            if risk:
+                return render(request, "measures/crisis.html", {"org": link.client.organisation, "next": step + 1, "token": token})
+            return redirect("measures:step", token=token, step=step + 1)
+        result = submit_link(link, request)
+        context: dict[str, Any] = {"org": link.client.organisation, "risk": risk or _draft_risk(link)}
+        if result.already:
+            return render(request, "measures/already.html", context)
+        return render(request, "measures/thanks.html", context)
+    return render(
+        request,
+        "measures/step.html",
+        {
+            "link": link,
+            "token": token,
+            "form": form,
+            "instrument": instrument,
+            "step": step,
+            "total": total,
+            "percent": int(100 * (step - 1) / total),
+            "last": step == total,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _risk_reported(instrument_id: str, answers: dict[str, Any]) -> bool:
+    return instrument_id == "phq9" and float(answers.get("9", 0) or 0) > 0
+
+
+def _draft_risk(link: Link) -> bool:
+    return _risk_reported("phq9", link.draft.get("phq9", {}))

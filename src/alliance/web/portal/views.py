@@ -1,0 +1,133 @@
+"""The client portal: own progress, goals to confirm, tasks, guidance and feedback.
+
+Opened from a personal link; everything shown belongs to that client only.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from alliance.web.audit.log import record
+from alliance.web.care.timeline import load_timeline
+from alliance.web.goals.forms import ClientTaskForm, FeedbackForm, TaskDoneForm
+from alliance.web.goals.models import Goal, Task
+from alliance.web.portal.models import Feedback, PortalAccess
+from alliance.web.portal.progress import progress_sentences
+from alliance.web.portal.services import find_portal
+
+
+def _access(request: HttpRequest, token: str) -> PortalAccess | HttpResponse:
+    access = find_portal(token)
+    if access is None:
+        return render(request, "portal/invalid.html", status=404)
+    PortalAccess.objects.filter(pk=access.pk).update(last_used_at=timezone.now())
+    return access
+
+
+@never_cache
+def home(request: HttpRequest, token: str) -> HttpResponse:
+    access = _access(request, token)
+    if isinstance(access, HttpResponse):
+        return access
+    client = access.client
+    episode = client.current_episode()
+    context: dict[str, object] = {"token": token, "org": client.organisation, "client": client, "episode": episode}
+    if episode is not None:
+        timeline = load_timeline(episode)
+        context.update(
+            progress=progress_sentences(timeline),
+            goals=list(episode.goals.filter(active=True)),
+            tasks=list(episode.tasks.all()[:20]),
+            task_form=ClientTaskForm(),
+            done_form=TaskDoneForm(),
+            feedback_form=FeedbackForm(),
+            sessions=len(timeline.numbers),
+        )
+    record(request, "view", client, client=client, actor_label="client portal")
+    return render(request, "portal/home.html", context)
+
+
+def _back(token: str, anchor: str) -> HttpResponse:
+    from django.urls import reverse
+
+    return redirect(f"{reverse('portal:home', args=[token])}#{anchor}")
+
+
+@require_POST
+def goal_confirm(request: HttpRequest, token: str, pk: int) -> HttpResponse:
+    access = _access(request, token)
+    if isinstance(access, HttpResponse):
+        return access
+    goal = Goal.objects.filter(pk=pk, episode__client=access.client).first()
+    if goal is None:
+        return render(request, "portal/invalid.html", status=404)
+    if goal.client_confirmed_at is None:
+        Goal.objects.filter(pk=goal.pk, client_confirmed_at__isnull=True).update(client_confirmed_at=timezone.now())
+        record(request, "update", goal, client=access.client, actor_label="client portal", confirmed=True)
+    messages.success(request, "Thank you: the goal is confirmed.")
+    return _back(token, "goals")
+
+
+@require_POST
+def task_done(request: HttpRequest, token: str, pk: int) -> HttpResponse:
+    access = _access(request, token)
+    if isinstance(access, HttpResponse):
+        return access
+    task = Task.objects.filter(pk=pk, episode__client=access.client).first()
+    if task is None:
+        return render(request, "portal/invalid.html", status=404)
+    form = TaskDoneForm(request.POST)
+    if form.is_valid():
+        task.done = form.cleaned_data["done"]
+        task.reflection = form.cleaned_data["reflection"]
+        task.save(update_fields=["done", "reflection", "updated"])
+        record(request, "update", task, client=access.client, actor_label="client portal")
+        messages.success(request, "Saved. Thank you.")
+    else:
+        messages.error(request, "Please choose whether you did it.")
+    return _back(token, "tasks")
+
+
+@require_POST
+def task_new(request: HttpRequest, token: str) -> HttpResponse:
+    access = _access(request, token)
+    if isinstance(access, HttpResponse):
+        return access
+    episode = access.client.current_episode()
+    form = ClientTaskForm(request.POST)
+    if episode is None:
+        return render(request, "portal/invalid.html", status=404)
+    if form.is_valid():
+        task = form.save(commit=False)
+        task.episode = episode
+        task.set_by = Task.SetBy.CLIENT
+        task.set_session = episode.sessions.order_by("-number").values_list("number", flat=True).first() or 1
+        task.save()
+        record(request, "create", task, client=access.client, actor_label="client portal")
+        messages.success(request, "Added.")
+    else:
+        messages.error(request, "Please write the task (up to 300 characters).")
+    return _back(token, "tasks")
+
+
+@require_POST
+def feedback(request: HttpRequest, token: str) -> HttpResponse:
+    access = _access(request, token)
+    if isinstance(access, HttpResponse):
+        return access
+    episode = access.client.current_episode()
+    form = FeedbackForm(request.POST)
+    if episode is None:
+        return render(request, "portal/invalid.html", status=404)
+    if form.is_valid():
+        item = Feedback.objects.create(episode=episode, text=form.cleaned_data["text"])
+        record(request, "create", item, client=access.client, actor_label="client portal")
+        messages.success(request, "Thank you. Your therapist will read this before your next session.")
+    else:
+        messages.error(request, "Please write something first (up to 4000 characters).")
+    return _back(token, "feedback")
