@@ -171,10 +171,8 @@ def _with_missing(
     series = pl.Series(name, values, dtype=pl.Int8)
     if missing_rate <= 0:
         return series
-    blank = pl.Series(rng.random(len(values), dtype=np.float32) < missing_rate)
-    return series.zip_with(~blank, pl.Series(name, [None], dtype=pl.Int8).extend_constant(
-        None, len(values) - 1
-    ))
+    blank = np.flatnonzero(rng.random(len(values), dtype=np.float32) < missing_rate)
+    return series.scatter(blank, None) if len(blank) else series
 
 
 def simulate_cohort(
@@ -356,9 +354,8 @@ def simulate_cohort(
     data = pl.DataFrame(columns)
 
     def nullable(values: IntArray, keep: npt.NDArray[np.bool_], name: str) -> pl.Series:
-        return pl.Series(name, values, dtype=pl.Int64).zip_with(
-            pl.Series(keep), pl.Series(name, [None] * n, dtype=pl.Int64)
-        )
+        series = pl.Series(name, values, dtype=pl.Int64)
+        return series.scatter(np.flatnonzero(~keep), None)
 
     truth = pl.DataFrame(
         [
@@ -368,9 +365,7 @@ def simulate_cohort(
             pl.Series("symptom_intercept", s0),
             pl.Series("symptom_slope", s1),
             nullable(rupture, has_rupture, "rupture_session"),
-            pl.Series("repaired", repaired).zip_with(
-                pl.Series(has_rupture), pl.Series("repaired", [None] * n, dtype=pl.Boolean)
-            ),
+            pl.Series("repaired", repaired).scatter(np.flatnonzero(~has_rupture), None),
             nullable(repair_at, repaired, "repair_session"),
             nullable(last.astype(np.int64), last < big_t, "dropout_session"),
             pl.Series("sessions_attended", last.astype(np.int64)),

@@ -72,7 +72,8 @@ _SOURCES: dict[str, str] = {
     "low_alliance": f"{PROJECT_DEFAULT}: WAI-SR item mean below 3 = answered less than "
     "'Fairly often' on average; SAI mean below 2.5 = below the middle of its 0-5 scale "
     "(response points unconfirmed [check]). WAI-SR vendor bands have no validation.",
-    "falling_sessions": f"{PROJECT_DEFAULT}: the trend is fitted over the last 4 measured sessions.",
+    "falling_sessions": f"{PROJECT_DEFAULT}: the trend is fitted over the last 4 measured "
+    "sessions.",
     "falling_slope": f"{PROJECT_DEFAULT}: an OLS slope of -0.25 item-mean points per session "
     "or steeper (about one response step over 4 sessions).",
     "disagreement_gap": f"{PROJECT_DEFAULT}: client and therapist item means at least 1 point "
@@ -117,7 +118,9 @@ def _reliable_change() -> Mapping[str, float]:
 
 
 def _disagreement_pairs() -> Mapping[str, str]:
-    return MappingProxyType({f"wai_sr_{s}_mean": f"wai_sr_t_{s}_mean" for s in ("goal", "task", "bond")})
+    return MappingProxyType(
+        {f"wai_sr_{s}_mean": f"wai_sr_t_{s}_mean" for s in ("goal", "task", "bond")}
+    )
 
 
 @dataclass(frozen=True)
@@ -209,11 +212,13 @@ def _check(c: AlertConfig) -> None:
         _require(column in c.reliable_change, f"reliable_change has no entry for {column!r}")
     for name in ("rupture_sd_k", "disagreement_gap", "short_expectation_fraction"):
         _require(getattr(c, name) > 0, f"{name} must be above 0")
-    for name in ("rupture_min_prior", "rupture_repair_within", "goal_revisit_sessions",
-                 "usual_sessions"):
+    _require(c.rupture_min_prior >= 2, "rupture_min_prior must be 2 or more (an SD needs two)")
+    for name in ("rupture_repair_within", "goal_revisit_sessions", "usual_sessions"):
         _require(getattr(c, name) >= 1, f"{name} must be 1 or more")
     _require(c.falling_sessions >= 2, "falling_sessions must be 2 or more (a slope needs 2 points)")
-    _require(1 <= c.tasks_min_not_done <= c.tasks_window, "need 1 <= tasks_min_not_done <= tasks_window")
+    _require(
+        1 <= c.tasks_min_not_done <= c.tasks_window, "need 1 <= tasks_min_not_done <= tasks_window"
+    )
     for low, high in (c.expected_band or {}).values():
         _require(low <= high, f"expected_band has low {low} above high {high}")
     missing = [n for n in AlertConfig.threshold_names() if n not in c.sources]

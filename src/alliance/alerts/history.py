@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from types import MappingProxyType
 
 __all__ = ["Expectations", "GoalRecord", "History", "SessionRecord", "TaskRecord"]
@@ -100,11 +101,6 @@ class TaskRecord:
         _positive_int("task set_session", self.set_session)
         if self.due_session is not None:
             _positive_int("task due_session", self.due_session)
-            if self.due_session < self.set_session:
-                raise ValueError(
-                    f"task {self.id!r} is due in session {self.due_session}, "
-                    f"before it was set (session {self.set_session})"
-                )
 
 
 @dataclass(frozen=True)
@@ -132,7 +128,7 @@ class History:
         for name in ("sessions", "goals", "tasks"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         numbers = [s.number for s in self.sessions]
-        for before, after in zip(numbers, numbers[1:], strict=False):
+        for before, after in pairwise(numbers):
             if after <= before:
                 raise ValueError(
                     f"sessions must be unique and in increasing order of number; "

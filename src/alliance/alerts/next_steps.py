@@ -22,8 +22,7 @@ from types import MappingProxyType
 __all__ = ["RULE_STEPS", "SUBSCALE_STEPS", "steps_for"]
 
 _FEEDBACK_QUESTION = (
-    'Ask: "How do you feel our sessions are progressing? '
-    'Is there anything I could do differently?"'
+    'Ask: "How do you feel our sessions are progressing? Is there anything I could do differently?"'
 )
 
 SUBSCALE_STEPS: Mapping[str, tuple[str, ...]] = MappingProxyType(

@@ -33,7 +33,9 @@ def _overdue_goals(history: History, config: AlertConfig) -> dict[int, list[Goal
 
 
 def _goal_finding(session: int, goals: list[GoalRecord], latest: int, n: int) -> Finding:
-    listed = "; ".join(f'"{g.text}" (last set or rated in session {g.last_revisited})' for g in goals)
+    listed = "; ".join(
+        f'"{g.text}" (last set or rated in session {g.last_revisited})' for g in goals
+    )
     oldest = min(g.last_revisited for g in goals)
     return finding(
         "goals_not_revisited",
@@ -96,8 +98,11 @@ def rule_tasks_not_done(history: History, config: AlertConfig) -> list[Finding]:
             "Tasks not done",
             f"{len(missed)} of the last {len(recent)} tasks due were not done "
             f"(threshold {config.tasks_min_not_done}): {listed}.",
-            {"not_done": float(len(missed)), "due": float(len(recent)),
-             "threshold": float(config.tasks_min_not_done)},
+            {
+                "not_done": float(len(missed)),
+                "due": float(len(recent)),
+                "threshold": float(config.tasks_min_not_done),
+            },
         )
     ]
 
@@ -139,8 +144,12 @@ def rule_expectations_passed(history: History, config: AlertConfig) -> list[Find
             f"The client expected about {expected} sessions; this is session {latest}. "
             f"{label} went from {fmt(start)} to {fmt(end)} (improvement {fmt(better)}; "
             f"reliable improvement needs {fmt(threshold)}).",
-            {"expected_sessions": float(expected), "session": float(latest),
-             "improvement": better, "threshold": threshold},
+            {
+                "expected_sessions": float(expected),
+                "session": float(latest),
+                "improvement": better,
+                "threshold": threshold,
+            },
         )
     ]
 
@@ -164,7 +173,10 @@ def rule_expectations_short(history: History, config: AlertConfig) -> list[Findi
             "Client expects fewer sessions than change usually takes",
             f"The client expects about {expected} sessions; the usual course here is about "
             f"{config.usual_sessions} (threshold: fewer than {fmt(limit)}).",
-            {"expected_sessions": float(expected), "usual_sessions": float(config.usual_sessions),
-             "threshold": limit},
+            {
+                "expected_sessions": float(expected),
+                "usual_sessions": float(config.usual_sessions),
+                "threshold": limit,
+            },
         )
     ]

@@ -39,11 +39,12 @@ __all__ = [
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 #: WAI-SR subscale key, item numbers per factor (Hatcher & Gillaspy 2006).
-WAI_SR_SUBSCALES: Mapping[str, tuple[int, ...]] = {
-    "Goal": (4, 6, 8, 11),
-    "Task": (1, 2, 10, 12),
-    "Bond": (3, 5, 7, 9),
-}
+def wai_sr_subscales() -> dict[str, tuple[int, ...]]:
+    """The WAI-SR subscale key, read from the instrument file (never a literal here)."""
+    from alliance.instruments import get
+
+    inst = get("wai_sr")
+    return {name.capitalize(): inst.scale(name).items for name in ("goal", "task", "bond")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,7 +332,7 @@ def wai_sr_models(prefix: str = "wai_sr") -> dict[str, dict[str, tuple[str, ...]
     def cols(numbers: Sequence[int]) -> tuple[str, ...]:
         return tuple(f"{stem}_{i}" for i in numbers)
 
-    key = WAI_SR_SUBSCALES
+    key = wai_sr_subscales()
     return {
         "three_factor": {name: cols(numbers) for name, numbers in key.items()},
         "two_factor": {

@@ -3,9 +3,9 @@
 Reliable change asks whether a client's change is larger than measurement
 error; clinically significant change asks whether the client moved from the
 clinical to the healthy range. The norms (SD, reliability, published minimum
-reliable change, caseness cut-off) come from the instrument files
-(``[scales.change]``, :class:`alliance.instruments.schema.ChangeNorms`), each
-with its source; nothing here hard-codes a norm.
+reliable change, caseness cut-off) come from the ``change`` table of each
+scale in the instrument files (:class:`alliance.instruments.schema.ChangeNorms`),
+each with its source; nothing here hard-codes a norm.
 
 References
 ----------

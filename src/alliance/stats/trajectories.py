@@ -258,6 +258,7 @@ def on_track(
         (pl.col("n") >= min_n)
         & pl.col("slope").is_not_null()
         & pl.col("residual_sd").is_not_null()
+        & pl.col("z").is_not_null()
         & pl.col("__baseline").is_not_null()
     ).fill_null(False)
     expected = pl.when(usable).then(pl.col("intercept") + pl.col("slope") * pl.col("__baseline"))

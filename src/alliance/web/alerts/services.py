@@ -8,6 +8,7 @@ acknowledged or resolved.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import Any
 
@@ -19,8 +20,12 @@ from alliance.web.alerts.models import Alert
 from alliance.web.care.models import Episode
 from alliance.web.care.timeline import history, load_timeline
 
+logger = logging.getLogger(__name__)
 
-def refresh_alerts(episode: Episode, pending: dict[int, dict[str, Any]] | None = None) -> list[Alert]:
+
+def refresh_alerts(
+    episode: Episode, pending: dict[int, dict[str, Any]] | None = None, *, notify: bool = True
+) -> list[Alert]:
     """Evaluate every rule for the episode; returns the alerts created now.
 
     ``pending`` adds flags not yet submitted (e.g. a PHQ-9 item 9 answer on a
@@ -40,7 +45,13 @@ def refresh_alerts(episode: Episode, pending: dict[int, dict[str, Any]] | None =
                     feedback=record.feedback,
                 )
         hist = replace(hist, sessions=tuple(sessions))
-    findings = evaluate(hist)
+    try:
+        findings = evaluate(hist)
+    except ValueError:
+        # A record the rules cannot read must never lose the client's answers
+        # (already stored) or break the page: log it and carry on.
+        logger.exception("alert rules failed for episode %s", episode.pk)
+        return []
     existing = set(Alert.objects.filter(episode=episode).values_list("key", flat=True))
     created: list[Alert] = []
     for f in findings:
@@ -64,4 +75,9 @@ def refresh_alerts(episode: Episode, pending: dict[int, dict[str, Any]] | None =
                 )
         except IntegrityError:  # stored meanwhile by a concurrent submission
             continue
+    for alert in created if notify else []:
+        if alert.severity == Alert.Severity.URGENT:
+            from alliance.web.measures.tasks import email_alert
+
+            transaction.on_commit(lambda pk=alert.pk: email_alert.enqueue(pk))
     return created

@@ -109,7 +109,14 @@ def client_new(request: HttpRequest) -> HttpResponse:
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = client_for(request, pk)
     record(request, "view", client, client=client)
-    context = client_page_context(client)
+    token = request.session.pop(f"portal_token_{client.pk}", None)
+    portal_url = None
+    if token:
+        from django.conf import settings
+        from django.urls import reverse
+
+        portal_url = f"{settings.SITE_URL}{reverse('portal:home', args=[token])}"
+    context = client_page_context(client, portal_url)
     return render(request, "care/client.html", context)
 
 
@@ -252,3 +259,17 @@ def therapist_form(request: HttpRequest, pk: int, instrument: str) -> HttpRespon
         messages.success(request, "Saved." if created else "Your form for this session was already saved.")
         return redirect("care:client", pk=client.pk)
     return render(request, "care/therapist_form.html", {"session": session, "client": client, "form": form, "instrument": inst})
+
+
+@require_POST
+@clinician_required
+def portal_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new personal page link for the client, shown once on the client page."""
+    from alliance.web.portal.services import create_portal_link
+
+    client = client_for(request, pk)
+    token = create_portal_link(client)
+    record(request, "create", client, client=client, what="portal link")
+    request.session[f"portal_token_{client.pk}"] = token
+    messages.success(request, "New personal page link made; any earlier one no longer works.")
+    return redirect("care:client", pk=client.pk)

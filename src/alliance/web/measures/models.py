@@ -63,6 +63,9 @@ class Link(models.Model):
     session = models.ForeignKey("care.Session", on_delete=models.CASCADE, related_name="links")
     instruments = models.JSONField(help_text="Instrument ids the client answers, in order.")
     token_hash = models.CharField(max_length=64, unique=True)
+    reminder_token_hash = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, help_text="Second token sent with the reminder."
+    )
     created = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     expires_at = models.DateTimeField()

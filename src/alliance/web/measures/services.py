@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -89,9 +90,10 @@ def find_link(token: str) -> Link | None:
     """The link for a token, or None. Nothing about the client is read before this matches."""
     if not token or len(token) > 100:
         return None
+    digest = hash_token(token)
     return (
         Link.objects.select_related("session__episode__client__organisation", "session__episode__client__therapist")
-        .filter(token_hash=hash_token(token))
+        .filter(Q(token_hash=digest) | Q(reminder_token_hash=digest))
         .first()
     )
 

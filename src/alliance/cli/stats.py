@@ -1,0 +1,260 @@
+"""``alliance reliability|change|ruptures|agreement``: statistics on a data file."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+
+from alliance.cli.common import (
+    LAYOUT_HELP,
+    MAP_HELP,
+    QUIET_HELP,
+    load,
+    note,
+    out,
+    progress,
+    save,
+    step,
+    table,
+)
+from alliance.errors import DataError
+from alliance.instruments import Instrument, resolve
+from alliance.scoring import score as score_frame
+from alliance.stats.agreement import dyad_gaps, icc
+from alliance.stats.change import ChangeRule, classify_change
+from alliance.stats.reliability import cronbach_alpha, item_total_correlations, mcdonald_omega
+from alliance.stats.ruptures import detect_ruptures, rupture_summary
+
+InputArg = Annotated[Path, typer.Argument(help="Input file: .csv .tsv .xlsx .sav .parquet")]
+Layout = Annotated[str, typer.Option(help=LAYOUT_HELP)]
+Mapping_ = Annotated[Path | None, typer.Option("--map", help=MAP_HELP)]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)]
+
+
+def split_score_column(column: str) -> tuple[Instrument, str]:
+    """``wai_sr_total`` -> (the wai_sr instrument, ``total``); the longest instrument id wins."""
+    from alliance.instruments import registry
+
+    matches = [i for i in registry().values() if column.startswith(i.id + "_")]
+    for inst in sorted(matches, key=lambda i: len(i.id), reverse=True):
+        scale = column[len(inst.id) + 1 :]
+        if scale in {s.id for s in inst.scales}:
+            return inst, scale
+    raise typer.BadParameter(
+        f"{column!r} is not a score column; use {{instrument}}_{{scale}}, e.g. wai_sr_total or phq9_total",
+        param_hint="--score",
+    )
+
+
+def with_score(frame: pl.DataFrame, column: str) -> pl.DataFrame:
+    """The frame with ``column`` present: scored from the items when it is not there yet."""
+    if column in frame.columns:
+        return frame
+    inst, _scale = split_score_column(column)
+    note(f"{column} not in the file: scoring {inst.id} from its item columns first")
+    return score_frame(frame, inst).scores
+
+
+def _sessions_present(frame: pl.DataFrame) -> bool:
+    return "session" in frame.columns and "id" in frame.columns
+
+
+def register(app: typer.Typer) -> None:
+    app.command(epilog="Example: alliance reliability answers.csv -i wai_sr --session 1")(reliability)
+    app.command(epilog="Example: alliance change scored.csv --score phq9_total -o change.csv")(change)
+    app.command(
+        epilog=(
+            "Example: alliance ruptures scored.csv --score wai_sr_total -o ruptures.csv\n\n"
+            "Without --min-drop the instrument's published reliable change is used; where none is "
+            "published (e.g. WAI-SR) give --min-drop, or --estimate to estimate it from this data."
+        )
+    )(ruptures)
+    app.command(epilog="Example: alliance agreement cohort.csv --client wai_sr --therapist wai_sr_t")(agreement)
+
+
+def reliability(
+    data: InputArg,
+    instrument: Annotated[str, typer.Option("-i", "--instrument", help="Instrument id or .toml file.")],
+    session: Annotated[int | None, typer.Option(help="Use only this session (repeated sessions are not independent). Default: each client's first session.")] = None,
+    cfa: Annotated[bool, typer.Option(help="Also fit the 3- and 2-factor WAI-SR models (WAI-SR forms only).")] = True,
+    layout: Layout = "wide",
+    mapping: Mapping_ = None,
+) -> None:
+    """Cronbach's alpha (Feldt CI), McDonald's omega, item-total correlations, alpha if deleted, CFA."""
+    inst = resolve(instrument)
+    frame = load(data, layout=layout, mapping=mapping)
+    if _sessions_present(frame):
+        if session is not None:
+            frame = frame.filter(pl.col("session") == session)
+            note(f"using session {session}: {frame.height:,} rows")
+        else:
+            frame = frame.sort("id", "session").group_by("id", maintain_order=True).first()
+            note(f"using each client's first session: {frame.height:,} rows")
+    rows = []
+    for scale in inst.scales:
+        if len(scale.items) < 2:
+            continue
+        cols = [inst.item_column(n) for n in scale.items]
+        missing = [c for c in cols if c not in frame.columns]
+        if missing:
+            raise DataError(f"missing item column(s) for {inst.id}: {', '.join(missing)}", column=missing[0])
+        items = frame.select(cols)
+        complete = items.drop_nulls().height
+        if complete < 3:
+            raise DataError(f"{inst.id} {scale.id}: only {complete} complete row(s); at least 3 are needed")
+        a = cronbach_alpha(items, nan_policy="listwise")
+        o = mcdonald_omega(items, nan_policy="listwise") if len(cols) >= 3 else None
+        rows.append({"scale": scale.id, "items": len(cols), "n": a.n, "alpha": a.alpha,
+                     "alpha_ci_low": a.ci_low, "alpha_ci_high": a.ci_high, "omega": o.omega if o else None})
+        if scale.id in ("total",) or len(inst.scales) == 1:
+            table(f"{inst.short_name} {scale.label}: items", item_total_correlations(items, nan_policy="listwise"))
+    table(f"{inst.short_name}: reliability (95% CI by Feldt's method)", pl.DataFrame(rows))
+    if cfa and inst.id in ("wai_sr", "wai_sr_t"):
+        from alliance.stats.cfa import compare_wai_sr_models
+
+        cols = [inst.item_column(n) for n in range(1, 13)]
+        with progress(1) as bar:
+            step(bar, "fitting confirmatory factor models")
+            fits = compare_wai_sr_models(frame.select(cols), prefix=inst.id, nan_policy="listwise")
+        table("Confirmatory factor analysis (CFI/TLI near 1, RMSEA and SRMR near 0 = good fit)", fits)
+
+
+def change(
+    data: InputArg,
+    score: Annotated[str, typer.Option(help="Score column, e.g. phq9_total (scored from items if absent).")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Per-client results file.")] = None,
+    sd: Annotated[float | None, typer.Option(help="SD for reliable change, when no published norm exists.")] = None,
+    reliability_: Annotated[float | None, typer.Option("--reliability", help="Reliability (e.g. alpha) with --sd.")] = None,
+    method: Annotated[str, typer.Option(help="S_diff method: jacobson_truax or maassen.")] = "jacobson_truax",
+    layout: Layout = "wide",
+    mapping: Mapping_ = None,
+    quiet: Quiet = False,
+) -> None:
+    """Reliable and clinically significant change per client, first to last score."""
+    if method not in ("jacobson_truax", "maassen"):
+        raise typer.BadParameter("use jacobson_truax or maassen", param_hint="--method")
+    inst, scale_id = split_score_column(score)
+    with progress(3, quiet) as bar:
+        step(bar, f"reading {data.name}")
+        frame = with_score(load(data, layout=layout, mapping=mapping), score)
+        step(bar, "classifying change")
+        try:
+            rule = ChangeRule.from_norms(inst.scale(scale_id), sd=sd, reliability=reliability_, method=method)  # type: ignore[arg-type]
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--sd/--reliability") from None
+        result = classify_change(frame, id_col="id", session_col="session", score_col=score, rule=rule)
+        step(bar, "done")
+    counts = result.group_by("category").len().sort("len", descending=True)
+    table(f"{score}: change from first to last score (n = {result.height:,} clients)", counts.rename({"len": "clients"}))
+    out.print(f"Rule: {rule.criterion}, threshold {rule.threshold:.2f} points; source: {rule.source}"
+              + (" [check]" if rule.check else ""))
+    if output is not None:
+        save(result, output)
+
+
+def ruptures(
+    data: InputArg,
+    score: Annotated[str, typer.Option(help="Score column, e.g. wai_sr_total or sai_total (scored from items if absent).")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Per-session flags file.")] = None,
+    min_drop: Annotated[float | None, typer.Option(help="Drop from the previous session that counts (raw points).")] = None,
+    estimate: Annotated[bool, typer.Option(help="Estimate the reliable drop from this data (first-session SD and alpha).")] = False,
+    sd_k: Annotated[float, typer.Option(help="Flag scores this many within-client SDs below the running mean.")] = 2.0,
+    min_prior: Annotated[int, typer.Option(help="Prior sessions needed before the SD rule applies.")] = 3,
+    cutoff: Annotated[float | None, typer.Option(help="Also flag any score on the wrong side of this cut-off.")] = None,
+    repair_within: Annotated[int, typer.Option(help="Sessions allowed for the score to come back.")] = 3,
+    truth: Annotated[Path | None, typer.Option(help="Simulator truth file: also print recall and precision.")] = None,
+    layout: Layout = "wide",
+    mapping: Mapping_ = None,
+    quiet: Quiet = False,
+) -> None:
+    """Find ruptures (sudden drops in the alliance) and whether they were repaired."""
+    inst, scale_id = split_score_column(score)
+    scale = inst.scale(scale_id)
+    with progress(4, quiet) as bar:
+        step(bar, f"reading {data.name}")
+        frame = with_score(load(data, layout=layout, mapping=mapping), score)
+        step(bar, "choosing thresholds")
+        drop, source = _min_drop(inst, scale_id, frame, min_drop, estimate)
+        step(bar, f"detecting ruptures in {frame.height:,} sessions")
+        flags = detect_ruptures(
+            frame.select("id", "session", score), score=score, min_drop=drop, sd_k=sd_k, min_prior=min_prior,
+            cutoff=cutoff, repair_within=repair_within, higher_is_better=scale.higher_is_better is not False,
+        )
+        step(bar, "done")
+    summary = rupture_summary(flags)
+    table(f"Ruptures in {score}", pl.DataFrame([asdict(summary)]))
+    out.print(f"Drop rule: {'off' if drop is None else f'{drop:.2f} points'} ({source}); SD rule: {sd_k} SDs after {min_prior} sessions; "
+              f"repaired = back to the pre-drop level within {repair_within} sessions.")
+    if truth is not None:
+        from alliance.io import read_table
+        from alliance.stats.ruptures import detection_accuracy
+
+        acc = detection_accuracy(flags, read_table(truth))
+        out.print(f"Against the injected ruptures: {acc}")
+    if output is not None:
+        save(flags, output)
+
+
+def _min_drop(inst: Instrument, scale_id: str, frame: pl.DataFrame, given: float | None, estimate: bool) -> tuple[float | None, str]:
+    if given is not None:
+        return given, "given with --min-drop"
+    norms = inst.scale(scale_id).change
+    if not estimate and norms is not None and norms.published and norms.min_reliable_change is not None:
+        return norms.min_reliable_change, norms.source + (" [check]" if norms.check else "")
+    if not estimate:
+        raise typer.BadParameter(
+            f"no published reliable change for {inst.id}_{scale_id}: give --min-drop, or --estimate to "
+            "estimate it from this data (first-session SD and Cronbach's alpha)",
+            param_hint="--min-drop",
+        )
+    from alliance.stats.change import min_reliable_change, s_diff
+
+    column = f"{inst.id}_{scale_id}"
+    first = frame.sort("id", "session").group_by("id", maintain_order=True).first()
+    cols = [inst.item_column(n) for n in inst.scale(scale_id).items]
+    if not all(c in first.columns for c in cols):
+        raise DataError(f"--estimate needs the item columns of {inst.id} to compute alpha")
+    alpha = cronbach_alpha(first.select(cols), nan_policy="listwise").alpha
+    sd = float(first[column].drop_nulls().std() or 0)
+    if sd <= 0 or not 0 < alpha < 1:
+        raise DataError(f"cannot estimate reliable change: first-session SD {sd:.3f}, alpha {alpha:.3f}")
+    drop = min_reliable_change(s_diff(sd, alpha))
+    return drop, f"estimated from this data: first-session SD {sd:.2f}, alpha {alpha:.3f} (Jacobson-Truax, 1.96 x S_diff)"
+
+
+def agreement(
+    data: InputArg,
+    client: Annotated[str, typer.Option(help="Client-side instrument, e.g. wai_sr.")],
+    therapist: Annotated[str, typer.Option(help="Therapist-side instrument on the same metric, e.g. wai_sr_t.")],
+    scale: Annotated[str, typer.Option(help="Scale to compare (total, goal, task, bond...).")] = "total",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Per-dyad gaps file.")] = None,
+    layout: Layout = "wide",
+    mapping: Mapping_ = None,
+) -> None:
+    """Client-therapist agreement: ICC(2,1) absolute agreement, ICC(3,1) consistency, and gaps."""
+    c_col, t_col = f"{resolve(client).id}_{scale}", f"{resolve(therapist).id}_{scale}"
+    frame = with_score(with_score(load(data, layout=layout, mapping=mapping), c_col), t_col)
+    keys = ["id", "session"] if _sessions_present(frame) else ["id"]
+    pairs = frame.select(*keys, c_col, t_col).drop_nulls()
+    if pairs.height < 3:
+        raise DataError(f"only {pairs.height} rows have both {c_col} and {t_col}; at least 3 are needed")
+    target = pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator="/").alias("dyad")
+    long = pairs.select(target, c_col, t_col).unpivot(index="dyad", variable_name="rater", value_name="score")
+    result = icc(long, target="dyad", rater="rater", score="score")
+    rows = [
+        asdict(result.agreement) | {"model": "ICC(2,1) absolute agreement"},
+        asdict(result.consistency) | {"model": "ICC(3,1) consistency"},
+    ]
+    table(
+        f"Agreement between {c_col} and {t_col} (n = {result.n} dyad-sessions)",
+        pl.DataFrame(rows).select("model", "icc", "ci_low", "ci_high", "f", "p"),
+    )
+    gaps = dyad_gaps(pairs if "session" in pairs.columns else pairs.with_columns(pl.lit(1).alias("session")),
+                     id_col="id", session_col="session", client_col=c_col, therapist_col=t_col)
+    out.print(f"Mean gap (client - therapist): {gaps['gap'].mean():.2f}; mean absolute gap {gaps['abs_gap'].mean():.2f}")
+    if output is not None:
+        save(gaps, output)

@@ -1,0 +1,134 @@
+"""The client page's charts, from the episode timeline and the core's chart definitions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+from django.core.cache import cache
+
+from alliance.charts.definitions import (
+    RuptureMark,
+    alliance_chart,
+    goal_chart as core_goal_chart,
+    outcome_chart,
+    radar_chart,
+    session_alliance_chart,
+)
+from alliance.instruments import get
+from alliance.stats.trajectories import expected_recovery_band
+from alliance.web.care.timeline import Timeline
+from alliance.web.charts import ChartHtml, as_html
+from alliance.web.goals.models import Goal
+from alliance.web.measures.models import Response
+
+SUBSCALES = (("Goal", "goal"), ("Task", "task"), ("Bond", "bond"), ("Total", "total"))
+OUTCOMES = (("PHQ-9", "phq9"), ("GAD-7", "gad7"))
+BAND_CACHE_SECONDS = 600
+BAND_MIN_CLIENTS = 30
+
+
+def _marks(ruptures: list[dict[str, Any]]) -> list[RuptureMark]:
+    marks = []
+    for r in ruptures:
+        status = r.get("repair")
+        repaired = True if status == "repaired" else False if status == "not repaired" else None
+        marks.append(
+            RuptureMark(
+                session=int(r["session"]),
+                repaired=repaired,
+                repair_session=int(r["repair_session"]) if repaired and r.get("repair_session") else None,
+                note=f"rule: {r.get('rule')}",
+            )
+        )
+    return marks
+
+
+def alliance_charts(timeline: Timeline, ruptures: list[dict[str, Any]]) -> list[ChartHtml]:
+    sessions = timeline.numbers
+    charts: list[ChartHtml | None] = []
+    marks = _marks(ruptures)
+    sai = timeline.series("sai_total")
+    if any(v is not None for v in sai):
+        charts.append(as_html(session_alliance_chart(sessions, sai, marks)))
+    client = {label: timeline.series(f"wai_sr_{s}_mean") for label, s in SUBSCALES}
+    therapist = {label: timeline.series(f"wai_sr_t_{s}_mean", "therapist") for label, s in SUBSCALES}
+    if any(v is not None for values in (*client.values(), *therapist.values()) for v in values):
+        charts.append(as_html(alliance_chart(sessions, client, therapist)))
+        measured = [(n, {lbl: timeline.value(n, f"wai_sr_{s}_mean") for lbl, s in SUBSCALES[:3]})
+                    for n in sessions if timeline.value(n, "wai_sr_total_mean") is not None]
+        if len(measured) >= 2:
+            start, now = measured[0][1], measured[-1][1]
+            charts.append(as_html(radar_chart({k: (start[k], now[k]) for k in start}, y_max=5.0, y_min=1.0,
+                                              start_label=f"Session {measured[0][0]}", now_label=f"Session {measured[-1][0]}")))
+    return [c for c in charts if c is not None]
+
+
+def clinic_expected_band(organisation_id: int, instrument: str) -> pl.DataFrame | None:
+    """The clinic's own expected-recovery regression per session (cached), or None if too few clients."""
+    key = f"alliance:band:{organisation_id}:{instrument}"
+    cached = cache.get(key)
+    if cached is not None:
+        return pl.DataFrame(cached) if cached else None
+    rows = Response.objects.filter(
+        session__episode__client__organisation_id=organisation_id, instrument=instrument, respondent="client"
+    ).values_list("session__episode_id", "session__number", f"scores__{instrument}_total")
+    frame = pl.DataFrame(list(rows), schema={"id": pl.Int64, "session": pl.Int64, "score": pl.Float64}, orient="row")
+    band = None
+    if frame["id"].n_unique() >= BAND_MIN_CLIENTS:
+        band = expected_recovery_band(frame.drop_nulls(), id_col="id", session_col="session", score_col="score")
+        band = band.filter(pl.col("n") >= BAND_MIN_CLIENTS)
+    cache.set(key, band.to_dict(as_series=False) if band is not None else {}, BAND_CACHE_SECONDS)
+    return band
+
+
+def outcome_charts(timeline: Timeline) -> list[ChartHtml]:
+    sessions = timeline.numbers
+    scores: dict[str, list[float | None]] = {}
+    bands: dict[str, Any] = {}
+    reliable: dict[str, tuple[float, float]] = {}
+    expected: dict[str, list[tuple[float, float, float]]] = {}
+    y_max: dict[str, float] = {}
+    cutoffs: dict[str, float] = {}
+    org_id = timeline.episode.client.organisation_id
+    for label, instrument in OUTCOMES:
+        series = timeline.series(f"{instrument}_total")
+        if not any(v is not None for v in series):
+            continue
+        scale = get(instrument).scale("total")
+        scores[label] = series
+        bands[label] = scale.bands
+        y_max[label] = scale.bands[-1].max if scale.bands else max(v for v in series if v is not None)
+        norms = scale.change
+        baseline = timeline.value(sessions[0], f"{instrument}_total") if sessions else None
+        if norms is not None and norms.min_reliable_change and baseline is not None:
+            reliable[label] = (baseline - norms.min_reliable_change, baseline + norms.min_reliable_change)
+        if norms is not None and norms.clinical_cutoff is not None:
+            cutoffs[label] = norms.clinical_cutoff
+        band = clinic_expected_band(org_id, instrument) if baseline is not None else None
+        if band is not None and band.height:
+            expected[label] = [
+                (float(r["session"]), float(r["intercept"] + r["slope"] * baseline - r["z"] * r["residual_sd"]),
+                 float(r["intercept"] + r["slope"] * baseline + r["z"] * r["residual_sd"]))
+                for r in band.iter_rows(named=True)
+                if r["slope"] is not None and r["residual_sd"] is not None and r["session"] <= max(sessions) + 2
+            ]
+    if not scores:
+        return []
+    chart = outcome_chart(sessions, scores, bands=bands, reliable_change=reliable, expected=expected or None,
+                          y_max=y_max, cutoffs=cutoffs)
+    result = as_html(chart)
+    return [result] if result is not None else []
+
+
+def goal_chart(timeline: Timeline, goals: list[Goal]) -> ChartHtml | None:
+    if not goals or not timeline.numbers:
+        return None
+    series: dict[str, list[int | None]] = {}
+    for g in goals:
+        by_session = {r.session.number: r.level for r in g.ratings.all()}
+        if by_session:
+            series[g.text[:40]] = [by_session.get(n) for n in timeline.numbers]
+    if not series:
+        return None
+    return as_html(core_goal_chart(timeline.numbers, series))

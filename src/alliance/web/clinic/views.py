@@ -1,0 +1,141 @@
+"""Supervisor and administrator pages: the clinic at a glance, the team, health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.password_validation import validate_password
+from django.db import connection
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from alliance.web.clinic.charts import alerts_by_therapist_chart, alliance_distribution_chart
+from alliance.web.accounts.models import Role, User
+from alliance.web.alerts.models import Alert
+from alliance.web.audit.log import record
+from alliance.web.care.access import admin_required, supervisor_required
+from alliance.web.measures.models import Link, Response
+
+
+@never_cache
+def health(request: HttpRequest) -> HttpResponse:
+    """Liveness and database check for load balancers; no data is read."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+def _latest_sai_per_client(org_id: int) -> list[float]:
+    rows = (
+        Response.objects.filter(session__episode__client__organisation_id=org_id, instrument="sai", respondent="client")
+        .order_by("session__episode__client_id", "-session__number")
+        .values_list("session__episode__client_id", "scores__sai_total")
+    )
+    seen: set[int] = set()
+    values: list[float] = []
+    for client_id, value in rows.iterator(chunk_size=2000):
+        if client_id in seen:
+            continue
+        seen.add(client_id)
+        if value is not None:
+            values.append(float(value))
+    return values
+
+
+@supervisor_required
+def overview(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    org_id = user.organisation_id
+    open_q = ~Q(caseload__episodes__alerts__status=Alert.Status.RESOLVED)
+    therapists = (
+        User.objects.filter(organisation_id=org_id, role=Role.THERAPIST)
+        .annotate(
+            clients=Count("caseload", filter=Q(caseload__archived=False), distinct=True),
+            urgent=Count("caseload__episodes__alerts", filter=open_q & Q(caseload__episodes__alerts__severity="urgent"), distinct=True),
+            warnings=Count("caseload__episodes__alerts", filter=open_q & Q(caseload__episodes__alerts__severity="warning"), distinct=True),
+        )
+        .order_by("last_name", "username")
+    )
+    links = Link.objects.filter(session__episode__client__organisation_id=org_id)
+    completion = links.aggregate(sent=Count("pk"), done=Count("pk", filter=Q(submitted_at__isnull=False)))
+    by_therapist_links = {
+        row["session__episode__client__therapist"]: row
+        for row in links.values("session__episode__client__therapist").annotate(
+            sent=Count("pk"), done=Count("pk", filter=Q(submitted_at__isnull=False))
+        )
+    }
+    ruptures = Alert.objects.filter(episode__client__organisation_id=org_id, rule="rupture")
+    rupture_stats = ruptures.aggregate(
+        total=Count("pk"),
+        repaired=Count("pk", filter=Q(numbers__repaired=1)),
+    )
+    sai = _latest_sai_per_client(org_id)
+    rows = []
+    for t in therapists:
+        link_row = by_therapist_links.get(t.pk, {"sent": 0, "done": 0})
+        rows.append({"therapist": t, "completion": _rate(link_row["done"], link_row["sent"]), **link_row})
+    context = {
+        "rows": rows,
+        "completion": _rate(completion["done"], completion["sent"]),
+        "links": completion,
+        "ruptures": rupture_stats,
+        "repair_rate": _rate(rupture_stats["repaired"], rupture_stats["total"]),
+        "distribution": alliance_distribution_chart(sai),
+        "alerts_chart": alerts_by_therapist_chart({t.display(): (t.urgent, t.warnings) for t in therapists}),
+        "n_sai": len(sai),
+    }
+    record(request, "view", user.organisation, page="clinic overview")
+    return render(request, "clinic/overview.html", context)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return None if not whole else round(100 * part / whole, 1)
+
+
+class StaffForm(forms.Form):
+    username = forms.RegexField(regex=r"^[\w.@+-]+$", max_length=150)
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150, required=False)
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=Role.choices)
+    password = forms.CharField(widget=forms.PasswordInput, help_text="At least 10 characters; they can change it later.")
+
+    def clean_username(self) -> str:
+        name: str = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=name).exists():
+            raise forms.ValidationError("This username is taken.")
+        return name
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        if data.get("password"):
+            try:
+                validate_password(data["password"], User(username=data.get("username", ""), email=data.get("email", "")))
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return data
+
+
+@admin_required
+def team(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form = StaffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        member = User.objects.create_user(
+            username=d["username"], email=d["email"], password=d["password"],
+            first_name=d["first_name"], last_name=d["last_name"], role=d["role"], organisation_id=user.organisation_id,
+        )
+        record(request, "create", member, role=member.role)
+        messages.success(request, f"{member.display()} added as {member.get_role_display().lower()}.")
+        return redirect("clinic:team")
+    staff = User.objects.filter(organisation_id=user.organisation_id).annotate(clients=Count("caseload")).order_by("role", "username")
+    return render(request, "clinic/team.html", {"staff": staff, "form": form})
