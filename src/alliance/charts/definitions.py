@@ -386,8 +386,8 @@ def _severity_zones(bands: Sequence[BandLike]) -> list[Zone]:
                 low,
                 high,
                 shown,
-                colour="#D55E00",
-                opacity=round(0.03 + 0.12 * i / max(1, n - 1), 3),
+                colour="#000000",
+                opacity=round(0.02 + 0.1 * i / max(1, n - 1), 3),
             )
         )
     return zones
@@ -411,8 +411,8 @@ def outcome_chart(
     - ``bands``: severity bands per measure (instrument ``Band`` objects,
       ``{"label", "min", "max"}`` mappings or (min, max, label) tuples), drawn
       as light horizontal zones, darker for more severe, with their labels.
-    - ``reliable_change``: (intake score, minimum reliable change): the
-      "no reliable change" zone, intake +/- that change.
+    - ``reliable_change``: (low, high) = (intake - minimum reliable change,
+      intake + minimum reliable change): the shaded "no reliable change" zone.
     - ``expected``: (session, low, high) points of an expected-recovery band.
     - ``cutoffs``: a clinical cut-off line per measure.
     """
@@ -452,11 +452,14 @@ def outcome_chart(
                 + "."
             )
         if m in reliable_change:
-            intake, rc = (float(v) for v in reliable_change[m])
+            low, high = (float(v) for v in reliable_change[m])
+            if high < low:
+                raise ValueError(f"{m}: reliable_change is (low, high): intake -/+ the change")
+            intake, rc = (low + high) / 2, (high - low) / 2
             zones.append(
                 Zone(
-                    intake - rc,
-                    intake + rc,
+                    low,
+                    high,
                     f"No reliable change (intake {_n(intake)} ± {_n(rc)})",
                     colour="#56B4E9",
                     opacity=0.2,
@@ -466,7 +469,7 @@ def outcome_chart(
                 )
             )
             parts.append(
-                f"The blue zone with dashed edges, {_n(intake - rc)} to {_n(intake + rc)}, "
+                f"The blue zone with dashed edges, {_n(low)} to {_n(high)}, "
                 f"is within {_n(rc)} points of the intake score {_n(intake)}: no reliable change."
             )
         band_list = []

@@ -52,7 +52,7 @@ import itertools
 import math
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
@@ -995,6 +995,60 @@ def _auto_legend(spec: LineChart, colours: Sequence[str]) -> list[LegendEntry]:
     return entries
 
 
+def _data_samples(
+    spec: LineChart, sx: Callable[[float], float], sy: Callable[[float], float]
+) -> list[tuple[float, float]]:
+    """Points along every drawn series line (screen coordinates)."""
+    out: list[tuple[float, float]] = []
+    for s in spec.series:
+        prev: tuple[float, float] | None = None
+        for x, v in sorted(s.points, key=lambda p: p[0]):
+            if v is None:
+                prev = None
+                continue
+            cur = (sx(x), sy(min(max(v, spec.y_min), spec.y_max)))
+            if prev is not None:
+                out += [
+                    (prev[0] + (cur[0] - prev[0]) * k / 8, prev[1] + (cur[1] - prev[1]) * k / 8)
+                    for k in range(1, 8)
+                ]
+            out.append(cur)
+            prev = cur
+    return out
+
+
+class _LabelPlacer:
+    """Puts a label at the left or right edge of the plot, whichever covers
+    fewer data points and earlier labels (``prefer`` wins ties)."""
+
+    def __init__(
+        self, g: _Geom, left: float, right: float, samples: list[tuple[float, float]]
+    ) -> None:
+        self.g, self.left, self.right, self.samples = g, left, right, samples
+        self.boxes: list[tuple[float, float, float, float]] = []
+
+    def _cost(self, box: tuple[float, float, float, float]) -> int:
+        x0, y0, x1, y1 = box
+        m = self.g.r * 1.5
+        n = sum(1 for px, py in self.samples if x0 - m <= px <= x1 + m and y0 - m <= py <= y1 + m)
+        n += sum(10 for b in self.boxes if not (x1 < b[0] or b[2] < x0 or y1 < b[1] or b[3] < y0))
+        return n
+
+    def place(self, text: str, baseline: float, prefer: str) -> tuple[float, str]:
+        g = self.g
+        w = text_width(text, g.f)
+        y0, y1 = baseline - g.f * 0.85, baseline + g.f * 0.2
+        options = {
+            "left": ((self.left + g.f * 0.3, y0, self.left + g.f * 0.3 + w, y1), "start"),
+            "right": ((self.right - g.f * 0.3 - w, y0, self.right - g.f * 0.3, y1), "end"),
+        }
+        order = [prefer, "right" if prefer == "left" else "left"]
+        side = min(order, key=lambda k: (self._cost(options[k][0]), order.index(k)))
+        box, anchor = options[side]
+        self.boxes.append(box)
+        return (box[0] if anchor == "start" else box[2]), anchor
+
+
 def _line_body(spec: LineChart, g: _Geom, y: float) -> tuple[list[str], float, int]:
     """Markup for one line chart starting at ``y``; returns (markup, bottom,
     number of clipped values)."""
@@ -1064,7 +1118,8 @@ def _line_body(spec: LineChart, g: _Geom, y: float) -> tuple[list[str], float, i
     )
     xt = [xt[i] for i in keep]
 
-    # zones (background) and grid
+    # zones (background) and grid; labels go where they hide no data
+    placer = _LabelPlacer(g, left, right, _data_samples(spec, sx, sy))
     zone_legend: list[LegendEntry] = []
     zone_labels: list[str] = []
     for z in spec.zones:
@@ -1086,16 +1141,9 @@ def _line_body(spec: LineChart, g: _Geom, y: float) -> tuple[list[str], float, i
                 )
         fits = y_bot - y_top >= g.f * 1.05
         if z.label and z.label_inside and fits:
-            zone_labels.append(
-                g.text(
-                    right - g.f * 0.3,
-                    (y_top + y_bot) / 2 + g.f * 0.35,
-                    z.label,
-                    anchor="end",
-                    halo=True,
-                    fill=_MUTED,
-                )
-            )
+            base = (y_top + y_bot) / 2 + g.f * 0.35
+            x, anchor = placer.place(z.label, base, prefer="right")
+            zone_labels.append(g.text(x, base, z.label, anchor=anchor, halo=True, fill=_MUTED))
         if z.label and (z.in_legend or (z.label_inside and not fits) or not z.label_inside):
             zone_legend.append(LegendEntry(z.label, "swatch", z.colour, opacity=z.opacity))
     for v, _ in yt:
@@ -1131,9 +1179,9 @@ def _line_body(spec: LineChart, g: _Geom, y: float) -> tuple[list[str], float, i
             f' class="hline">{_title(tip)}</line>'
         )
         if h.label:
-            # left-aligned, so it does not collide with zone labels (right)
             ty = yy - g.f * 0.3 if yy - g.f * 1.1 > top else yy + g.f * 1.05
-            out.append(g.text(left + g.f * 0.3, ty, h.label, halo=True))
+            x, anchor = placer.place(h.label, ty, prefer="left")
+            out.append(g.text(x, ty, h.label, anchor=anchor, halo=True))
 
     # axis
     out.append(

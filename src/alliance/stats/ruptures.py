@@ -122,13 +122,17 @@ def _validate(
     if not schema[score].is_numeric():
         raise TypeError(f"score column {score!r} must be numeric, got {schema[score]}")
     if not schema[session_col].is_integer():
-        raise TypeError(f"session column {session_col!r} must hold integers, got {schema[session_col]}")
+        raise TypeError(
+            f"session column {session_col!r} must hold integers, got {schema[session_col]}"
+        )
     if min_drop is not None and not (math.isfinite(min_drop) and min_drop > 0):
         raise ValueError(f"min_drop must be a positive number or None, got {min_drop}")
     if not (math.isfinite(sd_k) and sd_k > 0):
         raise ValueError(f"sd_k must be a positive number, got {sd_k}")
     if isinstance(min_prior, bool) or not isinstance(min_prior, int) or min_prior < 2:
-        raise ValueError(f"min_prior must be an integer >= 2 (an SD needs two scores), got {min_prior!r}")
+        raise ValueError(
+            f"min_prior must be an integer >= 2 (an SD needs two scores), got {min_prior!r}"
+        )
     if cutoff is not None and not math.isfinite(cutoff):
         raise ValueError(f"cutoff must be a finite number or None, got {cutoff}")
     if isinstance(repair_within, bool) or not isinstance(repair_within, int) or repair_within < 1:
@@ -219,53 +223,73 @@ def detect_ruptures(
     >>> out.filter("rupture").select("session", "rule", "drop", "repair").rows()
     [(4, 'drop+sd', 11.0, 'repaired')]
     """
-    lazy = _validate(frame, score, id_col, session_col, min_drop, sd_k, min_prior, cutoff,
-                     repair_within)
+    lazy = _validate(
+        frame, score, id_col, session_col, min_drop, sd_k, min_prior, cutoff, repair_within
+    )
     df = lazy.sort(id_col, session_col, maintain_order=False).collect()
     _check_keys(df, id_col, session_col)
 
     sign = 1.0 if higher_is_better else -1.0
     k = float(sd_k)
-    by = id_col
     x = pl.col(score)
-    # Work on w = score in the "good is high" direction.
-    w = pl.col("__w")
+    # Work on w = score in the "good is high" direction, on the sorted frame.
+    # g numbers the clients 0, 1, ...; per-client shifts are global shifts
+    # checked against g (much faster than window functions on many clients).
+    df = df.with_columns(
+        (x.cast(pl.Float64) * sign).alias("__w"),
+        pl.col(id_col).rle_id().alias("__g"),
+    )
+    w, g = pl.col("__w"), pl.col("__g")
     valid = w.is_not_null()
-    prev = w.shift(1).forward_fill().over(by)
+    new_client = g != g.shift(1).fill_null(-1)
+    # Previous scored session of the same client.
+    src = pl.when(valid).then(g).shift(1).forward_fill()
+    prev = pl.when(src == g).then(w.shift(1).forward_fill())
     # Centre on the client's first scored value: exact zeros for flat series,
-    # and no catastrophic cancellation in the running sums of squares.
-    base = w.drop_nulls().first().over(by)
-    c = (w - base).fill_null(0.0)
-    steps: list[list[pl.Expr]] = [
-        [(x.cast(pl.Float64) * sign).alias("__w")],
-        [
-            prev.alias("__prev"),
-            base.alias("__base"),
-            (valid.cast(pl.Int64).cum_sum().over(by) - valid.cast(pl.Int64)).alias("n_prior"),
-            (c.cum_sum().over(by) - c).alias("__s1"),
-            ((c * c).cum_sum().over(by) - c * c).alias("__s2"),
-            pl.col(session_col).filter(valid).max().over(by).alias("__last"),
-        ],
-    ]
+    # and small running sums of squares.
+    base = w.drop_nulls().first().over(id_col)
+    df = df.with_columns(
+        prev.alias("__prev"),
+        base.alias("__base"),
+        pl.col(session_col).filter(valid).max().over(id_col).alias("__last"),
+    ).with_columns((w - pl.col("__base")).fill_null(0.0).alias("__c"))
+    c = pl.col("__c")
+    exact = df.select(
+        ((c - c.round()).abs().max().fill_null(0) == 0)
+        & ((c.abs().max().fill_null(0) ** 2) * df.height < 2.0**52)
+    ).item()
+
+    def prior_sum(expr: pl.Expr) -> pl.Expr:
+        """Sum of expr over the client's earlier rows."""
+        if exact:
+            # Integer-valued: global running sums are exact in float64, so the
+            # sum before the client's first row can be subtracted without loss.
+            before = expr.cum_sum() - expr
+            return before - pl.when(new_client).then(before).forward_fill()
+        return expr.cum_sum().over(id_col) - expr
+
+    df = df.with_columns(
+        prior_sum(valid.cast(pl.Int64)).alias("n_prior"),
+        prior_sum(c).alias("__s1"),
+        prior_sum(c * c).alias("__s2"),
+    )
     n = pl.col("n_prior").cast(pl.Float64)
     s1, s2 = pl.col("__s1"), pl.col("__s2")
     mean_c = pl.when(n > 0).then(s1 / n)
     var = pl.when(n > 1).then(((s2 - s1 * s1 / n) / (n - 1)).clip(lower_bound=0.0))
-    steps.append(
+    steps: list[list[pl.Expr]] = [
         [
             pl.when(valid).then(pl.col("__prev") - w).alias("drop"),
             (pl.col("__base") + mean_c).alias("__mean"),
             var.sqrt().alias("prior_sd"),
         ]
-    )
+    ]
     mean_w, sd = pl.col("__mean"), pl.col("prior_sd")
     thr_w = mean_w - k * sd
     fire_drop = (
         (pl.col("drop") >= min_drop).fill_null(False) if min_drop is not None else pl.lit(False)
     )
-    fire_sd = (
-        valid & (pl.col("n_prior") >= min_prior) & (sd > 0) & (w <= thr_w)
-    ).fill_null(False)
+    fire_sd = (valid & (pl.col("n_prior") >= min_prior) & (sd > 0) & (w <= thr_w)).fill_null(False)
     if cutoff is None:
         fire_cut = pl.lit(False)
     elif higher_is_better:
@@ -291,17 +315,16 @@ def detect_ruptures(
             pl.when(pl.col("n_prior") >= min_prior).then(thr_w * sign).alias("threshold"),
         ]
     )
-    # Repair: the first scored session in (t, t + R] back at >= the pre-drop level.
+    # Repair: the first scored session in (t, t + R] back at >= the pre-drop
+    # level. The window holds at most R rows, since sessions are unique.
     session = pl.col(session_col)
     horizon = session + repair_within
     hits = []
     for j in range(1, repair_within + 1):
-        later_session = session.shift(-j).over(by)
-        later_w = w.shift(-j).over(by)
-        hit = (later_session <= horizon) & (later_w >= pl.col("__prev"))
+        later_session = session.shift(-j)
+        hit = (g.shift(-j) == g) & (later_session <= horizon) & (w.shift(-j) >= pl.col("__prev"))
         hits.append(pl.when(hit).then(later_session))
-    first_hit = pl.coalesce(hits)
-    steps.append([first_hit.alias("__hit")])
+    steps.append([pl.coalesce(hits).alias("__hit")])
     hit_col = pl.col("__hit")
     is_rupture = pl.col("rupture").fill_null(False) & pl.col("__prev").is_not_null()
     steps.append(
@@ -366,9 +389,7 @@ def _ratio(a: int, b: int) -> float:
     return a / b if b else math.nan
 
 
-def rupture_summary(
-    flags: pl.DataFrame, *, id_col: str = "id"
-) -> RuptureSummary:
+def rupture_summary(flags: pl.DataFrame, *, id_col: str = "id") -> RuptureSummary:
     """Summarise :func:`detect_ruptures` output.
 
     >>> df = pl.DataFrame({"id": [1] * 5, "session": [1, 2, 3, 4, 5],

@@ -6,6 +6,9 @@ from typing import Any
 
 import polars as pl
 from django.core.cache import cache
+from django.db.models import FloatField
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 
 from alliance.charts.definitions import (
     RuptureMark,
@@ -51,16 +54,21 @@ def alliance_charts(timeline: Timeline, ruptures: list[dict[str, Any]]) -> list[
     sai = timeline.series("sai_total")
     if any(v is not None for v in sai):
         charts.append(as_html(session_alliance_chart(sessions, sai, marks)))
-    client = {label: timeline.series(f"wai_sr_{s}_mean") for label, s in SUBSCALES}
-    therapist = {label: timeline.series(f"wai_sr_t_{s}_mean", "therapist") for label, s in SUBSCALES}
-    if any(v is not None for values in (*client.values(), *therapist.values()) for v in values):
-        charts.append(as_html(alliance_chart(sessions, client, therapist)))
-        measured = [(n, {lbl: timeline.value(n, f"wai_sr_{s}_mean") for lbl, s in SUBSCALES[:3]})
-                    for n in sessions if timeline.value(n, "wai_sr_total_mean") is not None]
-        if len(measured) >= 2:
-            start, now = measured[0][1], measured[-1][1]
+    # WAI-SR is measured every few sessions: chart only the sessions it was measured,
+    # so the points join into lines instead of standing alone between gaps.
+    measured = [n for n in sessions if timeline.value(n, "wai_sr_total_mean") is not None
+                or timeline.value(n, "wai_sr_t_total_mean", "therapist") is not None]
+    client = {label: [timeline.value(n, f"wai_sr_{s}_mean") for n in measured] for label, s in SUBSCALES}
+    therapist = {label: [timeline.value(n, f"wai_sr_t_{s}_mean", "therapist") for n in measured] for label, s in SUBSCALES}
+    if measured:
+        charts.append(as_html(alliance_chart(measured, client, therapist,
+                                             [m for m in marks if m.session in measured])))
+        points = [(n, {lbl: timeline.value(n, f"wai_sr_{s}_mean") for lbl, s in SUBSCALES[:3]})
+                  for n in measured if timeline.value(n, "wai_sr_total_mean") is not None]
+        if len(points) >= 2:
+            start, now = points[0][1], points[-1][1]
             charts.append(as_html(radar_chart({k: (start[k], now[k]) for k in start}, y_max=5.0, y_min=1.0,
-                                              start_label=f"Session {measured[0][0]}", now_label=f"Session {measured[-1][0]}")))
+                                              start_label=f"Session {points[0][0]}", now_label=f"Session {points[-1][0]}")))
     return [c for c in charts if c is not None]
 
 
@@ -72,7 +80,9 @@ def clinic_expected_band(organisation_id: int, instrument: str) -> pl.DataFrame 
         return pl.DataFrame(cached) if cached else None
     rows = Response.objects.filter(
         session__episode__client__organisation_id=organisation_id, instrument=instrument, respondent="client"
-    ).values_list("session__episode_id", "session__number", f"scores__{instrument}_total")
+    ).annotate(value=Cast(KeyTextTransform(f"{instrument}_total", "scores"), FloatField())).values_list(
+        "session__episode_id", "session__number", "value"
+    )
     frame = pl.DataFrame(list(rows), schema={"id": pl.Int64, "session": pl.Int64, "score": pl.Float64}, orient="row")
     band = None
     if frame["id"].n_unique() >= BAND_MIN_CLIENTS:

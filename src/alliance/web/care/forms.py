@@ -24,7 +24,7 @@ class IntakeForm(forms.Form):
                              help_text="Used only to send questionnaire links.")
     therapist = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
     started = forms.DateField(label="First session date", initial=dt.date.today,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+                              widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     hoped_change = forms.CharField(label="What the client hopes will change", required=False,
                                    max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     expected_sessions = forms.IntegerField(label="How many sessions the client expects to need",
@@ -73,5 +73,5 @@ class ApproachForm(forms.ModelForm):
 
 
 class SessionForm(forms.Form):
-    date = forms.DateField(label="Session date", initial=dt.date.today, widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label="Session date", initial=dt.date.today, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     send_email = forms.BooleanField(label="E-mail the link to the client now", required=False, initial=True)

@@ -7,8 +7,9 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, FloatField, IntegerField, OuterRef, Subquery, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -49,10 +50,14 @@ def _open_alert_count(severity: str) -> Subquery:
 
 
 def _latest_score(column: str, instrument: str) -> Subquery:
-    latest = Response.objects.filter(
-        session__episode__client=OuterRef("pk"), instrument=instrument, respondent=Respondent.CLIENT
-    ).order_by("-session__number", "-pk")
-    return Subquery(latest.values(f"scores__{column}")[:1])
+    latest = (
+        Response.objects.filter(
+            session__episode__client=OuterRef("pk"), instrument=instrument, respondent=Respondent.CLIENT
+        )
+        .order_by("-session__number", "-pk")
+        .annotate(value=Cast(KeyTextTransform(column, "scores"), FloatField()))
+    )
+    return Subquery(latest.values("value")[:1], output_field=FloatField())
 
 
 @clinician_required
@@ -112,10 +117,9 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     token = request.session.pop(f"portal_token_{client.pk}", None)
     portal_url = None
     if token:
-        from django.conf import settings
         from django.urls import reverse
 
-        portal_url = f"{settings.SITE_URL}{reverse('portal:home', args=[token])}"
+        portal_url = request.build_absolute_uri(reverse("portal:home", args=[token]))
     context = client_page_context(client, portal_url)
     return render(request, "care/client.html", context)
 
@@ -198,7 +202,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     shown = []
     for link in links:
         token = request.session.get(f"link_token_{link.pk}")
-        url = link_url(token) if token and link.state() == "open" else None
+        url = link_url(token, request) if token and link.state() == "open" else None
         shown.append({"link": link, "url": url, "qr": qr_svg(url) if url else None})
     therapist_due = due(list(session.episode.plan.all()), session.number, Respondent.THERAPIST)
     done = set(session.responses.filter(respondent=Respondent.THERAPIST).values_list("instrument", flat=True))

@@ -8,7 +8,9 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.password_validation import validate_password
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, FloatField, Q
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -37,7 +39,8 @@ def _latest_sai_per_client(org_id: int) -> list[float]:
     rows = (
         Response.objects.filter(session__episode__client__organisation_id=org_id, instrument="sai", respondent="client")
         .order_by("session__episode__client_id", "-session__number")
-        .values_list("session__episode__client_id", "scores__sai_total")
+        .annotate(value=Cast(KeyTextTransform("sai_total", "scores"), FloatField()))
+        .values_list("session__episode__client_id", "value")
     )
     seen: set[int] = set()
     values: list[float] = []

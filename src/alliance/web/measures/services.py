@@ -27,10 +27,14 @@ from alliance.web.measures.plans import due
 from alliance.web.measures.scoring import score_answers
 
 
-def link_url(token: str) -> str:
+def link_url(token: str, request: HttpRequest | None = None) -> str:
+    """The client's link: from the request's own host when there is one, else SITE_URL."""
+    path = reverse("measures:start", args=[token])
+    if request is not None:
+        return request.build_absolute_uri(path)
     from django.conf import settings
 
-    return f"{settings.SITE_URL}{reverse('measures:start', args=[token])}"
+    return f"{settings.SITE_URL}{path}"
 
 
 @transaction.atomic
@@ -71,7 +75,7 @@ def email_link(link: Link, token: str, request: HttpRequest | None = None, *, re
     body = (
         "Hello,\n\n"
         "Your therapist would like to hear how your last session went. It takes about five minutes.\n\n"
-        f"{link_url(token)}\n\n"
+        f"{link_url(token, request)}\n\n"
         f"The link works once and until {timezone.localtime(link.expires_at):%A %d %B, %H:%M}. "
         "Your answers go only to your therapist and their clinic.\n\n"
         f"{org.name}\n"

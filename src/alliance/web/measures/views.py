@@ -80,7 +80,10 @@ def start(request: HttpRequest, token: str) -> HttpResponse:
                 )
                 record(request, "update", episode, client=episode.client, actor_label="client link", consent=CONSENT_VERSION)
             return redirect("measures:step", token=token, step=_next_step(link))
-        return render(request, "measures/consent.html", {"link": link, "token": token, "text": CONSENT_TEXT})
+        return render(
+            request, "measures/consent.html",
+            {"link": link, "token": token, "text": CONSENT_TEXT, "org": link.client.organisation},
+        )
     return redirect("measures:step", token=token, step=_next_step(link))
 
 
@@ -132,6 +135,7 @@ def step(request: HttpRequest, token: str, step: int) -> HttpResponse:
             "total": total,
             "percent": int(100 * (step - 1) / total),
             "last": step == total,
+            "org": link.client.organisation,
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -1,0 +1,165 @@
+"""Personas for the clinic web tests, after healthchecks: every permission test reads like a sentence.
+
+Clinic A (Northside):
+    alice   therapist, owns client c1
+    bob     another therapist in clinic A (c1 is not on his caseload)
+    sue     supervisor (sees the whole clinic)
+    ada     clinic administrator (sees the whole clinic)
+    rita    researcher (no client records)
+Clinic B (Southbank):
+    charlie therapist, owns client x1
+
+c1 has an episode on the default plan, four sessions (answers in for
+sessions 1-3), an open questionnaire link for session 4, a portal link, a
+goal, a task and an open alert. x1 has one session with its own open link
+and portal link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.core.cache import cache
+
+from alliance.web.accounts.models import Organisation, Role, User
+from alliance.web.alerts.models import Alert
+from alliance.web.care.models import Client, Episode, Session
+from alliance.web.goals.models import Goal, Task
+from alliance.web.measures.models import Link
+from alliance.web.measures.services import create_link
+from alliance.web.portal.services import create_portal_link
+from web_factories import (
+    add_sessions,
+    answer_sessions,
+    episode_of,
+    make_alert,
+    make_client,
+    make_clinic,
+    make_goal,
+    make_task,
+    make_user,
+)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """The client page caches the clinic's expected-recovery band; start every test cold."""
+    cache.clear()
+
+
+@dataclass(frozen=True)
+class OpenLink:
+    link: Link
+    token: str
+
+
+# --- clinics and staff -------------------------------------------------------
+
+
+@pytest.fixture
+def clinic_a(db: None) -> Organisation:
+    return make_clinic("Northside Talking Therapies", "northside")
+
+
+@pytest.fixture
+def clinic_b(db: None) -> Organisation:
+    return make_clinic("Southbank Counselling", "southbank")
+
+
+@pytest.fixture
+def alice(clinic_a: Organisation) -> User:
+    return make_user("alice", Role.THERAPIST, clinic_a)
+
+
+@pytest.fixture
+def bob(clinic_a: Organisation) -> User:
+    return make_user("bob", Role.THERAPIST, clinic_a)
+
+
+@pytest.fixture
+def sue(clinic_a: Organisation) -> User:
+    return make_user("sue", Role.SUPERVISOR, clinic_a)
+
+
+@pytest.fixture
+def ada(clinic_a: Organisation) -> User:
+    return make_user("ada", Role.ADMIN, clinic_a)
+
+
+@pytest.fixture
+def rita(clinic_a: Organisation) -> User:
+    return make_user("rita", Role.RESEARCHER, clinic_a)
+
+
+@pytest.fixture
+def charlie(clinic_b: Organisation) -> User:
+    return make_user("charlie", Role.THERAPIST, clinic_b)
+
+
+# --- client c1 (alice's) -----------------------------------------------------
+
+
+@pytest.fixture
+def c1(clinic_a: Organisation, alice: User) -> Client:
+    return make_client(clinic_a, alice, "C1-ALPHA", email="c1@client.example")
+
+
+@pytest.fixture
+def c1_episode(c1: Client) -> Episode:
+    return episode_of(c1)
+
+
+@pytest.fixture
+def c1_sessions(c1_episode: Episode) -> list[Session]:
+    """Sessions 1-4; the client's answers are in for 1-3."""
+    sessions = add_sessions(c1_episode, 4)
+    answer_sessions(sessions[:3])
+    return sessions
+
+
+@pytest.fixture
+def c1_link(c1_sessions: list[Session], alice: User) -> OpenLink:
+    """The open questionnaire link for session 4 (SAI, WAI-SR, feedback, PHQ-9, GAD-7)."""
+    link, token = create_link(c1_sessions[3], alice)
+    return OpenLink(link, token)
+
+
+@pytest.fixture
+def c1_portal_token(c1: Client) -> str:
+    return create_portal_link(c1)
+
+
+@pytest.fixture
+def c1_goal(c1_episode: Episode) -> Goal:
+    return make_goal(c1_episode, "Sleep through the night most nights")
+
+
+@pytest.fixture
+def c1_task(c1_episode: Episode) -> Task:
+    return make_task(c1_episode, "Write down three things that went all right each evening", set_session=3)
+
+
+@pytest.fixture
+def c1_alert(c1_sessions: list[Session]) -> Alert:
+    return make_alert(c1_sessions[0].episode, session_number=3)
+
+
+# --- client x1 (charlie's, clinic B) -----------------------------------------
+
+
+@pytest.fixture
+def x1(clinic_b: Organisation, charlie: User) -> Client:
+    return make_client(clinic_b, charlie, "X1-BRAVO", email="x1@client.example")
+
+
+@pytest.fixture
+def x1_link(x1: Client, charlie: User) -> OpenLink:
+    (session,) = add_sessions(episode_of(x1), 1)
+    link, token = create_link(session, charlie)
+    return OpenLink(link, token)
+
+
+@pytest.fixture
+def x1_portal_token(x1: Client) -> str:
+    return create_portal_link(x1)
