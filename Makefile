@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo research-demo test lint typecheck unit bench clean install
+.PHONY: demo research-demo test lint typecheck unit unit-postgres bench clean install
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PY) -m venv $(VENV)
@@ -29,16 +29,27 @@ research-demo: $(STAMP)
 	$(BIN)/alliance demo --out demo-output
 
 ## test: install everything, then lint, type-check and run the whole suite
-test: lint typecheck unit
+## (the web tests run again on PostgreSQL when TEST_POSTGRES_URL is set; CI sets it)
+test: lint typecheck unit unit-postgres
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 
 typecheck: $(STAMP)
-	$(BIN)/mypy
+	ALLIANCE_TESTING=true $(BIN)/mypy
 
 unit: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/pytest -n 2 -q
+
+unit-postgres: $(STAMP)
+	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
+	  echo "web tests on PostgreSQL"; \
+	  DATABASE_URL="$$TEST_POSTGRES_URL" OMP_NUM_THREADS=1 $(BIN)/pytest -n 2 -q tests/web tests/browser; \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "CI=true but TEST_POSTGRES_URL is not set: the PostgreSQL run cannot be skipped in CI"; exit 1; \
+	else \
+	  echo "TEST_POSTGRES_URL not set: web tests ran on SQLite only (set it to run them on PostgreSQL too)"; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_core.py

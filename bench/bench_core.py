@@ -44,8 +44,14 @@ def _peak_mb() -> float:
 def make_data(clients: int, path: Path) -> None:
     from alliance.simulate import simulate_cohort
 
-    cohort = simulate_cohort(clients, SESSIONS, seed=11, instruments=("wai_sr", "phq9"), dropout_rate=0.0,
-                             rupture_dropout=0.0)
+    cohort = simulate_cohort(
+        clients,
+        SESSIONS,
+        seed=11,
+        instruments=("wai_sr", "phq9"),
+        dropout_rate=0.0,
+        rupture_dropout=0.0,
+    )
     cohort.data.write_parquet(path)
 
 
@@ -59,10 +65,17 @@ def variant_alliance(path: Path) -> dict[str, float]:
     frame = pl.read_parquet(path)
     t_read = time.perf_counter() - t0
     scored = score(frame, ["wai_sr", "phq9"]).scores
-    flags = detect_ruptures(scored.select("id", "session", "wai_sr_total"), score="wai_sr_total", min_drop=MIN_DROP)
+    flags = detect_ruptures(
+        scored.select("id", "session", "wai_sr_total"), score="wai_sr_total", min_drop=MIN_DROP
+    )
     total = time.perf_counter() - t0
-    return {"seconds": total, "read_seconds": t_read, "rows": float(scored.height),
-            "ruptures": float(flags["rupture"].sum()), "peak_mb": _peak_mb()}
+    return {
+        "seconds": total,
+        "read_seconds": t_read,
+        "rows": float(scored.height),
+        "ruptures": float(flags["rupture"].sum()),
+        "peak_mb": _peak_mb(),
+    }
 
 
 def variant_floor(path: Path) -> dict[str, float]:
@@ -74,8 +87,13 @@ def variant_floor(path: Path) -> dict[str, float]:
     items = [c for c in frame.columns if c.startswith(("wai_sr_", "phq9_"))]
     summed = frame.select(pl.sum_horizontal(items).alias("s"))
     total = time.perf_counter() - t0
-    return {"seconds": total, "read_seconds": t_read, "rows": float(summed.height), "peak_mb": _peak_mb(),
-            "data_mb": frame.estimated_size("mb")}
+    return {
+        "seconds": total,
+        "read_seconds": t_read,
+        "rows": float(summed.height),
+        "peak_mb": _peak_mb(),
+        "data_mb": frame.estimated_size("mb"),
+    }
 
 
 def variant_pandas(path: Path, sample_clients: int, clients: int) -> dict[str, float]:
@@ -89,19 +107,34 @@ def variant_pandas(path: Path, sample_clients: int, clients: int) -> dict[str, f
     run(frame, MIN_DROP)
     sample_seconds = time.perf_counter() - t0
     scale = clients / sample_clients
-    return {"seconds": sample_seconds * scale, "sample_seconds": sample_seconds, "sample_rows": float(len(frame)),
-            "scale": scale, "peak_mb": _peak_mb()}
+    return {
+        "seconds": sample_seconds * scale,
+        "sample_seconds": sample_seconds,
+        "sample_rows": float(len(frame)),
+        "scale": scale,
+        "peak_mb": _peak_mb(),
+    }
 
 
 def _child(variant: str, args: argparse.Namespace) -> dict[str, float]:
-    cmd = [sys.executable, __file__, "--child", variant, "--clients", str(args.clients),
-           "--sample-clients", str(args.sample_clients)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        variant,
+        "--clients",
+        str(args.clients),
+        "--sample-clients",
+        str(args.sample_clients),
+    ]
     done = subprocess.run(cmd, check=True, capture_output=True, text=True)  # noqa: S603 - our own script
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--clients", type=int, default=1_000_000)
     parser.add_argument("--sample-clients", type=int, default=5_000)
     parser.add_argument("--child", choices=("alliance", "floor", "pandas"))
@@ -118,10 +151,15 @@ def main() -> None:
         return
     DATA.mkdir(exist_ok=True)
     if not path.exists():
-        print(f"simulating {args.clients:,} clients x {SESSIONS} sessions -> {path.name} (once) ...", flush=True)
+        print(
+            f"simulating {args.clients:,} clients x {SESSIONS} sessions -> {path.name} (once) ...",
+            flush=True,
+        )
         make_data(args.clients, path)
-    print(f"data: {path.name}, {path.stat().st_size / 1e6:.0f} MB on disk; threads: "
-          f"{os.environ.get('POLARS_MAX_THREADS', 'default')}; cores: {os.cpu_count()}")
+    print(
+        f"data: {path.name}, {path.stat().st_size / 1e6:.0f} MB on disk; threads: "
+        f"{os.environ.get('POLARS_MAX_THREADS', 'default')}; cores: {os.cpu_count()}"
+    )
     floor = _child("floor", args)
     alliance = _child("alliance", args)
     pandas = _child("pandas", args)
@@ -129,19 +167,31 @@ def main() -> None:
     data_mb = floor["data_mb"]
     print(f"\n{rows:,} session rows; data in memory {data_mb:.0f} MB\n")
     print(f"{'variant':<10} {'seconds':>10} {'peak MB':>10}  note")
-    print(f"{'floor':<10} {floor['seconds']:>10.2f} {floor['peak_mb']:>10.0f}  read Parquet + one sum over item columns")
-    print(f"{'alliance':<10} {alliance['seconds']:>10.2f} {alliance['peak_mb']:>10.0f}  read + validate + score WAI-SR, PHQ-9 + ruptures")
-    print(f"{'pandas':<10} {pandas['seconds']:>10.2f} {pandas['peak_mb']:>10.0f}  "
-          f"apply/groupby-apply on {int(pandas['sample_rows']):,} rows x {pandas['scale']:.0f} "
-          f"(measured {pandas['sample_seconds']:.2f} s)")
+    print(
+        f"{'floor':<10} {floor['seconds']:>10.2f} {floor['peak_mb']:>10.0f}  read Parquet + one sum over item columns"
+    )
+    print(
+        f"{'alliance':<10} {alliance['seconds']:>10.2f} {alliance['peak_mb']:>10.0f}  read + validate + score WAI-SR, PHQ-9 + ruptures"
+    )
+    print(
+        f"{'pandas':<10} {pandas['seconds']:>10.2f} {pandas['peak_mb']:>10.0f}  "
+        f"apply/groupby-apply on {int(pandas['sample_rows']):,} rows x {pandas['scale']:.0f} "
+        f"(measured {pandas['sample_seconds']:.2f} s)"
+    )
     vs_pandas = pandas["seconds"] / alliance["seconds"]
     vs_floor = alliance["seconds"] / floor["seconds"]
     memory = alliance["peak_mb"] / data_mb
     print("\nratios (targets in brackets):")
-    print(f"  pandas / alliance      {vs_pandas:8.1f}x  [>= 20x]  {'ok' if vs_pandas >= 20 else 'MISSED'}")
-    print(f"  alliance / floor       {vs_floor:8.2f}x  [<= 3x]   {'ok' if vs_floor <= 3 else 'MISSED'}")
+    print(
+        f"  pandas / alliance      {vs_pandas:8.1f}x  [>= 20x]  {'ok' if vs_pandas >= 20 else 'MISSED'}"
+    )
+    print(
+        f"  alliance / floor       {vs_floor:8.2f}x  [<= 3x]   {'ok' if vs_floor <= 3 else 'MISSED'}"
+    )
     print(f"  peak memory / data     {memory:8.2f}x  [<= 3x]   {'ok' if memory <= 3 else 'MISSED'}")
-    print(f"  (reading Parquet alone: {floor['read_seconds']:.2f} s of the floor, {alliance['read_seconds']:.2f} s of alliance)")
+    print(
+        f"  (reading Parquet alone: {floor['read_seconds']:.2f} s of the floor, {alliance['read_seconds']:.2f} s of alliance)"
+    )
 
 
 if __name__ == "__main__":

@@ -19,7 +19,13 @@ WAI_SCALES = {
     "task": [1, 2, 10, 12],
     "bond": [3, 5, 7, 9],
 }
-PHQ_BANDS = [(0, "minimal"), (5, "mild"), (10, "moderate"), (15, "moderately severe"), (20, "severe")]
+PHQ_BANDS = [
+    (0, "minimal"),
+    (5, "mild"),
+    (10, "moderate"),
+    (15, "moderately severe"),
+    (20, "severe"),
+]
 
 
 def _prorated(values: list[float], max_missing: int = 1) -> float:

@@ -24,7 +24,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 APPROACHES = ("directive", "nondirective", "facilitative", "supportive", "task_oriented")
-SCALE_ITEMS = {"directiveness": 5, "emotional_intensity": 5, "past_orientation": 3, "warm_support": 5}
+SCALE_ITEMS = {
+    "directiveness": 5,
+    "emotional_intensity": 5,
+    "past_orientation": 3,
+    "warm_support": 5,
+}
 THRESHOLD_SOURCE = (
     "Project default, not a validated cut-off: a preference counts as clear when the scale "
     "score averages at least 1 point per item towards one pole (C-NIP cut-offs not retrieved)."
@@ -66,7 +71,9 @@ def suggest_approach(
     """
     unknown = set(cnip) - set(SCALE_ITEMS)
     if unknown:
-        raise ValueError(f"unknown C-NIP scale(s): {sorted(unknown)}; expected {sorted(SCALE_ITEMS)}")
+        raise ValueError(
+            f"unknown C-NIP scale(s): {sorted(unknown)}; expected {sorted(SCALE_ITEMS)}"
+        )
     if per_item_threshold <= 0:
         raise ValueError("per_item_threshold must be positive")
     direct = _clear(cnip, "directiveness", per_item_threshold)
@@ -84,7 +91,9 @@ def suggest_approach(
             f"(C-NIP directiveness {cnip['directiveness']:+g})."
         )
     if warm > 0:
-        reasons.append(f"The client prefers gentle, warm support (C-NIP warm support {cnip['warm_support']:+g}).")
+        reasons.append(
+            f"The client prefers gentle, warm support (C-NIP warm support {cnip['warm_support']:+g})."
+        )
     elif warm < 0:
         reasons.append(
             f"The client welcomes focused challenge (C-NIP warm support {cnip['warm_support']:+g})."
@@ -95,7 +104,9 @@ def suggest_approach(
             f"(C-NIP emotional intensity {cnip['emotional_intensity']:+g})."
         )
     if severe_symptoms:
-        reasons.append("Symptoms are severe at intake: clear structure and shared tasks often help early on.")
+        reasons.append(
+            "Symptoms are severe at intake: clear structure and shared tasks often help early on."
+        )
 
     if direct > 0 and warm < 0:
         approach = "task_oriented"

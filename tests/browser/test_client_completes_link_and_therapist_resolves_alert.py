@@ -21,7 +21,11 @@ PASSWORD = "a-long-test-password-1"
 def _clinic() -> tuple[User, Client]:
     org = Organisation.objects.create(name="Browser Clinic", slug="browser")
     alice = User.objects.create_user(
-        username="alice", password=PASSWORD, first_name="Alice", role=Role.THERAPIST, organisation=org
+        username="alice",
+        password=PASSWORD,
+        first_name="Alice",
+        role=Role.THERAPIST,
+        organisation=org,
     )
     client = Client.objects.create(organisation=org, code="B-001", therapist=alice)
     episode = Episode.objects.create(client=client, started=dt.date.today() - dt.timedelta(days=7))
@@ -62,7 +66,9 @@ def test_therapist_creates_link_client_answers_on_a_phone_and_therapist_resolves
     assert "/q/" in link
     therapist.screenshot(path=str(artifacts / "1-therapist-session-link.png"), full_page=True)
 
-    phone = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True).new_page()
+    phone = browser.new_context(
+        viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
+    ).new_page()
     phone.goto(link)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     phone.screenshot(path=str(artifacts / "2-client-consent-375.png"), full_page=True)
@@ -97,7 +103,9 @@ def test_therapist_creates_link_client_answers_on_a_phone_and_therapist_resolves
     assert "Next steps" in card.inner_text()
     assert "Slow down a bit, please." in therapist.inner_text("main")
     therapist.screenshot(path=str(artifacts / "5-therapist-sees-alert.png"), full_page=True)
-    card.locator("input[name=note]").fill("Asked for feedback at the start of the session; agreed a slower pace.")
+    card.locator("input[name=note]").fill(
+        "Asked for feedback at the start of the session; agreed a slower pace."
+    )
     with therapist.expect_navigation():
         card.locator("text=Resolve").click()
     alert.refresh_from_db()

@@ -21,14 +21,6 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
-
-from alliance.web.accounts.models import Organisation, Role, User
-from alliance.web.alerts.models import Alert
-from alliance.web.care.models import Client, Episode, Session
-from alliance.web.goals.models import Goal, Task
-from alliance.web.measures.models import Link
-from alliance.web.measures.services import create_link
-from alliance.web.portal.services import create_portal_link
 from web_factories import (
     add_sessions,
     answer_sessions,
@@ -40,6 +32,14 @@ from web_factories import (
     make_task,
     make_user,
 )
+
+from alliance.web.accounts.models import Organisation, Role, User
+from alliance.web.alerts.models import Alert
+from alliance.web.care.models import Client, Episode, Session
+from alliance.web.goals.models import Goal, Task
+from alliance.web.measures.models import Link
+from alliance.web.measures.services import create_link
+from alliance.web.portal.services import create_portal_link
 
 
 @pytest.fixture(autouse=True)

@@ -229,6 +229,7 @@ def test_another_clients_questionnaire_link_shows_only_their_questionnaire(
         assert page.status_code == 200
         body = page.content.decode()
         assert f"Part {step} of {total}" in body
+        assert "Southbank Counselling" in body
         _visible(body)
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
+from web_factories import STEADY, add_sessions, episode_of, make_client, step_data
 
 from alliance.web.audit.models import AuditEvent
 from alliance.web.measures.services import create_link
 from alliance.web.measures.texts import CONSENT_VERSION
-from web_factories import STEADY, add_sessions, episode_of, make_client, step_data
 
 
 def new_events(before: int) -> list[AuditEvent]:

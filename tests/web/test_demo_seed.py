@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from web_factories import core_scores, same_scores
 
 from alliance.web.accounts.models import Organisation, User
 from alliance.web.care.demo import seed_demo
 from alliance.web.care.models import Client, Episode, Session
 from alliance.web.measures.models import Link, Response, hash_token
-from web_factories import core_scores, same_scores
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def test_every_stored_score_equals_the_core_engine_on_the_stored_answers(demo) -
 
 def test_responses_are_submitted_on_or_after_their_session_date(demo) -> None:
     for r in Response.objects.select_related("session"):
-        assert r.submitted_at.date() >= r.session.date, (r.session.number, r.session.date, r.submitted_at)
+        assert timezone.localdate(r.submitted_at) >= r.session.date, (r.session.number, r.session.date, r.submitted_at)
 
 
 def test_the_demo_client_link_opens_the_questionnaire(client, demo) -> None:

@@ -13,12 +13,6 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-
-from alliance.web.care.models import Client
-from alliance.web.goals.models import GoalRating
-from alliance.web.measures.models import Link
-from alliance.web.measures.services import create_link
-from alliance.web.portal.models import Feedback
 from web_factories import (
     STEADY,
     add_sessions,
@@ -30,6 +24,12 @@ from web_factories import (
     make_task,
     step_data,
 )
+
+from alliance.web.care.models import Client
+from alliance.web.goals.models import GoalRating
+from alliance.web.measures.models import Link
+from alliance.web.measures.services import create_link
+from alliance.web.portal.models import Feedback
 
 SMALL, LARGE = 3, 30
 LIMITS = {"dashboard": 8, "client page": 25, "questionnaire submission": 30}

@@ -26,7 +26,7 @@ from alliance.web.measures.plans import create_default_plan
 from alliance.web.measures.scoring import score_answers
 from alliance.web.measures.texts import CONSENT_VERSION
 
-PASSWORD = "correct horse battery staple"  # noqa: S105 - test persona password
+PASSWORD = "correct horse battery staple"
 
 # A steady client: good alliance, mild symptoms, no risk item.
 STEADY: dict[str, dict[str, Any]] = {

@@ -96,6 +96,8 @@ def _cell(v: object, digits: int) -> str:
     return str(v)
 
 
-LAYOUT_HELP = "Data layout: 'wide' (one column per item, e.g. wai_sr_1) or 'long' (id, session, item, value)."
-MAP_HELP = "Column-mapping file (TOML, [columns] \"their name\" = \"our name\")."
+LAYOUT_HELP = (
+    "Data layout: 'wide' (one column per item, e.g. wai_sr_1) or 'long' (id, session, item, value)."
+)
+MAP_HELP = 'Column-mapping file (TOML, [columns] "their name" = "our name").'
 QUIET_HELP = "No progress bar."

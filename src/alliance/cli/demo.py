@@ -16,7 +16,9 @@ def register(app: typer.Typer) -> None:
 
 
 def demo(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo files.")] = Path("demo-output"),
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo files.")] = Path(
+        "demo-output"
+    ),
     clients: Annotated[int, typer.Option(min=20, help="Number of simulated clients.")] = 400,
 ) -> None:
     """Simulate a cohort, score it, then show ruptures, change, reliability and agreement."""

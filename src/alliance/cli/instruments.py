@@ -71,7 +71,10 @@ def describe(inst: Instrument) -> None:
         out.print(f"[bold]flag {flag.id}[/] ({flag.severity}): {watched} {flag.op} {flag.value:g}")
     out.print(f"Output columns: {', '.join(output_columns(inst))}")
     out.print(f"Licence: {inst.licence.name}. {inst.licence.text}")
-    out.print(f"Citation: {inst.citation.text}" + (f" doi:{inst.citation.doi}" if inst.citation.doi else ""))
+    out.print(
+        f"Citation: {inst.citation.text}"
+        + (f" doi:{inst.citation.doi}" if inst.citation.doi else "")
+    )
     if inst.notes:
         out.print(f"Notes: {inst.notes}")
 

@@ -43,16 +43,32 @@ def register(app: typer.Typer) -> None:
     )
     def score(
         data: Annotated[Path, typer.Argument(help="Input file: .csv .tsv .xlsx .sav .parquet")],
-        output: Annotated[Path, typer.Option("-o", "--output", help="Output file (format from extension).")],
+        output: Annotated[
+            Path, typer.Option("-o", "--output", help="Output file (format from extension).")
+        ],
         instrument: Annotated[
             list[str] | None,
-            typer.Option("-i", "--instrument", help="Instrument id or .toml file; repeat for several. Default: every instrument whose item columns are present."),
+            typer.Option(
+                "-i",
+                "--instrument",
+                help="Instrument id or .toml file; repeat for several. Default: every instrument whose item columns are present.",
+            ),
         ] = None,
         layout: Annotated[str, typer.Option(help=LAYOUT_HELP)] = "wide",
         mapping: Annotated[Path | None, typer.Option("--map", help=MAP_HELP)] = None,
-        on_invalid: Annotated[str, typer.Option(help="'raise' (stop at the first bad cell) or 'skip' (leave bad rows out and report them).")] = "raise",
-        skipped_report: Annotated[Path | None, typer.Option(help="Where to write skipped rows (default: OUTPUT with '.skipped.csv').")] = None,
-        keep_items: Annotated[bool, typer.Option(help="Keep the item columns in the output.")] = True,
+        on_invalid: Annotated[
+            str,
+            typer.Option(
+                help="'raise' (stop at the first bad cell) or 'skip' (leave bad rows out and report them)."
+            ),
+        ] = "raise",
+        skipped_report: Annotated[
+            Path | None,
+            typer.Option(help="Where to write skipped rows (default: OUTPUT with '.skipped.csv')."),
+        ] = None,
+        keep_items: Annotated[
+            bool, typer.Option(help="Keep the item columns in the output.")
+        ] = True,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
     ) -> None:
         """Score questionnaires: totals, subscales, item means, bands, flags, missing-data notes."""

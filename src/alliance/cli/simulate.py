@@ -22,14 +22,33 @@ def register(app: typer.Typer) -> None:
 
 
 def simulate(
-    output: Annotated[Path, typer.Option("-o", "--output", help="Data file (format from extension).")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Data file (format from extension).")
+    ],
     clients: Annotated[int, typer.Option(min=1, help="Number of clients.")] = 200,
-    sessions: Annotated[int, typer.Option(min=2, help="Sessions per client (before dropout).")] = 12,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same cohort.")] = 1,
-    instrument: Annotated[list[str] | None, typer.Option("-i", "--instrument", help="Instruments to simulate (repeat). Default: wai_sr, wai_sr_t, sai, phq9, gad7.")] = None,
-    truth: Annotated[Path | None, typer.Option(help="Write the known truth per client here.")] = None,
-    alliance_outcome_r: Annotated[float, typer.Option(help="Correlation of latent alliance level with symptom improvement.")] = 0.28,
-    rupture_rate: Annotated[float, typer.Option(help="Per-session chance of a rupture (at most one per client).")] = 0.08,
+    sessions: Annotated[
+        int, typer.Option(min=2, help="Sessions per client (before dropout).")
+    ] = 12,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed gives the same cohort.")
+    ] = 1,
+    instrument: Annotated[
+        list[str] | None,
+        typer.Option(
+            "-i",
+            "--instrument",
+            help="Instruments to simulate (repeat). Default: wai_sr, wai_sr_t, sai, phq9, gad7.",
+        ),
+    ] = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="Write the known truth per client here.")
+    ] = None,
+    alliance_outcome_r: Annotated[
+        float, typer.Option(help="Correlation of latent alliance level with symptom improvement.")
+    ] = 0.28,
+    rupture_rate: Annotated[
+        float, typer.Option(help="Per-session chance of a rupture (at most one per client).")
+    ] = 0.08,
     repair_prob: Annotated[float, typer.Option(help="Chance that a rupture is repaired.")] = 0.6,
     dropout_rate: Annotated[float, typer.Option(help="Chance that a client leaves early.")] = 0.2,
     missing_rate: Annotated[float, typer.Option(help="Share of item answers left blank.")] = 0.0,
@@ -44,8 +63,15 @@ def simulate(
         step(bar, f"simulating {clients:,} clients x {sessions} sessions")
         try:
             cohort = simulate_cohort(
-                clients, sessions, seed=seed, instruments=instruments, alliance_outcome_r=alliance_outcome_r,
-                rupture_rate=rupture_rate, repair_prob=repair_prob, dropout_rate=dropout_rate, missing_rate=missing_rate,
+                clients,
+                sessions,
+                seed=seed,
+                instruments=instruments,
+                alliance_outcome_r=alliance_outcome_r,
+                rupture_rate=rupture_rate,
+                repair_prob=repair_prob,
+                dropout_rate=dropout_rate,
+                missing_rate=missing_rate,
             )
         except (ValueError, KeyError) as exc:
             raise typer.BadParameter(str(exc.args[0] if exc.args else exc)) from None

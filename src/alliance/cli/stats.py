@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import polars as pl
 import typer
@@ -25,7 +25,7 @@ from alliance.errors import DataError
 from alliance.instruments import Instrument, resolve
 from alliance.scoring import score as score_frame
 from alliance.stats.agreement import dyad_gaps, icc
-from alliance.stats.change import ChangeRule, classify_change
+from alliance.stats.change import ChangeRule, SDiffMethod, classify_change
 from alliance.stats.reliability import cronbach_alpha, item_total_correlations, mcdonald_omega
 from alliance.stats.ruptures import detect_ruptures, rupture_summary
 
@@ -64,8 +64,12 @@ def _sessions_present(frame: pl.DataFrame) -> bool:
 
 
 def register(app: typer.Typer) -> None:
-    app.command(epilog="Example: alliance reliability answers.csv -i wai_sr --session 1")(reliability)
-    app.command(epilog="Example: alliance change scored.csv --score phq9_total -o change.csv")(change)
+    app.command(epilog="Example: alliance reliability answers.csv -i wai_sr --session 1")(
+        reliability
+    )
+    app.command(epilog="Example: alliance change scored.csv --score phq9_total -o change.csv")(
+        change
+    )
     app.command(
         epilog=(
             "Example: alliance ruptures scored.csv --score wai_sr_total -o ruptures.csv\n\n"
@@ -73,14 +77,25 @@ def register(app: typer.Typer) -> None:
             "published (e.g. WAI-SR) give --min-drop, or --estimate to estimate it from this data."
         )
     )(ruptures)
-    app.command(epilog="Example: alliance agreement cohort.csv --client wai_sr --therapist wai_sr_t")(agreement)
+    app.command(
+        epilog="Example: alliance agreement cohort.csv --client wai_sr --therapist wai_sr_t"
+    )(agreement)
 
 
 def reliability(
     data: InputArg,
-    instrument: Annotated[str, typer.Option("-i", "--instrument", help="Instrument id or .toml file.")],
-    session: Annotated[int | None, typer.Option(help="Use only this session (repeated sessions are not independent). Default: each client's first session.")] = None,
-    cfa: Annotated[bool, typer.Option(help="Also fit the 3- and 2-factor WAI-SR models (WAI-SR forms only).")] = True,
+    instrument: Annotated[
+        str, typer.Option("-i", "--instrument", help="Instrument id or .toml file.")
+    ],
+    session: Annotated[
+        int | None,
+        typer.Option(
+            help="Use only this session (repeated sessions are not independent). Default: each client's first session."
+        ),
+    ] = None,
+    cfa: Annotated[
+        bool, typer.Option(help="Also fit the 3- and 2-factor WAI-SR models (WAI-SR forms only).")
+    ] = True,
     layout: Layout = "wide",
     mapping: Mapping_ = None,
 ) -> None:
@@ -101,17 +116,33 @@ def reliability(
         cols = [inst.item_column(n) for n in scale.items]
         missing = [c for c in cols if c not in frame.columns]
         if missing:
-            raise DataError(f"missing item column(s) for {inst.id}: {', '.join(missing)}", column=missing[0])
+            raise DataError(
+                f"missing item column(s) for {inst.id}: {', '.join(missing)}", column=missing[0]
+            )
         items = frame.select(cols)
         complete = items.drop_nulls().height
         if complete < 3:
-            raise DataError(f"{inst.id} {scale.id}: only {complete} complete row(s); at least 3 are needed")
+            raise DataError(
+                f"{inst.id} {scale.id}: only {complete} complete row(s); at least 3 are needed"
+            )
         a = cronbach_alpha(items, nan_policy="listwise")
         o = mcdonald_omega(items, nan_policy="listwise") if len(cols) >= 3 else None
-        rows.append({"scale": scale.id, "items": len(cols), "n": a.n, "alpha": a.alpha,
-                     "alpha_ci_low": a.ci_low, "alpha_ci_high": a.ci_high, "omega": o.omega if o else None})
+        rows.append(
+            {
+                "scale": scale.id,
+                "items": len(cols),
+                "n": a.n,
+                "alpha": a.alpha,
+                "alpha_ci_low": a.ci_low,
+                "alpha_ci_high": a.ci_high,
+                "omega": o.omega if o else None,
+            }
+        )
         if scale.id in ("total",) or len(inst.scales) == 1:
-            table(f"{inst.short_name} {scale.label}: items", item_total_correlations(items, nan_policy="listwise"))
+            table(
+                f"{inst.short_name} {scale.label}: items",
+                item_total_correlations(items, nan_policy="listwise"),
+            )
     table(f"{inst.short_name}: reliability (95% CI by Feldt's method)", pl.DataFrame(rows))
     if cfa and inst.id in ("wai_sr", "wai_sr_t"):
         from alliance.stats.cfa import compare_wai_sr_models
@@ -120,53 +151,99 @@ def reliability(
         with progress(1) as bar:
             step(bar, "fitting confirmatory factor models")
             fits = compare_wai_sr_models(frame.select(cols), prefix=inst.id, nan_policy="listwise")
-        table("Confirmatory factor analysis (CFI/TLI near 1, RMSEA and SRMR near 0 = good fit)", fits)
+        table(
+            "Confirmatory factor analysis (CFI/TLI near 1, RMSEA and SRMR near 0 = good fit)", fits
+        )
 
 
 def change(
     data: InputArg,
-    score: Annotated[str, typer.Option(help="Score column, e.g. phq9_total (scored from items if absent).")],
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Per-client results file.")] = None,
-    sd: Annotated[float | None, typer.Option(help="SD for reliable change, when no published norm exists.")] = None,
-    reliability_: Annotated[float | None, typer.Option("--reliability", help="Reliability (e.g. alpha) with --sd.")] = None,
-    method: Annotated[str, typer.Option(help="S_diff method: jacobson_truax or maassen.")] = "jacobson_truax",
+    score: Annotated[
+        str, typer.Option(help="Score column, e.g. phq9_total (scored from items if absent).")
+    ],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Per-client results file.")
+    ] = None,
+    sd: Annotated[
+        float | None, typer.Option(help="SD for reliable change, when no published norm exists.")
+    ] = None,
+    reliability_: Annotated[
+        float | None, typer.Option("--reliability", help="Reliability (e.g. alpha) with --sd.")
+    ] = None,
+    method_name: Annotated[
+        str, typer.Option("--method", help="S_diff method: jacobson_truax or maassen.")
+    ] = "jacobson_truax",
     layout: Layout = "wide",
     mapping: Mapping_ = None,
     quiet: Quiet = False,
 ) -> None:
     """Reliable and clinically significant change per client, first to last score."""
-    if method not in ("jacobson_truax", "maassen"):
+    if method_name not in ("jacobson_truax", "maassen"):
         raise typer.BadParameter("use jacobson_truax or maassen", param_hint="--method")
+    method = cast(SDiffMethod, method_name)
     inst, scale_id = split_score_column(score)
     with progress(3, quiet) as bar:
         step(bar, f"reading {data.name}")
         frame = with_score(load(data, layout=layout, mapping=mapping), score)
         step(bar, "classifying change")
         try:
-            rule = ChangeRule.from_norms(inst.scale(scale_id), sd=sd, reliability=reliability_, method=method)  # type: ignore[arg-type]
+            rule = ChangeRule.from_norms(
+                inst.scale(scale_id), sd=sd, reliability=reliability_, method=method
+            )
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--sd/--reliability") from None
-        result = classify_change(frame, id_col="id", session_col="session", score_col=score, rule=rule)
+        result = classify_change(
+            frame, id_col="id", session_col="session", score_col=score, rule=rule
+        )
         step(bar, "done")
     counts = result.group_by("category").len().sort("len", descending=True)
-    table(f"{score}: change from first to last score (n = {result.height:,} clients)", counts.rename({"len": "clients"}))
-    out.print(f"Rule: {rule.criterion}, threshold {rule.threshold:.2f} points; source: {rule.source}"
-              + (" [check]" if rule.check else ""))
+    table(
+        f"{score}: change from first to last score (n = {result.height:,} clients)",
+        counts.rename({"len": "clients"}),
+    )
+    out.print(
+        f"Rule: {rule.criterion}, threshold {rule.threshold:.2f} points; source: {rule.source}"
+        + (" [check]" if rule.check else "")
+    )
     if output is not None:
         save(result, output)
 
 
 def ruptures(
     data: InputArg,
-    score: Annotated[str, typer.Option(help="Score column, e.g. wai_sr_total or sai_total (scored from items if absent).")],
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Per-session flags file.")] = None,
-    min_drop: Annotated[float | None, typer.Option(help="Drop from the previous session that counts (raw points).")] = None,
-    estimate: Annotated[bool, typer.Option(help="Estimate the reliable drop from this data (first-session SD and alpha).")] = False,
-    sd_k: Annotated[float, typer.Option(help="Flag scores this many within-client SDs below the running mean.")] = 2.0,
-    min_prior: Annotated[int, typer.Option(help="Prior sessions needed before the SD rule applies.")] = 3,
-    cutoff: Annotated[float | None, typer.Option(help="Also flag any score on the wrong side of this cut-off.")] = None,
-    repair_within: Annotated[int, typer.Option(help="Sessions allowed for the score to come back.")] = 3,
-    truth: Annotated[Path | None, typer.Option(help="Simulator truth file: also print recall and precision.")] = None,
+    score: Annotated[
+        str,
+        typer.Option(
+            help="Score column, e.g. wai_sr_total or sai_total (scored from items if absent)."
+        ),
+    ],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Per-session flags file.")
+    ] = None,
+    min_drop: Annotated[
+        float | None, typer.Option(help="Drop from the previous session that counts (raw points).")
+    ] = None,
+    estimate: Annotated[
+        bool,
+        typer.Option(
+            help="Estimate the reliable drop from this data (first-session SD and alpha)."
+        ),
+    ] = False,
+    sd_k: Annotated[
+        float, typer.Option(help="Flag scores this many within-client SDs below the running mean.")
+    ] = 2.0,
+    min_prior: Annotated[
+        int, typer.Option(help="Prior sessions needed before the SD rule applies.")
+    ] = 3,
+    cutoff: Annotated[
+        float | None, typer.Option(help="Also flag any score on the wrong side of this cut-off.")
+    ] = None,
+    repair_within: Annotated[
+        int, typer.Option(help="Sessions allowed for the score to come back.")
+    ] = 3,
+    truth: Annotated[
+        Path | None, typer.Option(help="Simulator truth file: also print recall and precision.")
+    ] = None,
     layout: Layout = "wide",
     mapping: Mapping_ = None,
     quiet: Quiet = False,
@@ -181,14 +258,22 @@ def ruptures(
         drop, source = _min_drop(inst, scale_id, frame, min_drop, estimate)
         step(bar, f"detecting ruptures in {frame.height:,} sessions")
         flags = detect_ruptures(
-            frame.select("id", "session", score), score=score, min_drop=drop, sd_k=sd_k, min_prior=min_prior,
-            cutoff=cutoff, repair_within=repair_within, higher_is_better=scale.higher_is_better is not False,
+            frame.select("id", "session", score),
+            score=score,
+            min_drop=drop,
+            sd_k=sd_k,
+            min_prior=min_prior,
+            cutoff=cutoff,
+            repair_within=repair_within,
+            higher_is_better=scale.higher_is_better is not False,
         )
         step(bar, "done")
     summary = rupture_summary(flags)
     table(f"Ruptures in {score}", pl.DataFrame([asdict(summary)]))
-    out.print(f"Drop rule: {'off' if drop is None else f'{drop:.2f} points'} ({source}); SD rule: {sd_k} SDs after {min_prior} sessions; "
-              f"repaired = back to the pre-drop level within {repair_within} sessions.")
+    out.print(
+        f"Drop rule: {'off' if drop is None else f'{drop:.2f} points'} ({source}); SD rule: {sd_k} SDs after {min_prior} sessions; "
+        f"repaired = back to the pre-drop level within {repair_within} sessions."
+    )
     if truth is not None:
         from alliance.io import read_table
         from alliance.stats.ruptures import detection_accuracy
@@ -199,11 +284,18 @@ def ruptures(
         save(flags, output)
 
 
-def _min_drop(inst: Instrument, scale_id: str, frame: pl.DataFrame, given: float | None, estimate: bool) -> tuple[float | None, str]:
+def _min_drop(
+    inst: Instrument, scale_id: str, frame: pl.DataFrame, given: float | None, estimate: bool
+) -> tuple[float | None, str]:
     if given is not None:
         return given, "given with --min-drop"
     norms = inst.scale(scale_id).change
-    if not estimate and norms is not None and norms.published and norms.min_reliable_change is not None:
+    if (
+        not estimate
+        and norms is not None
+        and norms.published
+        and norms.min_reliable_change is not None
+    ):
         return norms.min_reliable_change, norms.source + (" [check]" if norms.check else "")
     if not estimate:
         raise typer.BadParameter(
@@ -219,19 +311,31 @@ def _min_drop(inst: Instrument, scale_id: str, frame: pl.DataFrame, given: float
     if not all(c in first.columns for c in cols):
         raise DataError(f"--estimate needs the item columns of {inst.id} to compute alpha")
     alpha = cronbach_alpha(first.select(cols), nan_policy="listwise").alpha
-    sd = float(first[column].drop_nulls().std() or 0)
+    spread = first[column].drop_nulls().cast(pl.Float64).std()
+    sd = float(spread) if isinstance(spread, (int, float)) else 0.0
     if sd <= 0 or not 0 < alpha < 1:
-        raise DataError(f"cannot estimate reliable change: first-session SD {sd:.3f}, alpha {alpha:.3f}")
+        raise DataError(
+            f"cannot estimate reliable change: first-session SD {sd:.3f}, alpha {alpha:.3f}"
+        )
     drop = min_reliable_change(s_diff(sd, alpha))
-    return drop, f"estimated from this data: first-session SD {sd:.2f}, alpha {alpha:.3f} (Jacobson-Truax, 1.96 x S_diff)"
+    return (
+        drop,
+        f"estimated from this data: first-session SD {sd:.2f}, alpha {alpha:.3f} (Jacobson-Truax, 1.96 x S_diff)",
+    )
 
 
 def agreement(
     data: InputArg,
     client: Annotated[str, typer.Option(help="Client-side instrument, e.g. wai_sr.")],
-    therapist: Annotated[str, typer.Option(help="Therapist-side instrument on the same metric, e.g. wai_sr_t.")],
-    scale: Annotated[str, typer.Option(help="Scale to compare (total, goal, task, bond...).")] = "total",
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Per-dyad gaps file.")] = None,
+    therapist: Annotated[
+        str, typer.Option(help="Therapist-side instrument on the same metric, e.g. wai_sr_t.")
+    ],
+    scale: Annotated[
+        str, typer.Option(help="Scale to compare (total, goal, task, bond...).")
+    ] = "total",
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Per-dyad gaps file.")
+    ] = None,
     layout: Layout = "wide",
     mapping: Mapping_ = None,
 ) -> None:
@@ -241,9 +345,13 @@ def agreement(
     keys = ["id", "session"] if _sessions_present(frame) else ["id"]
     pairs = frame.select(*keys, c_col, t_col).drop_nulls()
     if pairs.height < 3:
-        raise DataError(f"only {pairs.height} rows have both {c_col} and {t_col}; at least 3 are needed")
+        raise DataError(
+            f"only {pairs.height} rows have both {c_col} and {t_col}; at least 3 are needed"
+        )
     target = pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator="/").alias("dyad")
-    long = pairs.select(target, c_col, t_col).unpivot(index="dyad", variable_name="rater", value_name="score")
+    long = pairs.select(target, c_col, t_col).unpivot(
+        index="dyad", variable_name="rater", value_name="score"
+    )
     result = icc(long, target="dyad", rater="rater", score="score")
     rows = [
         asdict(result.agreement) | {"model": "ICC(2,1) absolute agreement"},
@@ -253,8 +361,20 @@ def agreement(
         f"Agreement between {c_col} and {t_col} (n = {result.n} dyad-sessions)",
         pl.DataFrame(rows).select("model", "icc", "ci_low", "ci_high", "f", "p"),
     )
-    gaps = dyad_gaps(pairs if "session" in pairs.columns else pairs.with_columns(pl.lit(1).alias("session")),
-                     id_col="id", session_col="session", client_col=c_col, therapist_col=t_col)
-    out.print(f"Mean gap (client - therapist): {gaps['gap'].mean():.2f}; mean absolute gap {gaps['abs_gap'].mean():.2f}")
+    gaps = dyad_gaps(
+        pairs if "session" in pairs.columns else pairs.with_columns(pl.lit(1).alias("session")),
+        id_col="id",
+        session_col="session",
+        client_col=c_col,
+        therapist_col=t_col,
+    )
+    out.print(
+        f"Mean gap (client - therapist): {_number(gaps['gap'].mean())}; "
+        f"mean absolute gap {_number(gaps['abs_gap'].mean())}"
+    )
     if output is not None:
         save(gaps, output)
+
+
+def _number(value: object) -> str:
+    return f"{value:.2f}" if isinstance(value, (int, float)) else "-"

@@ -244,24 +244,36 @@ class Instrument(Strict):
         for item in self.items:
             scale = item.response or self.response
             if scale is None:
-                raise ValueError(f"items[n={item.n}].response: no response scale and no default is set")
+                raise ValueError(
+                    f"items[n={item.n}].response: no response scale and no default is set"
+                )
             if item.reverse and scale.kind != "choice":
-                raise ValueError(f"items[n={item.n}].reverse: only 'choice' items can be reverse-keyed")
+                raise ValueError(
+                    f"items[n={item.n}].reverse: only 'choice' items can be reverse-keyed"
+                )
         scale_ids = [s.id for s in self.scales]
         if len(set(scale_ids)) != len(scale_ids):
             raise ValueError(f"scales: scale ids repeat: {scale_ids}")
         for s in self.scales:
             for n in s.items:
                 if not 1 <= n <= len(self.items):
-                    raise ValueError(f"scales[id={s.id}].items: names item {n}, which does not exist")
+                    raise ValueError(
+                        f"scales[id={s.id}].items: names item {n}, which does not exist"
+                    )
                 if self.response_for(n).kind == "text":
                     raise ValueError(f"scales[id={s.id}].items: includes free-text item {n}")
         for f in self.flags:
             if f.item is not None and not 1 <= f.item <= len(self.items):
-                raise ValueError(f"flags[id={f.id}].item: names item {f.item}, which does not exist")
+                raise ValueError(
+                    f"flags[id={f.id}].item: names item {f.item}, which does not exist"
+                )
             if f.scale is not None and f.scale not in scale_ids:
-                raise ValueError(f"flags[id={f.id}].scale: names scale {f.scale!r}, which does not exist")
-        if self.name_placeholder and not re.search(re.escape(self.name_placeholder), self.text_all()):
+                raise ValueError(
+                    f"flags[id={f.id}].scale: names scale {f.scale!r}, which does not exist"
+                )
+        if self.name_placeholder and not re.search(
+            re.escape(self.name_placeholder), self.text_all()
+        ):
             raise ValueError(f"name_placeholder: {self.name_placeholder!r} appears in no item")
         return self
 
@@ -281,7 +293,9 @@ class Instrument(Strict):
         for s in self.scales:
             if s.id == scale_id:
                 return s
-        raise KeyError(f"{self.id} has no scale {scale_id!r}; scales: {[s.id for s in self.scales]}")
+        raise KeyError(
+            f"{self.id} has no scale {scale_id!r}; scales: {[s.id for s in self.scales]}"
+        )
 
     def item_column(self, n: int) -> str:
         return f"{self.id}_{n}"

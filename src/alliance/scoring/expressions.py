@@ -75,7 +75,11 @@ def scale_exprs(instrument: Instrument, scale: Scale) -> tuple[pl.Expr, pl.Expr,
             pl.format(
                 "{}: {} ({} of {} items missing)",
                 pl.lit(scale.id),
-                pl.lit("prorated" if scale.missing.method == "prorate" else "scored from answered items"),
+                pl.lit(
+                    "prorated"
+                    if scale.missing.method == "prorate"
+                    else "scored from answered items"
+                ),
                 n_missing,
                 pl.lit(k),
             )
@@ -114,13 +118,16 @@ def band_expr(score: pl.Expr, bands: tuple[Band, ...]) -> pl.Expr:
     return pl.when((score < bands[0].min) | (score > top)).then(None).otherwise(expr)
 
 
-_OPS = {
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    "==": lambda a, b: a == b,
-}
+def _compare(op: str, left: pl.Expr, right: float) -> pl.Expr:
+    if op == ">":
+        return left > right
+    if op == ">=":
+        return left >= right
+    if op == "<":
+        return left < right
+    if op == "<=":
+        return left <= right
+    return left == right
 
 
 def flag_expr(instrument: Instrument, flag: Flag) -> pl.Expr:
@@ -133,6 +140,4 @@ def flag_expr(instrument: Instrument, flag: Flag) -> pl.Expr:
         watched = pl.col(instrument.item_column(flag.item)).cast(pl.Float64)
     else:
         watched = pl.col(score_column(instrument, instrument.scale(str(flag.scale))))
-    compare = _OPS[flag.op]
-    expr: pl.Expr = compare(watched, flag.value)
-    return expr.alias(f"{instrument.id}_flag_{flag.id}")
+    return _compare(flag.op, watched, flag.value).alias(f"{instrument.id}_flag_{flag.id}")

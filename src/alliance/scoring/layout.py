@@ -103,5 +103,7 @@ def apply_mapping(frame: pl.DataFrame, mapping: Mapping[str, str]) -> pl.DataFra
 
 def item_columns(frame: pl.DataFrame, prefix: str) -> Sequence[str]:
     """Columns named ``{prefix}_{n}``, in item order."""
-    found = [c for c in frame.columns if c.startswith(prefix + "_") and c[len(prefix) + 1 :].isdigit()]
+    found = [
+        c for c in frame.columns if c.startswith(prefix + "_") and c[len(prefix) + 1 :].isdigit()
+    ]
     return sorted(found, key=lambda c: int(c[len(prefix) + 1 :]))

@@ -67,7 +67,9 @@ def valid_expr(column: str, response: ResponseScale) -> pl.Expr:
     return col.is_null() | ok.fill_null(False)
 
 
-def check_columns(frame: pl.DataFrame, specs: Sequence[ItemSpec]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def check_columns(
+    frame: pl.DataFrame, specs: Sequence[ItemSpec]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Require every required item column and make every item column numeric.
 
     Absent optional columns are added empty; empty (all-null) columns become
@@ -85,7 +87,9 @@ def check_columns(frame: pl.DataFrame, specs: Sequence[ItemSpec]) -> tuple[pl.Da
             column=missing[0],
         )
     absent = [
-        pl.lit(None, dtype=pl.Float64).alias(s.column) for s in specs if s.column not in frame.columns
+        pl.lit(None, dtype=pl.Float64).alias(s.column)
+        for s in specs
+        if s.column not in frame.columns
     ]
     if absent:
         frame = frame.with_columns(absent)
@@ -140,15 +144,21 @@ def raise_report_row(report: pl.DataFrame) -> None:
         return
     first = report.sort("row", "column").row(0, named=True)
     text = first["value"]
-    more = f" ({report.height - 1} more invalid cell(s) after this one)" if report.height > 1 else ""
-    message = f"row {first['row']}, column {first['column']}: value {text!r} is {first['reason']}{more}"
+    more = (
+        f" ({report.height - 1} more invalid cell(s) after this one)" if report.height > 1 else ""
+    )
+    message = (
+        f"row {first['row']}, column {first['column']}: value {text!r} is {first['reason']}{more}"
+    )
     value: object = text
     try:
         value = float(text)
     except (TypeError, ValueError):
         pass
     else:
-        message = f"row {first['row']}, column {first['column']}: value {text} is {first['reason']}{more}"
+        message = (
+            f"row {first['row']}, column {first['column']}: value {text} is {first['reason']}{more}"
+        )
     raise DataError(message, row=int(first["row"]), column=str(first["column"]), value=value)
 
 

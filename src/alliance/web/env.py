@@ -63,7 +63,9 @@ def envsecret(name: str) -> str | None:
             with open(path, encoding="utf-8") as fh:
                 secret = fh.read().strip()
         except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE={path!r}: cannot read ({exc.strerror})") from None
+            raise ImproperlyConfigured(
+                f"{name}_FILE={path!r}: cannot read ({exc.strerror})"
+            ) from None
         if not secret:
             raise ImproperlyConfigured(f"{name}_FILE={path!r}: the file is empty")
         return secret

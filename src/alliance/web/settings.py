@@ -102,7 +102,10 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
@@ -129,7 +132,9 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Alliance <no-reply@localhost>
 # with `manage.py db_worker` running beside the app.
 _task_backend = envstr("ALLIANCE_TASK_BACKEND", "immediate")
 if _task_backend not in ("immediate", "database"):
-    raise ImproperlyConfigured(f"ALLIANCE_TASK_BACKEND={_task_backend!r}: use 'immediate' or 'database'")
+    raise ImproperlyConfigured(
+        f"ALLIANCE_TASK_BACKEND={_task_backend!r}: use 'immediate' or 'database'"
+    )
 TASKS = {
     "default": {
         "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.test import Client as HttpClient
 from django.urls import reverse
+from web_factories import STEADY, scores_for
 
 from alliance.web.alerts.models import Alert
 from alliance.web.alerts.services import refresh_alerts
 from alliance.web.measures.models import Response
-from web_factories import STEADY, scores_for
 
 
 def report_risk_at_session_3(episode) -> None:

@@ -8,9 +8,9 @@ import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
+from web_factories import step_data
 
 from alliance.web.measures.models import Link, Response
-from web_factories import step_data
 
 
 def pages(token: str) -> list[str]:

@@ -11,13 +11,13 @@ import re
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
+from web_factories import add_sessions, core_scores, episode_of, make_client, same_scores, step_data
 
 from alliance.web.care.models import Episode
 from alliance.web.measures.forms import TEXT_LIMIT
 from alliance.web.measures.models import Link, Response
 from alliance.web.measures.services import create_link
 from alliance.web.measures.texts import CONSENT_VERSION
-from web_factories import add_sessions, core_scores, episode_of, make_client, same_scores, step_data
 
 ANSWERS = {
     "sai": {"1": 5.0, "2": 4.0, "3": 3.0, "4": 4.0, "5": 2.0, "6": 1.0},
@@ -154,6 +154,17 @@ def test_the_last_page_with_a_missing_answer_stores_nothing(client: HttpClient, 
     answer(client, c1_link.token, c1_link.link.instruments, upto=4)
     page = client.post(step_url(c1_link.token, 5), step_data("gad7", {"1": 1.0}))
     assert page.status_code == 400
+    assert Response.objects.filter(session=c1_link.link.session).count() == 0
+    assert Link.objects.get(pk=c1_link.link.pk).submitted_at is None
+
+
+def test_sending_the_last_page_before_the_others_goes_back_to_the_first_unanswered(c1_link) -> None:
+    """A bookmarked or shared last page must not be a server error."""
+    http = HttpClient(raise_request_exception=False)
+    page = http.post(step_url(c1_link.token, 5), step_data("gad7", ANSWERS["gad7"]))
+    assert page.status_code in (302, 400), f"got {page.status_code}"
+    if page.status_code == 302:
+        assert page.headers["Location"] == step_url(c1_link.token, 1)
     assert Response.objects.filter(session=c1_link.link.session).count() == 0
     assert Link.objects.get(pk=c1_link.link.pk).submitted_at is None
 

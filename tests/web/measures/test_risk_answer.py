@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.core import mail
 from django.test import Client as HttpClient
 from django.urls import reverse
+from test_questionnaire_flow import ANSWERS, answer, step_url
+from web_factories import step_data
 
 from alliance.web.alerts.models import Alert
 from alliance.web.measures.models import Link, Response
-from test_questionnaire_flow import ANSWERS, answer, step_url
-from web_factories import step_data
 
 RISK = {**ANSWERS["phq9"], "9": 2.0}
 PHQ9_STEP = 4

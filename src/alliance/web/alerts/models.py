@@ -31,7 +31,9 @@ class Alert(models.Model):
         INFO = "info", "Info"
 
     episode = models.ForeignKey("care.Episode", on_delete=models.CASCADE, related_name="alerts")
-    key = models.CharField(max_length=120, help_text="Rule, session and subscale: one alert per firing.")
+    key = models.CharField(
+        max_length=120, help_text="Rule, session and subscale: one alert per firing."
+    )
     rule = models.CharField(max_length=40)
     severity = models.CharField(max_length=10, choices=Severity.choices)
     session_number = models.PositiveSmallIntegerField()
@@ -55,7 +57,9 @@ class Alert(models.Model):
     objects = AlertQuerySet.as_manager()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["episode", "key"], name="one_alert_per_firing")]
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "key"], name="one_alert_per_firing")
+        ]
         ordering = ["status", "-created"]
 
     @property

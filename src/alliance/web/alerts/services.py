@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -79,5 +80,5 @@ def refresh_alerts(
         if alert.severity == Alert.Severity.URGENT:
             from alliance.web.measures.tasks import email_alert
 
-            transaction.on_commit(lambda pk=alert.pk: email_alert.enqueue(pk))
+            transaction.on_commit(partial(email_alert.enqueue, alert.pk))
     return created

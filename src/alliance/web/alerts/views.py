@@ -16,7 +16,9 @@ NOTE_LIMIT = 2000
 
 
 def _alert(request: HttpRequest, pk: int) -> Alert:
-    return get_object_or_404(Alert.objects.for_user(request.user).select_related("episode__client"), pk=pk)
+    return get_object_or_404(
+        Alert.objects.for_user(request.user).select_related("episode__client"), pk=pk
+    )
 
 
 @require_POST
@@ -25,7 +27,9 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     alert = _alert(request, pk)
     if alert.status == Alert.Status.OPEN:
         Alert.objects.filter(pk=alert.pk, status=Alert.Status.OPEN).update(
-            status=Alert.Status.ACKNOWLEDGED, acknowledged_at=timezone.now(), acknowledged_by=request.user
+            status=Alert.Status.ACKNOWLEDGED,
+            acknowledged_at=timezone.now(),
+            acknowledged_by=request.user,
         )
         record(request, "update", alert, client=alert.episode.client, status="acknowledged")
     return redirect(f"{_client_url(alert)}#alert-{alert.pk}")
@@ -40,7 +44,9 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Add a short note on what was done before resolving the alert.")
         return redirect(f"{_client_url(alert)}#alert-{alert.pk}")
     if len(note) > NOTE_LIMIT:
-        messages.error(request, f"The note is too long ({len(note)} characters; at most {NOTE_LIMIT}).")
+        messages.error(
+            request, f"The note is too long ({len(note)} characters; at most {NOTE_LIMIT})."
+        )
         return redirect(f"{_client_url(alert)}#alert-{alert.pk}")
     if alert.status != Alert.Status.RESOLVED:
         now = timezone.now()

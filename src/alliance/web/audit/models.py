@@ -23,11 +23,15 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    actor_label = models.CharField(max_length=150, help_text="Who, when not a staff user (e.g. 'client link').")
+    actor_label = models.CharField(
+        max_length=150, help_text="Who, when not a staff user (e.g. 'client link')."
+    )
     action = models.CharField(max_length=10, choices=Action.choices)
     object_type = models.CharField(max_length=50)
     object_id = models.CharField(max_length=50)
-    client = models.ForeignKey("care.Client", on_delete=models.SET_NULL, null=True, related_name="+")
+    client = models.ForeignKey(
+        "care.Client", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     detail = models.JSONField(default=dict, blank=True)
     ip = models.GenericIPAddressField(null=True)
 

@@ -59,11 +59,15 @@ def admin_required(view: V) -> V:
 
 
 def client_for(request: HttpRequest, pk: int) -> Client:
-    return get_object_or_404(Client.objects.for_user(request.user).select_related("therapist"), pk=pk)
+    return get_object_or_404(
+        Client.objects.for_user(request.user).select_related("therapist"), pk=pk
+    )
 
 
 def episode_for(request: HttpRequest, pk: int) -> Episode:
-    return get_object_or_404(Episode.objects.for_user(request.user).select_related("client__therapist"), pk=pk)
+    return get_object_or_404(
+        Episode.objects.for_user(request.user).select_related("client__therapist"), pk=pk
+    )
 
 
 def session_for(request: HttpRequest, pk: int) -> Session:

@@ -13,10 +13,12 @@ from django.db.models.functions import Cast
 from alliance.charts.definitions import (
     RuptureMark,
     alliance_chart,
-    goal_chart as core_goal_chart,
     outcome_chart,
     radar_chart,
     session_alliance_chart,
+)
+from alliance.charts.definitions import (
+    goal_chart as core_goal_chart,
 )
 from alliance.instruments import get
 from alliance.stats.trajectories import expected_recovery_band
@@ -40,7 +42,9 @@ def _marks(ruptures: list[dict[str, Any]]) -> list[RuptureMark]:
             RuptureMark(
                 session=int(r["session"]),
                 repaired=repaired,
-                repair_session=int(r["repair_session"]) if repaired and r.get("repair_session") else None,
+                repair_session=int(r["repair_session"])
+                if repaired and r.get("repair_session")
+                else None,
                 note=f"rule: {r.get('rule')}",
             )
         )
@@ -56,19 +60,45 @@ def alliance_charts(timeline: Timeline, ruptures: list[dict[str, Any]]) -> list[
         charts.append(as_html(session_alliance_chart(sessions, sai, marks)))
     # WAI-SR is measured every few sessions: chart only the sessions it was measured,
     # so the points join into lines instead of standing alone between gaps.
-    measured = [n for n in sessions if timeline.value(n, "wai_sr_total_mean") is not None
-                or timeline.value(n, "wai_sr_t_total_mean", "therapist") is not None]
-    client = {label: [timeline.value(n, f"wai_sr_{s}_mean") for n in measured] for label, s in SUBSCALES}
-    therapist = {label: [timeline.value(n, f"wai_sr_t_{s}_mean", "therapist") for n in measured] for label, s in SUBSCALES}
+    measured = [
+        n
+        for n in sessions
+        if timeline.value(n, "wai_sr_total_mean") is not None
+        or timeline.value(n, "wai_sr_t_total_mean", "therapist") is not None
+    ]
+    client = {
+        label: [timeline.value(n, f"wai_sr_{s}_mean") for n in measured] for label, s in SUBSCALES
+    }
+    therapist = {
+        label: [timeline.value(n, f"wai_sr_t_{s}_mean", "therapist") for n in measured]
+        for label, s in SUBSCALES
+    }
     if measured:
-        charts.append(as_html(alliance_chart(measured, client, therapist,
-                                             [m for m in marks if m.session in measured])))
-        points = [(n, {lbl: timeline.value(n, f"wai_sr_{s}_mean") for lbl, s in SUBSCALES[:3]})
-                  for n in measured if timeline.value(n, "wai_sr_total_mean") is not None]
+        charts.append(
+            as_html(
+                alliance_chart(
+                    measured, client, therapist, [m for m in marks if m.session in measured]
+                )
+            )
+        )
+        points = [
+            (n, {lbl: timeline.value(n, f"wai_sr_{s}_mean") for lbl, s in SUBSCALES[:3]})
+            for n in measured
+            if timeline.value(n, "wai_sr_total_mean") is not None
+        ]
         if len(points) >= 2:
             start, now = points[0][1], points[-1][1]
-            charts.append(as_html(radar_chart({k: (start[k], now[k]) for k in start}, y_max=5.0, y_min=1.0,
-                                              start_label=f"Session {points[0][0]}", now_label=f"Session {points[-1][0]}")))
+            charts.append(
+                as_html(
+                    radar_chart(
+                        {k: (start[k], now[k]) for k in start},
+                        y_max=5.0,
+                        y_min=1.0,
+                        start_label=f"Session {points[0][0]}",
+                        now_label=f"Session {points[-1][0]}",
+                    )
+                )
+            )
     return [c for c in charts if c is not None]
 
 
@@ -78,15 +108,23 @@ def clinic_expected_band(organisation_id: int, instrument: str) -> pl.DataFrame 
     cached = cache.get(key)
     if cached is not None:
         return pl.DataFrame(cached) if cached else None
-    rows = Response.objects.filter(
-        session__episode__client__organisation_id=organisation_id, instrument=instrument, respondent="client"
-    ).annotate(value=Cast(KeyTextTransform(f"{instrument}_total", "scores"), FloatField())).values_list(
-        "session__episode_id", "session__number", "value"
+    rows = (
+        Response.objects.filter(
+            session__episode__client__organisation_id=organisation_id,
+            instrument=instrument,
+            respondent="client",
+        )
+        .annotate(value=Cast(KeyTextTransform(f"{instrument}_total", "scores"), FloatField()))
+        .values_list("session__episode_id", "session__number", "value")
     )
-    frame = pl.DataFrame(list(rows), schema={"id": pl.Int64, "session": pl.Int64, "score": pl.Float64}, orient="row")
+    frame = pl.DataFrame(
+        list(rows), schema={"id": pl.Int64, "session": pl.Int64, "score": pl.Float64}, orient="row"
+    )
     band = None
     if frame["id"].n_unique() >= BAND_MIN_CLIENTS:
-        band = expected_recovery_band(frame.drop_nulls(), id_col="id", session_col="session", score_col="score")
+        band = expected_recovery_band(
+            frame.drop_nulls(), id_col="id", session_col="session", score_col="score"
+        )
         band = band.filter(pl.col("n") >= BAND_MIN_CLIENTS)
     cache.set(key, band.to_dict(as_series=False) if band is not None else {}, BAND_CACHE_SECONDS)
     return band
@@ -108,25 +146,42 @@ def outcome_charts(timeline: Timeline) -> list[ChartHtml]:
         scale = get(instrument).scale("total")
         scores[label] = series
         bands[label] = scale.bands
-        y_max[label] = scale.bands[-1].max if scale.bands else max(v for v in series if v is not None)
+        y_max[label] = (
+            scale.bands[-1].max if scale.bands else max(v for v in series if v is not None)
+        )
         norms = scale.change
         baseline = timeline.value(sessions[0], f"{instrument}_total") if sessions else None
         if norms is not None and norms.min_reliable_change and baseline is not None:
-            reliable[label] = (baseline - norms.min_reliable_change, baseline + norms.min_reliable_change)
+            reliable[label] = (
+                baseline - norms.min_reliable_change,
+                baseline + norms.min_reliable_change,
+            )
         if norms is not None and norms.clinical_cutoff is not None:
             cutoffs[label] = norms.clinical_cutoff
         band = clinic_expected_band(org_id, instrument) if baseline is not None else None
         if band is not None and band.height:
             expected[label] = [
-                (float(r["session"]), float(r["intercept"] + r["slope"] * baseline - r["z"] * r["residual_sd"]),
-                 float(r["intercept"] + r["slope"] * baseline + r["z"] * r["residual_sd"]))
+                (
+                    float(r["session"]),
+                    float(r["intercept"] + r["slope"] * baseline - r["z"] * r["residual_sd"]),
+                    float(r["intercept"] + r["slope"] * baseline + r["z"] * r["residual_sd"]),
+                )
                 for r in band.iter_rows(named=True)
-                if r["slope"] is not None and r["residual_sd"] is not None and r["session"] <= max(sessions) + 2
+                if r["slope"] is not None
+                and r["residual_sd"] is not None
+                and r["session"] <= max(sessions) + 2
             ]
     if not scores:
         return []
-    chart = outcome_chart(sessions, scores, bands=bands, reliable_change=reliable, expected=expected or None,
-                          y_max=y_max, cutoffs=cutoffs)
+    chart = outcome_chart(
+        sessions,
+        scores,
+        bands=bands,
+        reliable_change=reliable,
+        expected=expected or None,
+        y_max=y_max,
+        cutoffs=cutoffs,
+    )
     result = as_html(chart)
     return [result] if result is not None else []
 

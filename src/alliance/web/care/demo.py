@@ -31,17 +31,30 @@ from alliance.web.measures.scoring import score_answers
 THERAPISTS = (("alex", "Alex", "Morgan"), ("sam", "Sam", "Patel"), ("jordan", "Jordan", "Lee"))
 GOALS = (
     ("Get back to work three days a week", "Working two days, most weeks"),
-    ("Sleep through the night most nights", "Waking once or twice, back to sleep within half an hour"),
+    (
+        "Sleep through the night most nights",
+        "Waking once or twice, back to sleep within half an hour",
+    ),
     ("Feel able to say no to extra shifts", "Saying no once a week without feeling guilty all day"),
     ("See friends at least once a week", "One short meet-up a week"),
     ("Worry less about my health", "Checking symptoms online once a day or less"),
 )
-TASKS = ("Write down three things that went all right each evening", "Take a 20-minute walk before work",
-         "Notice and note one worry, then postpone it to 6 pm", "Plan one pleasant activity for the weekend")
-FEEDBACK_LOW = ("I felt a bit rushed today.", "I'm not sure the homework is helping.",
-                "It felt like we were talking about the wrong things.")
-FEEDBACK_HIGH = ("It helped to slow down and go through last week.", "I liked that we made a plan together.",
-                 "Good session, I feel listened to.")
+TASKS = (
+    "Write down three things that went all right each evening",
+    "Take a 20-minute walk before work",
+    "Notice and note one worry, then postpone it to 6 pm",
+    "Plan one pleasant activity for the weekend",
+)
+FEEDBACK_LOW = (
+    "I felt a bit rushed today.",
+    "I'm not sure the homework is helping.",
+    "It felt like we were talking about the wrong things.",
+)
+FEEDBACK_HIGH = (
+    "It helped to slow down and go through last week.",
+    "I liked that we made a plan together.",
+    "Good session, I feel listened to.",
+)
 CLIENT_INSTRUMENTS = ("sai", "wai_sr", "phq9", "gad7")
 COMPLETION = 0.88
 
@@ -61,7 +74,11 @@ def _rows_by_key(frame: pl.DataFrame, instrument: str) -> dict[tuple[str, int], 
     cols = output_columns(inst)
     out: dict[tuple[str, int], dict[str, Any]] = {}
     for row in scored.iter_rows(named=True):
-        answers = {str(n): row[inst.item_column(n)] for n in inst.scored_items() if row[inst.item_column(n)] is not None}
+        answers = {
+            str(n): row[inst.item_column(n)]
+            for n in inst.scored_items()
+            if row[inst.item_column(n)] is not None
+        }
         out[(row["id"], row["session"])] = {"answers": answers, "scores": {c: row[c] for c in cols}}
     return out
 
@@ -73,8 +90,13 @@ def _users(org: Organisation) -> tuple[dict[str, str], list[User]]:
         password = secrets.token_urlsafe(9)
         passwords[username] = password
         return User.objects.create_user(
-            username=username, password=password, first_name=first, last_name=last, role=role,
-            organisation=org, email=f"{username}@clinic.example",
+            username=username,
+            password=password,
+            first_name=first,
+            last_name=last,
+            role=role,
+            organisation=org,
+            email=f"{username}@clinic.example",
         )
 
     make("admin", "Riley", "Admin", Role.ADMIN)
@@ -91,7 +113,9 @@ def seed_demo(n_clients: int = 40, n_sessions: int = 12, seed: int = 2026) -> De
         raise ValueError("The demo clinic already exists; start from an empty database.")
     org = Organisation.objects.create(name="Riverside Talking Therapies (demo)", slug="demo")
     passwords, therapists = _users(org)
-    cohort = simulate_cohort(n_clients, n_sessions, seed=seed, instruments=(*CLIENT_INSTRUMENTS, "wai_sr_t"))
+    cohort = simulate_cohort(
+        n_clients, n_sessions, seed=seed, instruments=(*CLIENT_INSTRUMENTS, "wai_sr_t")
+    )
     data = cohort.data.with_columns(pl.col("id").cast(pl.String))
     scored = {i: _rows_by_key(data, i) for i in (*CLIENT_INSTRUMENTS, "wai_sr_t")}
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
@@ -99,40 +123,71 @@ def seed_demo(n_clients: int = 40, n_sessions: int = 12, seed: int = 2026) -> De
     first_day = today - dt.timedelta(weeks=n_sessions)
     admin = User.objects.get(username="admin")
     attended: dict[str, int] = {
-        str(r["id"]): int(r["sessions_attended"]) for r in cohort.truth.with_columns(pl.col("id").cast(pl.String)).iter_rows(named=True)
+        str(r["id"]): int(r["sessions_attended"])
+        for r in cohort.truth.with_columns(pl.col("id").cast(pl.String)).iter_rows(named=True)
     }
     episodes: list[Episode] = []
     for index, client_id in enumerate(sorted(attended, key=lambda x: int(x) if x.isdigit() else x)):
         therapist = therapists[index % len(therapists)]
         client = Client.objects.create(
-            organisation=org, code=f"C-{index + 1:03d}", therapist=therapist, email=f"client{index + 1}@example.org"
+            organisation=org,
+            code=f"C-{index + 1:03d}",
+            therapist=therapist,
+            email=f"client{index + 1}@example.org",
         )
-        cnip = {"directiveness": rng.randint(-10, 10), "emotional_intensity": rng.randint(-6, 8),
-                "past_orientation": rng.randint(-6, 4), "warm_support": rng.randint(-4, 12)}
+        cnip = {
+            "directiveness": rng.randint(-10, 10),
+            "emotional_intensity": rng.randint(-6, 8),
+            "past_orientation": rng.randint(-6, 4),
+            "warm_support": rng.randint(-4, 12),
+        }
         suggestion = suggest_approach(cnip)
         episode = Episode.objects.create(
-            client=client, started=first_day, hoped_change=rng.choice(GOALS)[0],
-            expected_sessions=rng.choice((6, 8, 10, 12, 16)), how_know_working="I'll be doing more of what matters to me.",
-            approach=suggestion.approach, approach_suggested=suggestion.approach,
-            approach_reasons=list(suggestion.reasons), consent_at=timezone.now() - dt.timedelta(weeks=n_sessions),
-            consent_version="2026-11-v1", cnip_scores=cnip,
+            client=client,
+            started=first_day,
+            hoped_change=rng.choice(GOALS)[0],
+            expected_sessions=rng.choice((6, 8, 10, 12, 16)),
+            how_know_working="I'll be doing more of what matters to me.",
+            approach=suggestion.approach,
+            approach_suggested=suggestion.approach,
+            approach_reasons=list(suggestion.reasons),
+            consent_at=timezone.now() - dt.timedelta(weeks=n_sessions),
+            consent_version="2026-11-v1",
+            cnip_scores=cnip,
         )
         create_default_plan(episode)
         plan = {(i, r): (every, first) for i, r, every, first in DEFAULT_PLAN}
-        goals = [Goal.objects.create(episode=episode, text=t, expected_level=e, created_session=1,
-                                     client_confirmed_at=timezone.now(), therapist_confirmed_at=timezone.now())
-                 for t, e in rng.sample(GOALS, 2)]
+        goals = [
+            Goal.objects.create(
+                episode=episode,
+                text=t,
+                expected_level=e,
+                created_session=1,
+                client_confirmed_at=timezone.now(),
+                therapist_confirmed_at=timezone.now(),
+            )
+            for t, e in rng.sample(GOALS, 2)
+        ]
         for number in range(1, attended[client_id] + 1):
             date = first_day + dt.timedelta(weeks=number - 1)
             session = Session.objects.create(episode=episode, number=number, date=date)
             _session_data(session, client_id, number, scored, plan, admin, therapist, rng)
             if number % 4 == 0:
                 for g in goals:
-                    GoalRating.objects.create(goal=g, session=session, level=max(-2, min(2, rng.choice((-1, 0, 0, 1)) + number // 8)))
+                    GoalRating.objects.create(
+                        goal=g,
+                        session=session,
+                        level=max(-2, min(2, rng.choice((-1, 0, 0, 1)) + number // 8)),
+                    )
             if number % 3 == 1:
-                Task.objects.create(episode=episode, text=rng.choice(TASKS), set_by=Task.SetBy.THERAPIST,
-                                    set_session=number, due_session=number + 1,
-                                    done=None if number == attended[client_id] else rng.random() < 0.7)
+                Task.objects.create(
+                    episode=episode,
+                    text=rng.choice(TASKS),
+                    set_by=Task.SetBy.THERAPIST,
+                    set_session=number,
+                    due_session=number + 1,
+                    done=None if number == attended[client_id] else rng.random() < 0.7,
+                )
         episodes.append(episode)
     for episode in episodes:
         refresh_alerts(episode, notify=False)
@@ -141,31 +196,58 @@ def seed_demo(n_clients: int = 40, n_sessions: int = 12, seed: int = 2026) -> De
     next_number = episode.sessions.count() + 1
     session = Session.objects.create(episode=episode, number=next_number, date=today)
     token, digest = new_token()
-    Link.objects.create(session=session, instruments=["sai", "session_feedback", "phq9", "gad7"], token_hash=digest,
-                        created_by=episode.client.therapist, expires_at=timezone.now() + dt.timedelta(days=org.link_expiry_days))
+    Link.objects.create(
+        session=session,
+        instruments=["sai", "session_feedback", "phq9", "gad7"],
+        token_hash=digest,
+        created_by=episode.client.therapist,
+        expires_at=timezone.now() + dt.timedelta(days=org.link_expiry_days),
+    )
     return DemoLogins(org, passwords, episode.client.code, token)
 
 
-def _session_data(session: Session, client_id: str, number: int, scored: dict[str, Any],
-                  plan: dict[tuple[str, str], tuple[int, int]], admin: User, therapist: User, rng: Any) -> None:
+def _session_data(
+    session: Session,
+    client_id: str,
+    number: int,
+    scored: dict[str, Any],
+    plan: dict[tuple[str, str], tuple[int, int]],
+    admin: User,
+    therapist: User,
+    rng: Any,
+) -> None:
     def due(instrument: str, side: str) -> bool:
         every, first = plan[(instrument, side)]
         return number >= first and (number - first) % every == 0
 
-    token, digest = new_token()
+    _token, digest = new_token()
     answered = rng.random() < COMPLETION
     submitted_at = timezone.now() - dt.timedelta(days=max(0, 7 * (12 - number)))
-    instruments = [i for i in ("sai", "wai_sr", "session_feedback", "phq9", "gad7") if due(i, Respondent.CLIENT)]
-    link = Link.objects.create(session=session, instruments=instruments, token_hash=digest, created_by=therapist,
-                               expires_at=submitted_at + dt.timedelta(days=4), sent_at=submitted_at,
-                               submitted_at=submitted_at if answered else None)
+    instruments = [
+        i
+        for i in ("sai", "wai_sr", "session_feedback", "phq9", "gad7")
+        if due(i, Respondent.CLIENT)
+    ]
+    link = Link.objects.create(
+        session=session,
+        instruments=instruments,
+        token_hash=digest,
+        created_by=therapist,
+        expires_at=submitted_at + dt.timedelta(days=4),
+        sent_at=submitted_at,
+        submitted_at=submitted_at if answered else None,
+    )
     if answered:
         responses = []
         for instrument in instruments:
             if instrument == "session_feedback":
                 sai = scored["sai"].get((client_id, number), {}).get("scores", {}).get("sai_total")
                 helpful = None if sai is None else round(min(10.0, max(0.0, sai * 2)))
-                text = rng.choice(FEEDBACK_LOW if (sai or 5) < 3 else FEEDBACK_HIGH) if rng.random() < 0.3 else None
+                text = (
+                    rng.choice(FEEDBACK_LOW if (sai or 5) < 3 else FEEDBACK_HIGH)
+                    if rng.random() < 0.3
+                    else None
+                )
                 answers: dict[str, Any] = {"3": helpful} if helpful is not None else {}
                 if text:
                     answers["2" if (sai or 5) < 3 else "1"] = text
@@ -175,11 +257,27 @@ def _session_data(session: Session, client_id: str, number: int, scored: dict[st
                 if row is None:
                     continue
                 answers, scores = row["answers"], row["scores"]
-            responses.append(Response(session=session, instrument=instrument, respondent=Respondent.CLIENT,
-                                      answers=answers, scores=scores, link=link, submitted_at=submitted_at))
+            responses.append(
+                Response(
+                    session=session,
+                    instrument=instrument,
+                    respondent=Respondent.CLIENT,
+                    answers=answers,
+                    scores=scores,
+                    link=link,
+                    submitted_at=submitted_at,
+                )
+            )
         Response.objects.bulk_create(responses)
     if due("wai_sr_t", Respondent.THERAPIST):
         row = scored["wai_sr_t"].get((client_id, number))
         if row is not None:
-            Response.objects.create(session=session, instrument="wai_sr_t", respondent=Respondent.THERAPIST,
-                                    answers=row["answers"], scores=row["scores"], submitted_by=therapist, submitted_at=submitted_at)
+            Response.objects.create(
+                session=session,
+                instrument="wai_sr_t",
+                respondent=Respondent.THERAPIST,
+                answers=row["answers"],
+                scores=row["scores"],
+                submitted_by=therapist,
+                submitted_at=submitted_at,
+            )

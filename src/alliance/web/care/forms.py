@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -18,37 +18,56 @@ class IntakeForm(forms.Form):
         max_length=40,
         regex=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
         help_text="A pseudonymous code, not the client's name (letters, digits, '.', '-', '_').",
-        error_messages={"invalid": "Use only letters, digits, '.', '-' or '_', starting with a letter or digit."},
+        error_messages={
+            "invalid": "Use only letters, digits, '.', '-' or '_', starting with a letter or digit."
+        },
     )
-    email = forms.EmailField(label="Client's e-mail (optional)", required=False,
-                             help_text="Used only to send questionnaire links.")
+    email = forms.EmailField(
+        label="Client's e-mail (optional)",
+        required=False,
+        help_text="Used only to send questionnaire links.",
+    )
     therapist = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
-    started = forms.DateField(label="First session date", initial=dt.date.today,
-                              widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
-    hoped_change = forms.CharField(label="What the client hopes will change", required=False,
-                                   max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-    expected_sessions = forms.IntegerField(label="How many sessions the client expects to need",
-                                           required=False, min_value=1, max_value=200)
-    how_know_working = forms.CharField(label="How the client will know it is working", required=False,
-                                       max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    started = forms.DateField(
+        label="First session date",
+        initial=dt.date.today,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    hoped_change = forms.CharField(
+        label="What the client hopes will change",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    expected_sessions = forms.IntegerField(
+        label="How many sessions the client expects to need",
+        required=False,
+        min_value=1,
+        max_value=200,
+    )
+    how_know_working = forms.CharField(
+        label="How the client will know it is working",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         if user.sees_whole_clinic:
-            field = self.fields["therapist"]
-            assert isinstance(field, forms.ModelChoiceField)
+            field = cast(forms.ModelChoiceField, self.fields["therapist"])
             field.queryset = User.objects.filter(
-                organisation_id=user.organisation_id, role=Role.THERAPIST, is_active=True
+                organisation=user.organisation, role=Role.THERAPIST, is_active=True
             ).order_by("last_name", "username")
             field.required = True
-            field.label_from_instance = lambda u: u.display()
+            field.label_from_instance = User.display  # type: ignore[method-assign,assignment]
         else:
             del self.fields["therapist"]
 
     def clean_code(self) -> str:
         code: str = self.cleaned_data["code"]
-        if Client.objects.filter(organisation_id=self.user.organisation_id, code__iexact=code).exists():
+        if Client.objects.filter(organisation=self.user.organisation, code__iexact=code).exists():
             raise forms.ValidationError("This clinic already has a client with this code.")
         return code
 
@@ -63,15 +82,24 @@ class ApproachForm(forms.ModelForm):
     class Meta:
         model = Episode
         fields = ["approach", "approach_note"]
-        widgets = {"approach": forms.RadioSelect, "approach_note": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "approach": forms.RadioSelect,
+            "approach_note": forms.Textarea(attrs={"rows": 3}),
+        }
         labels = {"approach": "Approach for this episode"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["approach"].required = True
-        self.fields["approach"].choices = Approach.choices
+        cast(forms.ChoiceField, self.fields["approach"]).choices = Approach.choices
 
 
 class SessionForm(forms.Form):
-    date = forms.DateField(label="Session date", initial=dt.date.today, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
-    send_email = forms.BooleanField(label="E-mail the link to the client now", required=False, initial=True)
+    date = forms.DateField(
+        label="Session date",
+        initial=dt.date.today,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    send_email = forms.BooleanField(
+        label="E-mail the link to the client now", required=False, initial=True
+    )

@@ -17,7 +17,10 @@ from django.db import models
 
 def _scope(user: Any, prefix: str = "") -> models.Q | None:
     """The filter that limits client data to what ``user`` may see, or None for nothing."""
-    if not getattr(user, "is_authenticated", False) or getattr(user, "organisation_id", None) is None:
+    if (
+        not getattr(user, "is_authenticated", False)
+        or getattr(user, "organisation_id", None) is None
+    ):
         return None
     q = models.Q(**{f"{prefix}organisation_id": user.organisation_id})
     if user.sees_whole_clinic:
@@ -34,13 +37,19 @@ class ClientQuerySet(models.QuerySet["Client"]):
 
 
 class Client(models.Model):
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="clients")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="clients"
+    )
     code = models.CharField(
         max_length=40,
-        validators=[RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "Use letters, digits, '.', '-' or '_'.")],
+        validators=[
+            RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "Use letters, digits, '.', '-' or '_'.")
+        ],
         help_text="A pseudonymous code, not the client's name.",
     )
-    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="caseload")
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="caseload"
+    )
     email = models.EmailField(blank=True, help_text="Where questionnaire links are sent. Optional.")
     created = models.DateTimeField(auto_now_add=True)
     archived = models.BooleanField(default=False)
@@ -48,7 +57,11 @@ class Client(models.Model):
     objects = ClientQuerySet.as_manager()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organisation", "code"], name="client_code_unique_in_clinic")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "code"], name="client_code_unique_in_clinic"
+            )
+        ]
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -116,7 +129,11 @@ class Session(models.Model):
     objects = SessionQuerySet.as_manager()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["episode", "number"], name="session_number_unique_in_episode")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "number"], name="session_number_unique_in_episode"
+            )
+        ]
         ordering = ["number"]
 
     def __str__(self) -> str:

@@ -29,11 +29,16 @@ def _feedback(timeline: Timeline, portal: list[Feedback]) -> list[dict[str, str]
         r = timeline.response(n, "session_feedback")
         if r is None:
             continue
-        for key, question in (("1", "How are sessions progressing"), ("2", "Anything to do differently")):
+        for key, question in (
+            ("1", "How are sessions progressing"),
+            ("2", "Anything to do differently"),
+        ):
             text = r.answers.get(key)
             if text:
                 items.append({"text": str(text), "when": f"Session {n} · {question}"})
-    items.extend({"text": f.text, "when": f"Sent from their page, {f.created:%d %b %Y}"} for f in portal)
+    items.extend(
+        {"text": f.text, "when": f"Sent from their page, {f.created:%d %b %Y}"} for f in portal
+    )
     return items
 
 
@@ -49,7 +54,12 @@ def client_page_context(client: Client, portal_url: str | None = None) -> dict[s
     goal_rows = []
     for g in goals:
         ratings = sorted(((r.session.number, r.level) for r in g.ratings.all()), reverse=True)
-        goal_rows.append({"goal": g, "last": {"session": ratings[0][0], "level": ratings[0][1]} if ratings else None})
+        goal_rows.append(
+            {
+                "goal": g,
+                "last": {"session": ratings[0][0], "level": ratings[0][1]} if ratings else None,
+            }
+        )
     context.update(
         sessions=timeline.sessions,
         next_session=(timeline.numbers[-1] + 1) if timeline.numbers else 1,

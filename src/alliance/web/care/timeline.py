@@ -78,7 +78,9 @@ def load_timeline(episode: Episode) -> Timeline:
     return timeline
 
 
-def history(timeline: Timeline, goals: list[Goal] | None = None, tasks: list[Task] | None = None) -> History:
+def history(
+    timeline: Timeline, goals: list[Goal] | None = None, tasks: list[Task] | None = None
+) -> History:
     """The core's view of an episode, for the alert rules."""
     episode = timeline.episode
     if goals is None:
@@ -92,8 +94,16 @@ def history(timeline: Timeline, goals: list[Goal] | None = None, tasks: list[Tas
         sessions.append(
             SessionRecord(
                 number=n,
-                client={k: v for k, v in client.items() if isinstance(v, (int, float)) and not isinstance(v, bool)},
-                therapist={k: v for k, v in therapist.items() if isinstance(v, (int, float)) and not isinstance(v, bool)},
+                client={
+                    k: v
+                    for k, v in client.items()
+                    if isinstance(v, (int, float)) and not isinstance(v, bool)
+                },
+                therapist={
+                    k: v
+                    for k, v in therapist.items()
+                    if isinstance(v, (int, float)) and not isinstance(v, bool)
+                },
                 flags={k: bool(v) for k, v in client.items() if isinstance(v, bool)},
                 feedback=timeline.feedback_at(n),
             )
@@ -110,8 +120,16 @@ def history(timeline: Timeline, goals: list[Goal] | None = None, tasks: list[Tas
             for g in goals
         ),
         tasks=tuple(
-            TaskRecord(id=str(t.pk), text=t.text, set_session=t.set_session, due_session=t.due_session, done=t.done)
+            TaskRecord(
+                id=str(t.pk),
+                text=t.text,
+                set_session=t.set_session,
+                due_session=t.due_session,
+                done=t.done,
+            )
             for t in tasks
         ),
-        expectations=Expectations(expected_sessions=episode.expected_sessions, hoped_change=episode.hoped_change or None),
+        expectations=Expectations(
+            expected_sessions=episode.expected_sessions, hoped_change=episode.hoped_change or None
+        ),
     )

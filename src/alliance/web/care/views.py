@@ -52,7 +52,9 @@ def _open_alert_count(severity: str) -> Subquery:
 def _latest_score(column: str, instrument: str) -> Subquery:
     latest = (
         Response.objects.filter(
-            session__episode__client=OuterRef("pk"), instrument=instrument, respondent=Respondent.CLIENT
+            session__episode__client=OuterRef("pk"),
+            instrument=instrument,
+            respondent=Respondent.CLIENT,
         )
         .order_by("-session__number", "-pk")
         .annotate(value=Cast(KeyTextTransform(column, "scores"), FloatField()))
@@ -105,7 +107,10 @@ def client_new(request: HttpRequest) -> HttpResponse:
             )
             create_default_plan(episode)
             record(request, "create", client, client=client)
-        messages.success(request, f"Client {client.code} added. Start the first session to send their first questionnaire.")
+        messages.success(
+            request,
+            f"Client {client.code} added. Start the first session to send their first questionnaire.",
+        )
         return redirect("care:client", pk=client.pk)
     return render(request, "care/client_new.html", {"form": form})
 
@@ -135,9 +140,15 @@ def items_view(request: HttpRequest, pk: int, instrument: str) -> HttpResponse:
         return render(request, "care/not_found.html", {"what": "instrument"}, status=404)
     rows: list[dict[str, Any]] = []
     if episode is not None:
-        responses = Response.objects.filter(session__episode=episode, instrument=inst.id).select_related("session")
+        responses = Response.objects.filter(
+            session__episode=episode, instrument=inst.id
+        ).select_related("session")
         rows = [
-            {"session": r.session.number, "respondent": r.get_respondent_display(), "answers": [r.answers.get(str(i.n)) for i in inst.items]}
+            {
+                "session": r.session.number,
+                "respondent": r.get_respondent_display(),
+                "answers": [r.answers.get(str(i.n)) for i in inst.items],
+            }
             for r in responses.order_by("session__number", "respondent")
         ]
     record(request, "view", client, client=client, view="items", instrument=inst.id)
@@ -147,9 +158,17 @@ def items_view(request: HttpRequest, pk: int, instrument: str) -> HttpResponse:
 @clinician_required
 def approach(request: HttpRequest, pk: int) -> HttpResponse:
     episode = episode_for(request, pk)
-    phq = Response.objects.filter(session__episode=episode, instrument="phq9", respondent="client").order_by("session__number").first()
+    phq = (
+        Response.objects.filter(session__episode=episode, instrument="phq9", respondent="client")
+        .order_by("session__number")
+        .first()
+    )
     severe = bool(phq and (phq.scores.get("phq9_total") or 0) >= 20)
-    cnip = {k: v for k, v in (episode.cnip_scores or {}).items() if k in ("directiveness", "emotional_intensity", "past_orientation", "warm_support")}
+    cnip = {
+        k: v
+        for k, v in (episode.cnip_scores or {}).items()
+        if k in ("directiveness", "emotional_intensity", "past_orientation", "warm_support")
+    }
     suggestion = suggest_approach(cnip, severe_symptoms=severe)
     initial = {"approach": episode.approach or suggestion.approach}
     form = ApproachForm(request.POST or None, instance=episode, initial=initial)
@@ -157,14 +176,22 @@ def approach(request: HttpRequest, pk: int) -> HttpResponse:
         episode = form.save(commit=False)
         episode.approach_suggested = suggestion.approach
         episode.approach_reasons = list(suggestion.reasons)
-        episode.save(update_fields=["approach", "approach_note", "approach_suggested", "approach_reasons"])
+        episode.save(
+            update_fields=["approach", "approach_note", "approach_suggested", "approach_reasons"]
+        )
         record(request, "update", episode, client=episode.client, approach=episode.approach)
         messages.success(request, "Approach saved. You can revise it at any time.")
         return redirect("care:client", pk=episode.client_id)
     return render(
         request,
         "care/approach.html",
-        {"episode": episode, "client": episode.client, "form": form, "suggestion": suggestion, "has_cnip": bool(cnip)},
+        {
+            "episode": episode,
+            "client": episode.client,
+            "form": form,
+            "suggestion": suggestion,
+            "has_cnip": bool(cnip),
+        },
     )
 
 
@@ -189,9 +216,13 @@ def session_new(request: HttpRequest, pk: int) -> HttpResponse:
             if email_link(link, token, request):
                 messages.success(request, f"Questionnaire link e-mailed to {client.email}.")
             else:
-                messages.info(request, "No e-mail address on file: show the QR code or copy the link.")
+                messages.info(
+                    request, "No e-mail address on file: show the QR code or copy the link."
+                )
         return redirect("care:session", pk=session.pk)
-    return render(request, "care/session_new.html", {"client": client, "form": form, "episode": episode})
+    return render(
+        request, "care/session_new.html", {"client": client, "form": form, "episode": episode}
+    )
 
 
 @clinician_required
@@ -205,12 +236,21 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         url = link_url(token, request) if token and link.state() == "open" else None
         shown.append({"link": link, "url": url, "qr": qr_svg(url) if url else None})
     therapist_due = due(list(session.episode.plan.all()), session.number, Respondent.THERAPIST)
-    done = set(session.responses.filter(respondent=Respondent.THERAPIST).values_list("instrument", flat=True))
+    done = set(
+        session.responses.filter(respondent=Respondent.THERAPIST).values_list(
+            "instrument", flat=True
+        )
+    )
     record(request, "view", session, client=client)
     return render(
         request,
         "care/session.html",
-        {"session": session, "client": client, "links": shown, "therapist_due": [(i, i in done) for i in therapist_due]},
+        {
+            "session": session,
+            "client": client,
+            "links": shown,
+            "therapist_due": [(i, i in done) for i in therapist_due],
+        },
     )
 
 
@@ -222,7 +262,9 @@ def link_new(request: HttpRequest, pk: int) -> HttpResponse:
     if session.responses.filter(respondent=Respondent.CLIENT).exists():
         messages.info(request, "The client's answers for this session are already in.")
         return redirect("care:session", pk=session.pk)
-    Link.objects.filter(session=session, submitted_at__isnull=True, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    Link.objects.filter(session=session, submitted_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
     link, token = create_link(session, request.user, request)
     request.session[f"link_token_{link.pk}"] = token
     messages.success(request, "New link ready. The previous one no longer works.")
@@ -232,7 +274,12 @@ def link_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @clinician_required
 def link_email(request: HttpRequest, pk: int) -> HttpResponse:
-    link = Link.objects.for_user(request.user).select_related("session__episode__client").filter(pk=pk).first()
+    link = (
+        Link.objects.for_user(request.user)
+        .select_related("session__episode__client")
+        .filter(pk=pk)
+        .first()
+    )
     if link is None:
         return render(request, "care/not_found.html", {"what": "link"}, status=404)
     token = request.session.get(f"link_token_{link.pk}")
@@ -253,16 +300,26 @@ def therapist_form(request: HttpRequest, pk: int, instrument: str) -> HttpRespon
     if instrument not in allowed:
         return render(request, "care/not_found.html", {"what": "form for this session"}, status=404)
     inst = get_instrument(instrument)
-    existing = session.responses.filter(respondent=Respondent.THERAPIST, instrument=instrument).first()
+    existing = session.responses.filter(
+        respondent=Respondent.THERAPIST, instrument=instrument
+    ).first()
     if existing is not None:
         messages.info(request, "Your form for this session is already saved.")
         return redirect("care:session", pk=session.pk)
     form = InstrumentForm(request.POST or None, instrument=inst)
     if request.method == "POST" and form.is_valid():
-        _response, created = save_therapist_response(session, inst.id, form.answers(), request.user, request)
-        messages.success(request, "Saved." if created else "Your form for this session was already saved.")
+        _response, created = save_therapist_response(
+            session, inst.id, form.answers(), request.user, request
+        )
+        messages.success(
+            request, "Saved." if created else "Your form for this session was already saved."
+        )
         return redirect("care:client", pk=client.pk)
-    return render(request, "care/therapist_form.html", {"session": session, "client": client, "form": form, "instrument": inst})
+    return render(
+        request,
+        "care/therapist_form.html",
+        {"session": session, "client": client, "form": form, "instrument": inst},
+    )
 
 
 @require_POST

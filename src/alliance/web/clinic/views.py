@@ -15,11 +15,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from alliance.web.clinic.charts import alerts_by_therapist_chart, alliance_distribution_chart
 from alliance.web.accounts.models import Role, User
 from alliance.web.alerts.models import Alert
 from alliance.web.audit.log import record
 from alliance.web.care.access import admin_required, supervisor_required
+from alliance.web.clinic.charts import alerts_by_therapist_chart, alliance_distribution_chart
 from alliance.web.measures.models import Link, Response
 
 
@@ -30,14 +30,16 @@ def health(request: HttpRequest) -> HttpResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+    except Exception:
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
 
 
 def _latest_sai_per_client(org_id: int) -> list[float]:
     rows = (
-        Response.objects.filter(session__episode__client__organisation_id=org_id, instrument="sai", respondent="client")
+        Response.objects.filter(
+            session__episode__client__organisation_id=org_id, instrument="sai", respondent="client"
+        )
         .order_by("session__episode__client_id", "-session__number")
         .annotate(value=Cast(KeyTextTransform("sai_total", "scores"), FloatField()))
         .values_list("session__episode__client_id", "value")
@@ -62,13 +64,23 @@ def overview(request: HttpRequest) -> HttpResponse:
         User.objects.filter(organisation_id=org_id, role=Role.THERAPIST)
         .annotate(
             clients=Count("caseload", filter=Q(caseload__archived=False), distinct=True),
-            urgent=Count("caseload__episodes__alerts", filter=open_q & Q(caseload__episodes__alerts__severity="urgent"), distinct=True),
-            warnings=Count("caseload__episodes__alerts", filter=open_q & Q(caseload__episodes__alerts__severity="warning"), distinct=True),
+            urgent=Count(
+                "caseload__episodes__alerts",
+                filter=open_q & Q(caseload__episodes__alerts__severity="urgent"),
+                distinct=True,
+            ),
+            warnings=Count(
+                "caseload__episodes__alerts",
+                filter=open_q & Q(caseload__episodes__alerts__severity="warning"),
+                distinct=True,
+            ),
         )
         .order_by("last_name", "username")
     )
     links = Link.objects.filter(session__episode__client__organisation_id=org_id)
-    completion = links.aggregate(sent=Count("pk"), done=Count("pk", filter=Q(submitted_at__isnull=False)))
+    completion = links.aggregate(
+        sent=Count("pk"), done=Count("pk", filter=Q(submitted_at__isnull=False))
+    )
     by_therapist_links = {
         row["session__episode__client__therapist"]: row
         for row in links.values("session__episode__client__therapist").annotate(
@@ -84,7 +96,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     rows = []
     for t in therapists:
         link_row = by_therapist_links.get(t.pk, {"sent": 0, "done": 0})
-        rows.append({"therapist": t, "completion": _rate(link_row["done"], link_row["sent"]), **link_row})
+        rows.append(
+            {"therapist": t, "completion": _rate(link_row["done"], link_row["sent"]), **link_row}
+        )
     context = {
         "rows": rows,
         "completion": _rate(completion["done"], completion["sent"]),
@@ -92,7 +106,9 @@ def overview(request: HttpRequest) -> HttpResponse:
         "ruptures": rupture_stats,
         "repair_rate": _rate(rupture_stats["repaired"], rupture_stats["total"]),
         "distribution": alliance_distribution_chart(sai),
-        "alerts_chart": alerts_by_therapist_chart({t.display(): (t.urgent, t.warnings) for t in therapists}),
+        "alerts_chart": alerts_by_therapist_chart(
+            {t.display(): (t.urgent, t.warnings) for t in therapists}
+        ),
         "n_sai": len(sai),
     }
     record(request, "view", user.organisation, page="clinic overview")
@@ -109,7 +125,9 @@ class StaffForm(forms.Form):
     last_name = forms.CharField(max_length=150, required=False)
     email = forms.EmailField()
     role = forms.ChoiceField(choices=Role.choices)
-    password = forms.CharField(widget=forms.PasswordInput, help_text="At least 10 characters; they can change it later.")
+    password = forms.CharField(
+        widget=forms.PasswordInput, help_text="At least 10 characters; they can change it later."
+    )
 
     def clean_username(self) -> str:
         name: str = self.cleaned_data["username"]
@@ -121,7 +139,10 @@ class StaffForm(forms.Form):
         data: dict[str, Any] = super().clean() or {}
         if data.get("password"):
             try:
-                validate_password(data["password"], User(username=data.get("username", ""), email=data.get("email", "")))
+                validate_password(
+                    data["password"],
+                    User(username=data.get("username", ""), email=data.get("email", "")),
+                )
             except forms.ValidationError as exc:
                 self.add_error("password", exc)
         return data
@@ -134,11 +155,22 @@ def team(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         member = User.objects.create_user(
-            username=d["username"], email=d["email"], password=d["password"],
-            first_name=d["first_name"], last_name=d["last_name"], role=d["role"], organisation_id=user.organisation_id,
+            username=d["username"],
+            email=d["email"],
+            password=d["password"],
+            first_name=d["first_name"],
+            last_name=d["last_name"],
+            role=d["role"],
+            organisation_id=user.organisation_id,
         )
         record(request, "create", member, role=member.role)
-        messages.success(request, f"{member.display()} added as {member.get_role_display().lower()}.")
+        messages.success(
+            request, f"{member.display()} added as {member.get_role_display().lower()}."
+        )
         return redirect("clinic:team")
-    staff = User.objects.filter(organisation_id=user.organisation_id).annotate(clients=Count("caseload")).order_by("role", "username")
+    staff = (
+        User.objects.filter(organisation_id=user.organisation_id)
+        .annotate(clients=Count("caseload"))
+        .order_by("role", "username")
+    )
     return render(request, "clinic/team.html", {"staff": staff, "form": form})

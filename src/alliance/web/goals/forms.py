@@ -46,11 +46,16 @@ class TaskDoneForm(forms.Form):
         label="Did you do it?",
     )
     reflection = forms.CharField(
-        label="What did you notice? (optional)", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label="What did you notice? (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class FeedbackForm(forms.Form):
     text = forms.CharField(
-        label="What would you like your therapist to know?", max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+        label="What would you like your therapist to know?",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )

@@ -40,12 +40,16 @@ class Goal(models.Model):
 
 class GoalRating(models.Model):
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="ratings")
-    session = models.ForeignKey("care.Session", on_delete=models.CASCADE, related_name="goal_ratings")
+    session = models.ForeignKey(
+        "care.Session", on_delete=models.CASCADE, related_name="goal_ratings"
+    )
     level = models.SmallIntegerField(validators=[MinValueValidator(-2), MaxValueValidator(2)])
     rated_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["goal", "session"], name="one_rating_per_goal_session")]
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "session"], name="one_rating_per_goal_session")
+        ]
         ordering = ["session__number"]
 
 

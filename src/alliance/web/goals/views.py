@@ -36,7 +36,9 @@ def goal_new(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         goal = form.save(commit=False)
         goal.episode = episode
-        goal.created_session = (episode.sessions.order_by("-number").values_list("number", flat=True).first() or 1)
+        goal.created_session = (
+            episode.sessions.order_by("-number").values_list("number", flat=True).first() or 1
+        )
         goal.therapist_confirmed_at = timezone.now()
         goal.save()
         record(request, "create", goal, client=episode.client)
@@ -49,7 +51,9 @@ def goal_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @clinician_required
 def goal_rate(request: HttpRequest, pk: int) -> HttpResponse:
-    goal = get_object_or_404(Goal.objects.for_user(request.user).select_related("episode__client"), pk=pk)
+    goal = get_object_or_404(
+        Goal.objects.for_user(request.user).select_related("episode__client"), pk=pk
+    )
     episode = goal.episode
     session = episode.sessions.order_by("-number").first()
     form = GoalRatingForm(request.POST)
@@ -58,9 +62,14 @@ def goal_rate(request: HttpRequest, pk: int) -> HttpResponse:
     elif form.is_valid():
         try:
             with transaction.atomic():
-                rating = GoalRating.objects.create(goal=goal, session=session, level=form.cleaned_data["level"])
+                rating = GoalRating.objects.create(
+                    goal=goal, session=session, level=form.cleaned_data["level"]
+                )
         except IntegrityError:
-            messages.info(request, f"This goal already has a rating for session {session.number}; it was kept.")
+            messages.info(
+                request,
+                f"This goal already has a rating for session {session.number}; it was kept.",
+            )
         else:
             record(request, "create", rating, client=episode.client, level=rating.level)
             refresh_alerts(episode)
@@ -79,7 +88,9 @@ def task_new(request: HttpRequest, pk: int) -> HttpResponse:
         task = form.save(commit=False)
         task.episode = episode
         task.set_by = Task.SetBy.THERAPIST
-        task.set_session = episode.sessions.order_by("-number").values_list("number", flat=True).first() or 1
+        task.set_session = (
+            episode.sessions.order_by("-number").values_list("number", flat=True).first() or 1
+        )
         if task.due_session is not None and task.due_session < task.set_session:
             messages.error(request, f"Due session must be {task.set_session} or later.")
             return _back(episode.client_id, "tasks")

@@ -43,7 +43,13 @@ def item_text(instrument: Instrument, n: int, therapist_name: str) -> str:
 class InstrumentForm(forms.Form):
     """Answers to one instrument; cleaned_data maps item number -> value (float or text)."""
 
-    def __init__(self, *args: Any, instrument: Instrument, therapist_name: str = "my therapist", **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        instrument: Instrument,
+        therapist_name: str = "my therapist",
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.instrument = instrument
         for item in instrument.items:
@@ -63,7 +69,10 @@ class InstrumentForm(forms.Form):
                     required=item.required,
                     choices=_choices(response),
                     widget=forms.RadioSelect,
-                    error_messages={"required": "Please choose one answer.", "invalid_choice": "Please choose one of the answers shown."},
+                    error_messages={
+                        "required": "Please choose one answer.",
+                        "invalid_choice": "Please choose one of the answers shown.",
+                    },
                 )
             if item.left_label and item.right_label:
                 self.fields[name].help_text = f"{item.left_label} ... {item.right_label}"

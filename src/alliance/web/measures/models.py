@@ -36,13 +36,17 @@ class PlanEntry(models.Model):
     instrument = models.CharField(max_length=40)
     respondent = models.CharField(max_length=10, choices=Respondent.choices)
     every = models.PositiveSmallIntegerField(
-        default=1, validators=[MinValueValidator(1), MaxValueValidator(52)], help_text="Every n-th session."
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(52)],
+        help_text="Every n-th session.",
     )
     first_session = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["episode", "instrument", "respondent"], name="plan_entry_unique")
+            models.UniqueConstraint(
+                fields=["episode", "instrument", "respondent"], name="plan_entry_unique"
+            )
         ]
         ordering = ["respondent", "instrument"]
 
@@ -64,10 +68,16 @@ class Link(models.Model):
     instruments = models.JSONField(help_text="Instrument ids the client answers, in order.")
     token_hash = models.CharField(max_length=64, unique=True)
     reminder_token_hash = models.CharField(
-        max_length=64, unique=True, null=True, blank=True, help_text="Second token sent with the reminder."
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Second token sent with the reminder.",
     )
     created = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     expires_at = models.DateTimeField()
     sent_to = models.EmailField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -75,7 +85,9 @@ class Link(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    draft = models.JSONField(default=dict, blank=True, help_text="Answers saved so far, per instrument.")
+    draft = models.JSONField(
+        default=dict, blank=True, help_text="Answers saved so far, per instrument."
+    )
     ask_consent = models.BooleanField(default=False)
 
     objects = LinkQuerySet.as_manager()
@@ -111,8 +123,12 @@ class Response(models.Model):
     instrument = models.CharField(max_length=40)
     respondent = models.CharField(max_length=10, choices=Respondent.choices)
     answers = models.JSONField(help_text="Item number -> answer, as given.")
-    scores = models.JSONField(default=dict, help_text="Output of alliance.scoring.score for this row.")
-    link = models.ForeignKey(Link, on_delete=models.SET_NULL, null=True, blank=True, related_name="responses")
+    scores = models.JSONField(
+        default=dict, help_text="Output of alliance.scoring.score for this row."
+    )
+    link = models.ForeignKey(
+        Link, on_delete=models.SET_NULL, null=True, blank=True, related_name="responses"
+    )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -123,7 +139,8 @@ class Response(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["session", "instrument", "respondent"], name="one_response_per_session_instrument_side"
+                fields=["session", "instrument", "respondent"],
+                name="one_response_per_session_instrument_side",
             )
         ]
         ordering = ["session__number", "instrument"]

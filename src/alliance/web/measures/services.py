@@ -45,12 +45,16 @@ def start_session(episode: Episode, date: dt.date) -> Session:
     return Session.objects.create(episode=episode, number=last + 1, date=date)
 
 
-def create_link(session: Session, user: Any, request: HttpRequest | None = None) -> tuple[Link, str]:
+def create_link(
+    session: Session, user: Any, request: HttpRequest | None = None
+) -> tuple[Link, str]:
     """A new single-use link for the client's instruments due at this session."""
     episode = session.episode
     instruments = due(list(episode.plan.all()), session.number, Respondent.CLIENT)
     if not instruments:
-        raise ValueError("No client questionnaires are due at this session in the measurement plan.")
+        raise ValueError(
+            "No client questionnaires are due at this session in the measurement plan."
+        )
     organisation = episode.client.organisation
     token, digest = new_token()
     link = Link.objects.create(
@@ -65,7 +69,9 @@ def create_link(session: Session, user: Any, request: HttpRequest | None = None)
     return link, token
 
 
-def email_link(link: Link, token: str, request: HttpRequest | None = None, *, reminder: bool = False) -> bool:
+def email_link(
+    link: Link, token: str, request: HttpRequest | None = None, *, reminder: bool = False
+) -> bool:
     """E-mail the link to the client; False when the client has no address."""
     client = link.client
     if not client.email:
@@ -96,7 +102,9 @@ def find_link(token: str) -> Link | None:
         return None
     digest = hash_token(token)
     return (
-        Link.objects.select_related("session__episode__client__organisation", "session__episode__client__therapist")
+        Link.objects.select_related(
+            "session__episode__client__organisation", "session__episode__client__therapist"
+        )
         .filter(Q(token_hash=digest) | Q(reminder_token_hash=digest))
         .first()
     )
@@ -125,7 +133,11 @@ class SubmitResult:
 def submit_link(link: Link, request: HttpRequest | None = None) -> SubmitResult:
     """Store the drafted answers of every instrument as responses, once."""
     with transaction.atomic():
-        locked = Link.objects.select_for_update().select_related("session__episode__client").get(pk=link.pk)
+        locked = (
+            Link.objects.select_for_update()
+            .select_related("session__episode__client")
+            .get(pk=link.pk)
+        )
         if locked.submitted_at:
             return SubmitResult(stored=False, already=True, responses=[])
         missing = [i for i in locked.instruments if i not in locked.draft]
@@ -147,7 +159,14 @@ def submit_link(link: Link, request: HttpRequest | None = None) -> SubmitResult:
         locked.submitted_at = now
         locked.save(update_fields=["submitted_at"])
         client = locked.session.episode.client
-        record(request, "submit", locked, client=client, actor_label="client link", instruments=locked.instruments)
+        record(
+            request,
+            "submit",
+            locked,
+            client=client,
+            actor_label="client link",
+            instruments=locked.instruments,
+        )
     from alliance.web.alerts.services import refresh_alerts
 
     refresh_alerts(locked.session.episode)
@@ -155,7 +174,11 @@ def submit_link(link: Link, request: HttpRequest | None = None) -> SubmitResult:
 
 
 def save_therapist_response(
-    session: Session, instrument_id: str, answers: dict[str, Any], user: Any, request: HttpRequest | None = None
+    session: Session,
+    instrument_id: str,
+    answers: dict[str, Any],
+    user: Any,
+    request: HttpRequest | None = None,
 ) -> tuple[Response, bool]:
     """Store the therapist's form for a session once; returns (response, created)."""
     get(instrument_id)  # unknown ids fail loudly
@@ -170,7 +193,9 @@ def save_therapist_response(
                 submitted_by=user,
             )
     except IntegrityError:
-        existing = Response.objects.get(session=session, instrument=instrument_id, respondent=Respondent.THERAPIST)
+        existing = Response.objects.get(
+            session=session, instrument=instrument_id, respondent=Respondent.THERAPIST
+        )
         return existing, False
     record(request, "create", response, client=session.episode.client, instrument=instrument_id)
     from alliance.web.alerts.services import refresh_alerts

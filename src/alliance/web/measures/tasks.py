@@ -53,7 +53,11 @@ def email_alert(alert_id: int) -> bool:
     """Tell the therapist an urgent alert is waiting; no client answers in the e-mail."""
     from alliance.web.alerts.models import Alert
 
-    alert = Alert.objects.select_related("episode__client__therapist", "episode__client__organisation").filter(pk=alert_id).first()
+    alert = (
+        Alert.objects.select_related("episode__client__therapist", "episode__client__organisation")
+        .filter(pk=alert_id)
+        .first()
+    )
     if alert is None:
         return False
     therapist = alert.episode.client.therapist

@@ -43,7 +43,10 @@ def _gate(request: HttpRequest, token: str) -> tuple[Link | None, HttpResponse |
         return None, render(request, "measures/already.html", {"org": link.client.organisation})
     if state in STATUS_FOR_STATE:
         return None, render(
-            request, f"measures/link_{state}.html", {"org": link.client.organisation}, status=STATUS_FOR_STATE[state]
+            request,
+            f"measures/link_{state}.html",
+            {"org": link.client.organisation},
+            status=STATUS_FOR_STATE[state],
         )
     return link, None
 
@@ -71,17 +74,30 @@ def start(request: HttpRequest, token: str) -> HttpResponse:
                 return render(
                     request,
                     "measures/consent.html",
-                    {"link": link, "token": token, "text": CONSENT_TEXT, "error": "Please tick the box to go on, or close this page."},
+                    {
+                        "link": link,
+                        "token": token,
+                        "text": CONSENT_TEXT,
+                        "error": "Please tick the box to go on, or close this page.",
+                    },
                     status=400,
                 )
             with transaction.atomic():
                 Episode.objects.filter(pk=episode.pk, consent_at__isnull=True).update(
                     consent_at=timezone.now(), consent_version=CONSENT_VERSION
                 )
-                record(request, "update", episode, client=episode.client, actor_label="client link", consent=CONSENT_VERSION)
+                record(
+                    request,
+                    "update",
+                    episode,
+                    client=episode.client,
+                    actor_label="client link",
+                    consent=CONSENT_VERSION,
+                )
             return redirect("measures:step", token=token, step=_next_step(link))
         return render(
-            request, "measures/consent.html",
+            request,
+            "measures/consent.html",
             {"link": link, "token": token, "text": CONSENT_TEXT, "org": link.client.organisation},
         )
     return redirect("measures:step", token=token, step=_next_step(link))
@@ -113,13 +129,22 @@ def step(request: HttpRequest, token: str, step: int) -> HttpResponse:
         if risk:
             from alliance.web.alerts.services import refresh_alerts
 
-            refresh_alerts(link.session.episode, pending={link.session.number: {"phq9_flag_risk": True}})
+            refresh_alerts(
+                link.session.episode, pending={link.session.number: {"phq9_flag_risk": True}}
+            )
         if step < total:
             if risk:
-                return render(request, "measures/crisis.html", {"org": link.client.organisation, "next": step + 1, "token": token})
+                return render(
+                    request,
+                    "measures/crisis.html",
+                    {"org": link.client.organisation, "next": step + 1, "token": token},
+                )
             return redirect("measures:step", token=token, step=step + 1)
         result = submit_link(link, request)
-        context: dict[str, Any] = {"org": link.client.organisation, "risk": risk or _draft_risk(link)}
+        context: dict[str, Any] = {
+            "org": link.client.organisation,
+            "risk": risk or _draft_risk(link),
+        }
         if result.already:
             return render(request, "measures/already.html", context)
         return render(request, "measures/thanks.html", context)

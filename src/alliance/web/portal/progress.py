@@ -15,7 +15,11 @@ def progress_sentences(timeline: Timeline) -> list[str]:
     """Short sentences comparing the first and the latest score of each measure."""
     sentences: list[str] = []
     for instrument_id, column, label in MEASURES:
-        values = [(n, v) for n, v in zip(timeline.numbers, timeline.series(column), strict=True) if v is not None]
+        values = [
+            (n, v)
+            for n, v in zip(timeline.numbers, timeline.series(column), strict=True)
+            if v is not None
+        ]
         if len(values) < 2:
             continue
         (first_n, first), (last_n, last) = values[0], values[-1]

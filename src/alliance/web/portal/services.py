@@ -18,7 +18,9 @@ def create_portal_link(client: Client) -> str:
     PortalAccess.objects.filter(client=client, revoked_at__isnull=True).update(revoked_at=now)
     token, digest = new_token()
     PortalAccess.objects.create(
-        client=client, token_hash=digest, expires_at=now + dt.timedelta(days=settings.ALLIANCE_PORTAL_LINK_DAYS)
+        client=client,
+        token_hash=digest,
+        expires_at=now + dt.timedelta(days=settings.ALLIANCE_PORTAL_LINK_DAYS),
     )
     return token
 
@@ -29,7 +31,9 @@ def find_portal(token: str) -> PortalAccess | None:
         return None
     access = (
         PortalAccess.objects.select_related("client__organisation", "client__therapist")
-        .filter(token_hash=hash_token(token), revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .filter(
+            token_hash=hash_token(token), revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
         .first()
     )
     return access

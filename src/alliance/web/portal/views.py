@@ -36,7 +36,12 @@ def home(request: HttpRequest, token: str) -> HttpResponse:
         return access
     client = access.client
     episode = client.current_episode()
-    context: dict[str, object] = {"token": token, "org": client.organisation, "client": client, "episode": episode}
+    context: dict[str, object] = {
+        "token": token,
+        "org": client.organisation,
+        "client": client,
+        "episode": episode,
+    }
     if episode is not None:
         timeline = load_timeline(episode)
         context.update(
@@ -67,8 +72,17 @@ def goal_confirm(request: HttpRequest, token: str, pk: int) -> HttpResponse:
     if goal is None:
         return render(request, "portal/invalid.html", status=404)
     if goal.client_confirmed_at is None:
-        Goal.objects.filter(pk=goal.pk, client_confirmed_at__isnull=True).update(client_confirmed_at=timezone.now())
-        record(request, "update", goal, client=access.client, actor_label="client portal", confirmed=True)
+        Goal.objects.filter(pk=goal.pk, client_confirmed_at__isnull=True).update(
+            client_confirmed_at=timezone.now()
+        )
+        record(
+            request,
+            "update",
+            goal,
+            client=access.client,
+            actor_label="client portal",
+            confirmed=True,
+        )
     messages.success(request, "Thank you: the goal is confirmed.")
     return _back(token, "goals")
 
@@ -106,7 +120,9 @@ def task_new(request: HttpRequest, token: str) -> HttpResponse:
         task = form.save(commit=False)
         task.episode = episode
         task.set_by = Task.SetBy.CLIENT
-        task.set_session = episode.sessions.order_by("-number").values_list("number", flat=True).first() or 1
+        task.set_session = (
+            episode.sessions.order_by("-number").values_list("number", flat=True).first() or 1
+        )
         task.save()
         record(request, "create", task, client=access.client, actor_label="client portal")
         messages.success(request, "Added.")
@@ -127,7 +143,9 @@ def feedback(request: HttpRequest, token: str) -> HttpResponse:
     if form.is_valid():
         item = Feedback.objects.create(episode=episode, text=form.cleaned_data["text"])
         record(request, "create", item, client=access.client, actor_label="client portal")
-        messages.success(request, "Thank you. Your therapist will read this before your next session.")
+        messages.success(
+            request, "Thank you. Your therapist will read this before your next session."
+        )
     else:
         messages.error(request, "Please write something first (up to 4000 characters).")
     return _back(token, "feedback")

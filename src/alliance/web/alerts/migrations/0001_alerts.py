@@ -6,40 +6,94 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('care', '0001_clients_episodes_sessions'),
+        ("care", "0001_clients_episodes_sessions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Alert',
+            name="Alert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(help_text='Rule, session and subscale: one alert per firing.', max_length=120)),
-                ('rule', models.CharField(max_length=40)),
-                ('severity', models.CharField(choices=[('urgent', 'Urgent'), ('warning', 'Warning'), ('info', 'Info')], max_length=10)),
-                ('session_number', models.PositiveSmallIntegerField()),
-                ('subscale', models.CharField(blank=True, max_length=20)),
-                ('title', models.CharField(max_length=200)),
-                ('detail', models.TextField()),
-                ('numbers', models.JSONField(default=dict)),
-                ('next_steps', models.JSONField(default=list)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('acknowledged', 'Acknowledged'), ('resolved', 'Resolved')], default='open', max_length=15)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution_note', models.TextField(blank=True, max_length=2000)),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='care.episode')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        help_text="Rule, session and subscale: one alert per firing.",
+                        max_length=120,
+                    ),
+                ),
+                ("rule", models.CharField(max_length=40)),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("urgent", "Urgent"), ("warning", "Warning"), ("info", "Info")],
+                        max_length=10,
+                    ),
+                ),
+                ("session_number", models.PositiveSmallIntegerField()),
+                ("subscale", models.CharField(blank=True, max_length=20)),
+                ("title", models.CharField(max_length=200)),
+                ("detail", models.TextField()),
+                ("numbers", models.JSONField(default=dict)),
+                ("next_steps", models.JSONField(default=list)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("acknowledged", "Acknowledged"),
+                            ("resolved", "Resolved"),
+                        ],
+                        default="open",
+                        max_length=15,
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("resolution_note", models.TextField(blank=True, max_length=2000)),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alerts",
+                        to="care.episode",
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['status', '-created'],
-                'constraints': [models.UniqueConstraint(fields=('episode', 'key'), name='one_alert_per_firing')],
+                "ordering": ["status", "-created"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("episode", "key"), name="one_alert_per_firing")
+                ],
             },
         ),
     ]

@@ -7,71 +7,186 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_organisations_and_staff'),
+        ("accounts", "0001_organisations_and_staff"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Client',
+            name="Client",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text="A pseudonymous code, not the client's name.", max_length=40, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_.-]*$', "Use letters, digits, '.', '-' or '_'.")])),
-                ('email', models.EmailField(blank=True, help_text='Where questionnaire links are sent. Optional.', max_length=254)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('archived', models.BooleanField(default=False)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='clients', to='accounts.organisation')),
-                ('therapist', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='caseload', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="A pseudonymous code, not the client's name.",
+                        max_length=40,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+                                "Use letters, digits, '.', '-' or '_'.",
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(
+                        blank=True,
+                        help_text="Where questionnaire links are sent. Optional.",
+                        max_length=254,
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("archived", models.BooleanField(default=False)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="clients",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "therapist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="caseload",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Episode',
+            name="Episode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started', models.DateField()),
-                ('ended', models.DateField(blank=True, null=True)),
-                ('hoped_change', models.TextField(blank=True, verbose_name='What the client hopes will change')),
-                ('expected_sessions', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(200)], verbose_name='Sessions the client expects to need')),
-                ('how_know_working', models.TextField(blank=True, verbose_name='How the client will know it is working')),
-                ('approach', models.CharField(blank=True, choices=[('directive', 'Directive'), ('nondirective', 'Nondirective'), ('facilitative', 'Facilitative'), ('supportive', 'Supportive'), ('task_oriented', 'Task-oriented')], max_length=20)),
-                ('approach_note', models.TextField(blank=True, verbose_name='Why this approach')),
-                ('approach_suggested', models.CharField(blank=True, choices=[('directive', 'Directive'), ('nondirective', 'Nondirective'), ('facilitative', 'Facilitative'), ('supportive', 'Supportive'), ('task_oriented', 'Task-oriented')], max_length=20)),
-                ('approach_reasons', models.JSONField(blank=True, default=list)),
-                ('consent_at', models.DateTimeField(blank=True, null=True)),
-                ('consent_version', models.CharField(blank=True, max_length=20)),
-                ('cnip_scores', models.JSONField(blank=True, default=dict)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='episodes', to='care.client')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started", models.DateField()),
+                ("ended", models.DateField(blank=True, null=True)),
+                (
+                    "hoped_change",
+                    models.TextField(blank=True, verbose_name="What the client hopes will change"),
+                ),
+                (
+                    "expected_sessions",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(200),
+                        ],
+                        verbose_name="Sessions the client expects to need",
+                    ),
+                ),
+                (
+                    "how_know_working",
+                    models.TextField(
+                        blank=True, verbose_name="How the client will know it is working"
+                    ),
+                ),
+                (
+                    "approach",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("directive", "Directive"),
+                            ("nondirective", "Nondirective"),
+                            ("facilitative", "Facilitative"),
+                            ("supportive", "Supportive"),
+                            ("task_oriented", "Task-oriented"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("approach_note", models.TextField(blank=True, verbose_name="Why this approach")),
+                (
+                    "approach_suggested",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("directive", "Directive"),
+                            ("nondirective", "Nondirective"),
+                            ("facilitative", "Facilitative"),
+                            ("supportive", "Supportive"),
+                            ("task_oriented", "Task-oriented"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("approach_reasons", models.JSONField(blank=True, default=list)),
+                ("consent_at", models.DateTimeField(blank=True, null=True)),
+                ("consent_version", models.CharField(blank=True, max_length=20)),
+                ("cnip_scores", models.JSONField(blank=True, default=dict)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="episodes",
+                        to="care.client",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started', '-id'],
+                "ordering": ["-started", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Session',
+            name="Session",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1)])),
-                ('date', models.DateField()),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to='care.episode')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.PositiveSmallIntegerField(
+                        validators=[django.core.validators.MinValueValidator(1)]
+                    ),
+                ),
+                ("date", models.DateField()),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sessions",
+                        to="care.episode",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['number'],
+                "ordering": ["number"],
             },
         ),
         migrations.AddConstraint(
-            model_name='client',
-            constraint=models.UniqueConstraint(fields=('organisation', 'code'), name='client_code_unique_in_clinic'),
+            model_name="client",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "code"), name="client_code_unique_in_clinic"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='session',
-            constraint=models.UniqueConstraint(fields=('episode', 'number'), name='session_number_unique_in_episode'),
+            model_name="session",
+            constraint=models.UniqueConstraint(
+                fields=("episode", "number"), name="session_number_unique_in_episode"
+            ),
         ),
     ]

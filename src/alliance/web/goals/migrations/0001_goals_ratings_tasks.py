@@ -6,60 +6,137 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('care', '0001_clients_episodes_sessions'),
+        ("care", "0001_clients_episodes_sessions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Goal',
+            name="Goal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.CharField(max_length=300, verbose_name="Goal, in the client's words")),
-                ('expected_level', models.CharField(blank=True, max_length=300, verbose_name="What 'as expected' (0) looks like")),
-                ('created_session', models.PositiveSmallIntegerField(default=1)),
-                ('client_confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('therapist_confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('active', models.BooleanField(default=True)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='goals', to='care.episode')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "text",
+                    models.CharField(max_length=300, verbose_name="Goal, in the client's words"),
+                ),
+                (
+                    "expected_level",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="What 'as expected' (0) looks like"
+                    ),
+                ),
+                ("created_session", models.PositiveSmallIntegerField(default=1)),
+                ("client_confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("therapist_confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("active", models.BooleanField(default=True)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="goals",
+                        to="care.episode",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created', 'id'],
+                "ordering": ["created", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Task',
+            name="Task",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.CharField(max_length=300)),
-                ('set_by', models.CharField(choices=[('client', 'Client'), ('therapist', 'Therapist')], max_length=10)),
-                ('set_session', models.PositiveSmallIntegerField(default=1)),
-                ('due_session', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('done', models.BooleanField(blank=True, help_text='Empty until the client says.', null=True)),
-                ('reflection', models.TextField(blank=True, max_length=2000, verbose_name='What the client noticed')),
-                ('updated', models.DateTimeField(auto_now=True)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='care.episode')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.CharField(max_length=300)),
+                (
+                    "set_by",
+                    models.CharField(
+                        choices=[("client", "Client"), ("therapist", "Therapist")], max_length=10
+                    ),
+                ),
+                ("set_session", models.PositiveSmallIntegerField(default=1)),
+                ("due_session", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "done",
+                    models.BooleanField(
+                        blank=True, help_text="Empty until the client says.", null=True
+                    ),
+                ),
+                (
+                    "reflection",
+                    models.TextField(
+                        blank=True, max_length=2000, verbose_name="What the client noticed"
+                    ),
+                ),
+                ("updated", models.DateTimeField(auto_now=True)),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tasks",
+                        to="care.episode",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-set_session', 'id'],
+                "ordering": ["-set_session", "id"],
             },
         ),
         migrations.CreateModel(
-            name='GoalRating',
+            name="GoalRating",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.SmallIntegerField(validators=[django.core.validators.MinValueValidator(-2), django.core.validators.MaxValueValidator(2)])),
-                ('rated_at', models.DateTimeField(auto_now_add=True)),
-                ('goal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ratings', to='goals.goal')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='goal_ratings', to='care.session')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.SmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(-2),
+                            django.core.validators.MaxValueValidator(2),
+                        ]
+                    ),
+                ),
+                ("rated_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "goal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ratings",
+                        to="goals.goal",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="goal_ratings",
+                        to="care.session",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['session__number'],
-                'constraints': [models.UniqueConstraint(fields=('goal', 'session'), name='one_rating_per_goal_session')],
+                "ordering": ["session__number"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("goal", "session"), name="one_rating_per_goal_session"
+                    )
+                ],
             },
         ),
     ]

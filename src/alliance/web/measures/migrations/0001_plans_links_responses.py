@@ -8,70 +8,186 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('care', '0001_clients_episodes_sessions'),
+        ("care", "0001_clients_episodes_sessions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Link',
+            name="Link",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('instruments', models.JSONField(help_text='Instrument ids the client answers, in order.')),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('reminder_token_hash', models.CharField(blank=True, help_text='Second token sent with the reminder.', max_length=64, null=True, unique=True)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField()),
-                ('sent_to', models.EmailField(blank=True, max_length=254)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('reminded_at', models.DateTimeField(blank=True, null=True)),
-                ('opened_at', models.DateTimeField(blank=True, null=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('draft', models.JSONField(blank=True, default=dict, help_text='Answers saved so far, per instrument.')),
-                ('ask_consent', models.BooleanField(default=False)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links', to='care.session')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "instruments",
+                    models.JSONField(help_text="Instrument ids the client answers, in order."),
+                ),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "reminder_token_hash",
+                    models.CharField(
+                        blank=True,
+                        help_text="Second token sent with the reminder.",
+                        max_length=64,
+                        null=True,
+                        unique=True,
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField()),
+                ("sent_to", models.EmailField(blank=True, max_length=254)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("reminded_at", models.DateTimeField(blank=True, null=True)),
+                ("opened_at", models.DateTimeField(blank=True, null=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "draft",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="Answers saved so far, per instrument."
+                    ),
+                ),
+                ("ask_consent", models.BooleanField(default=False)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="links",
+                        to="care.session",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created'],
+                "ordering": ["-created"],
             },
         ),
         migrations.CreateModel(
-            name='PlanEntry',
+            name="PlanEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('instrument', models.CharField(max_length=40)),
-                ('respondent', models.CharField(choices=[('client', 'Client'), ('therapist', 'Therapist')], max_length=10)),
-                ('every', models.PositiveSmallIntegerField(default=1, help_text='Every n-th session.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(52)])),
-                ('first_session', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1)])),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='plan', to='care.episode')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("instrument", models.CharField(max_length=40)),
+                (
+                    "respondent",
+                    models.CharField(
+                        choices=[("client", "Client"), ("therapist", "Therapist")], max_length=10
+                    ),
+                ),
+                (
+                    "every",
+                    models.PositiveSmallIntegerField(
+                        default=1,
+                        help_text="Every n-th session.",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(52),
+                        ],
+                    ),
+                ),
+                (
+                    "first_session",
+                    models.PositiveSmallIntegerField(
+                        default=1, validators=[django.core.validators.MinValueValidator(1)]
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="plan",
+                        to="care.episode",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['respondent', 'instrument'],
-                'constraints': [models.UniqueConstraint(fields=('episode', 'instrument', 'respondent'), name='plan_entry_unique')],
+                "ordering": ["respondent", "instrument"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("episode", "instrument", "respondent"), name="plan_entry_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Response',
+            name="Response",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('instrument', models.CharField(max_length=40)),
-                ('respondent', models.CharField(choices=[('client', 'Client'), ('therapist', 'Therapist')], max_length=10)),
-                ('answers', models.JSONField(help_text='Item number -> answer, as given.')),
-                ('scores', models.JSONField(default=dict, help_text='Output of alliance.scoring.score for this row.')),
-                ('submitted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('link', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='responses', to='measures.link')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='care.session')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("instrument", models.CharField(max_length=40)),
+                (
+                    "respondent",
+                    models.CharField(
+                        choices=[("client", "Client"), ("therapist", "Therapist")], max_length=10
+                    ),
+                ),
+                ("answers", models.JSONField(help_text="Item number -> answer, as given.")),
+                (
+                    "scores",
+                    models.JSONField(
+                        default=dict, help_text="Output of alliance.scoring.score for this row."
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "link",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="responses",
+                        to="measures.link",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="responses",
+                        to="care.session",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['session__number', 'instrument'],
-                'constraints': [models.UniqueConstraint(fields=('session', 'instrument', 'respondent'), name='one_response_per_session_instrument_side')],
+                "ordering": ["session__number", "instrument"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("session", "instrument", "respondent"),
+                        name="one_response_per_session_instrument_side",
+                    )
+                ],
             },
         ),
     ]

@@ -22,7 +22,7 @@ def _scheduler(interval: int) -> None:
         time.sleep(interval)
         try:
             tick()
-        except Exception as exc:  # noqa: BLE001 - keep the demo serving; report and go on
+        except Exception as exc:
             print(f"background work failed: {exc}")
 
 
@@ -52,7 +52,9 @@ class Command(BaseCommand):
             f"\nClient {demo.client_code}'s questionnaire for today (open it on a phone-sized window):\n"
             f"  {base}{reverse('measures:start', args=[demo.client_link_token])}\n"
         )
-        self.stdout.write(f"E-mail goes to the console ({settings.EMAIL_BACKEND.rsplit('.', 2)[-2]} backend).\n")
+        self.stdout.write(
+            f"E-mail goes to the console ({str(settings.EMAIL_BACKEND).rsplit('.', 2)[-2]} backend).\n"
+        )
         if options["no_serve"]:
             return
         threading.Thread(target=_scheduler, args=(60,), daemon=True).start()
