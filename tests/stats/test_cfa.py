@@ -342,3 +342,18 @@ def test_docstring_examples_run() -> None:
     result = doctest.testmod(cfa, raise_on_error=False)
     assert result.attempted >= 3
     assert result.failed == 0
+
+
+def test_wai_sr_fit_on_simulated_clients_is_not_stuck_in_a_poor_local_solution() -> None:
+    # Regression: with L-BFGS-B alone this cohort gave CFI 0 and SRMR .48 for
+    # items whose alpha is .92; the better of two optimisers must fit well.
+    from alliance.simulate import simulate_cohort
+    from alliance.stats.cfa import compare_wai_sr_models
+
+    cohort = simulate_cohort(300, 2, seed=7, instruments=("wai_sr",))
+    first = cohort.data.filter(pl.col("session") == 1).select(
+        [f"wai_sr_{i}" for i in range(1, 13)]
+    )
+    fits = compare_wai_sr_models(first)
+    assert fits["cfi"].min() > 0.95
+    assert fits["srmr"].max() < 0.08

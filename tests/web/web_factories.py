@@ -12,6 +12,8 @@ from functools import cache
 from typing import Any
 
 import polars as pl
+from django.test import Client as HttpClient
+from django.urls import reverse
 from django.utils import timezone
 
 from alliance.instruments import get as get_instrument
@@ -36,6 +38,15 @@ STEADY: dict[str, dict[str, Any]] = {
     "phq9": {**{str(n): 1.0 for n in range(1, 9)}, "9": 0.0},
     "gad7": {str(n): 1.0 for n in range(1, 8)},
     "session_feedback": {"1": "Going well, I feel heard.", "3": 8.0},
+}
+
+# A client's varied answers for one questionnaire link (no risk item).
+ANSWERS: dict[str, dict[str, Any]] = {
+    "sai": {"1": 5.0, "2": 4.0, "3": 3.0, "4": 4.0, "5": 2.0, "6": 1.0},
+    "wai_sr": {str(n): float(1 + n % 5) for n in range(1, 13)},
+    "session_feedback": {"1": "Slowly getting somewhere.", "2": "Fewer questions at the start, please.", "3": 7.0},
+    "phq9": {"1": 2.0, "2": 1.0, "3": 3.0, "4": 0.0, "5": 1.0, "6": 2.0, "7": 1.0, "8": 0.0, "9": 0.0},
+    "gad7": {"1": 1.0, "2": 2.0, "3": 3.0, "4": 0.0, "5": 1.0, "6": 2.0, "7": 1.0},
 }
 
 
@@ -176,6 +187,18 @@ def step_data(instrument: str, answers: dict[str, Any]) -> dict[str, str]:
             value = int(value)
         data[item_field_name(int(n))] = str(value)
     return data
+
+
+def step_url(token: str, step: int) -> str:
+    return reverse("measures:step", args=[token, step])
+
+
+def answer(http: HttpClient, token: str, instruments: list[str], upto: int | None = None) -> Any:
+    """Answer pages 1..upto (all by default) with ANSWERS; returns the last page."""
+    page = None
+    for step, instrument in enumerate(instruments[:upto], start=1):
+        page = http.post(step_url(token, step), step_data(instrument, ANSWERS[instrument]))
+    return page
 
 
 def core_scores(instrument: str, answers: dict[str, Any]) -> dict[str, Any]:

@@ -152,7 +152,9 @@ def reliability(
             step(bar, "fitting confirmatory factor models")
             fits = compare_wai_sr_models(frame.select(cols), prefix=inst.id, nan_policy="listwise")
         table(
-            "Confirmatory factor analysis (CFI/TLI near 1, RMSEA and SRMR near 0 = good fit)", fits
+            "Confirmatory factor analysis (CFI/TLI near 1, RMSEA and SRMR near 0 = good fit; "
+            "lower BIC = preferred)",
+            fits.select("model", "n", "chi2", "df", "cfi", "tli", "rmsea", "srmr", "bic"),
         )
 
 
@@ -269,7 +271,27 @@ def ruptures(
         )
         step(bar, "done")
     summary = rupture_summary(flags)
-    table(f"Ruptures in {score}", pl.DataFrame([asdict(summary)]))
+    labels = {
+        "clients": "clients",
+        "sessions": "sessions with a score",
+        "ruptures": "ruptures flagged",
+        "rupture_rate": "ruptures per session",
+        "clients_with_rupture": "clients with a rupture",
+        "repaired": "repaired",
+        "not_repaired": "not repaired",
+        "censored": "too soon to tell",
+        "unassessed": "no earlier score",
+        "repair_rate": "repair rate (repaired / judged)",
+    }
+    table(
+        f"Ruptures in {score}",
+        pl.DataFrame(
+            {
+                "measure": list(labels.values()),
+                "value": [_count_or_rate(getattr(summary, k)) for k in labels],
+            }
+        ),
+    )
     out.print(
         f"Drop rule: {'off' if drop is None else f'{drop:.2f} points'} ({source}); SD rule: {sd_k} SDs after {min_prior} sessions; "
         f"repaired = back to the pre-drop level within {repair_within} sessions."
@@ -279,7 +301,11 @@ def ruptures(
         from alliance.stats.ruptures import detection_accuracy
 
         acc = detection_accuracy(flags, read_table(truth))
-        out.print(f"Against the injected ruptures: {acc}")
+        out.print(
+            f"Against the injected ruptures: recall {acc.recall:.3f} ({acc.recalled} of "
+            f"{acc.detectable} detectable ruptures found), precision {acc.precision:.3f} "
+            f"({acc.true_positives} of {acc.detected} flags at an injected rupture)."
+        )
     if output is not None:
         save(flags, output)
 
@@ -378,3 +404,9 @@ def agreement(
 
 def _number(value: object) -> str:
     return f"{value:.2f}" if isinstance(value, (int, float)) else "-"
+
+
+def _count_or_rate(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    return str(value) if isinstance(value, int) else f"{value:.3f}"

@@ -7,8 +7,9 @@
 * :func:`compare_wai_sr_models` -- both WAI-SR models side by side.
 
 semopy (MIT) estimates the parameters with its Wishart maximum-likelihood
-objective on the ML (divide-by-N) sample covariance, minimised by L-BFGS-B
-(more accurate and faster here than semopy's default SLSQP). Every fit index
+objective on the ML (divide-by-N) sample covariance, minimised by both SLSQP
+and L-BFGS-B; the fit with the smaller discrepancy is kept, since either can
+stop at a poor local solution on some data. Every fit index
 is computed from that solution by the formulas in :func:`fit_cfa`, which
 match lavaan's defaults (``estimator = "ML"``, ``likelihood = "normal"``).
 """
@@ -39,6 +40,9 @@ __all__ = [
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 #: WAI-SR subscale key, item numbers per factor (Hatcher & Gillaspy 2006).
+SOLVERS = ("SLSQP", "L-BFGS-B")
+
+
 def wai_sr_subscales() -> dict[str, tuple[int, ...]]:
     """The WAI-SR subscale key, read from the instrument file (never a literal here)."""
     from alliance.instruments import get
@@ -205,16 +209,25 @@ def fit_cfa(
         raise ValueError("the item covariance matrix is singular (constant or collinear items)")
 
     description = "\n".join(f"{name} =~ {' + '.join(cols)}" for name, cols in factors.items())
-    model = semopy.Model(description)
-    solution = model.fit(pd.DataFrame(x, columns=observed), obj="MLW", solver="L-BFGS-B")
+    # Either optimiser can stop at a poor local solution on some data (L-BFGS-B
+    # did on simulated WAI-SR items: CFI 0 where SLSQP gives 1.0), so fit with
+    # both and keep the smaller ML discrepancy.
+    fits = []
+    for solver in SOLVERS:
+        candidate = semopy.Model(description)
+        result = candidate.fit(pd.DataFrame(x, columns=observed), obj="MLW", solver=solver)
+        # semopy orders its observed variables its own way: bring Sigma into ours
+        order = list(candidate.vars["observed"])
+        perm = [order.index(v) for v in observed]
+        sig = np.asarray(candidate.calc_sigma()[0], dtype=np.float64)[np.ix_(perm, perm)]
+        c2, ll = _ml_discrepancy(s_ml, sig, n, logdet_s)
+        if math.isfinite(c2):
+            fits.append((c2, ll, sig, candidate, result))
+    if not fits:
+        raise ValueError("the factor model could not be fitted to these data")
+    chi2, loglik, sigma, model, solution = min(fits, key=lambda f: f[0])
     q = len(model.param_vals)  # free parameters as semopy counts them (equals n_free)
     df = n_obs * (n_obs + 1) // 2 - q
-
-    # semopy orders its observed variables its own way: bring Sigma into ours
-    semopy_order = list(model.vars["observed"])
-    perm = [semopy_order.index(v) for v in observed]
-    sigma = np.asarray(model.calc_sigma()[0], dtype=np.float64)[np.ix_(perm, perm)]
-    chi2, loglik = _ml_discrepancy(s_ml, sigma, n, logdet_s)
     chi2_b = n * (float(np.log(np.diag(s_ml)).sum()) - logdet_s)
     df_b = n_obs * (n_obs - 1) // 2
     d = 1.0 / np.sqrt(np.diag(s_ml))

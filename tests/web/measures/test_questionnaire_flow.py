@@ -11,33 +11,23 @@ import re
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
-from web_factories import add_sessions, core_scores, episode_of, make_client, same_scores, step_data
+from web_factories import (
+    ANSWERS,
+    add_sessions,
+    answer,
+    core_scores,
+    episode_of,
+    make_client,
+    same_scores,
+    step_data,
+    step_url,
+)
 
 from alliance.web.care.models import Episode
 from alliance.web.measures.forms import TEXT_LIMIT
 from alliance.web.measures.models import Link, Response
 from alliance.web.measures.services import create_link
 from alliance.web.measures.texts import CONSENT_VERSION
-
-ANSWERS = {
-    "sai": {"1": 5.0, "2": 4.0, "3": 3.0, "4": 4.0, "5": 2.0, "6": 1.0},
-    "wai_sr": {str(n): float(1 + n % 5) for n in range(1, 13)},
-    "session_feedback": {"1": "Slowly getting somewhere.", "2": "Fewer questions at the start, please.", "3": 7.0},
-    "phq9": {"1": 2.0, "2": 1.0, "3": 3.0, "4": 0.0, "5": 1.0, "6": 2.0, "7": 1.0, "8": 0.0, "9": 0.0},
-    "gad7": {"1": 1.0, "2": 2.0, "3": 3.0, "4": 0.0, "5": 1.0, "6": 2.0, "7": 1.0},
-}
-
-
-def step_url(token: str, step: int) -> str:
-    return reverse("measures:step", args=[token, step])
-
-
-def answer(http: HttpClient, token: str, instruments: list[str], upto: int | None = None):
-    """Answer pages 1..upto (all by default); returns the last response."""
-    page = None
-    for step, instrument in enumerate(instruments[:upto], start=1):
-        page = http.post(step_url(token, step), step_data(instrument, ANSWERS[instrument]))
-    return page
 
 
 def test_the_link_asks_for_the_plans_instruments_in_a_kind_order(c1_link) -> None:

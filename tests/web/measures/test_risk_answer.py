@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.core import mail
 from django.test import Client as HttpClient
 from django.urls import reverse
-from test_questionnaire_flow import ANSWERS, answer, step_url
-from web_factories import step_data
+from web_factories import ANSWERS, answer, step_data, step_url
 
 from alliance.web.alerts.models import Alert
 from alliance.web.measures.models import Link, Response
