@@ -9,6 +9,7 @@ from web_factories import core_scores, episode_of, make_client, same_scores, ste
 
 from alliance.web.measures.models import Link, Response
 from alliance.web.measures.services import save_therapist_response
+from alliance.web.secrets_box import unseal
 
 EVERY_SESSION = ["sai", "session_feedback", "phq9", "gad7"]
 WITH_WAI = ["sai", "wai_sr", "session_feedback", "phq9", "gad7"]
@@ -46,7 +47,7 @@ def test_the_session_page_shows_the_new_link_and_its_qr_code(client: HttpClient,
     page = client.post(reverse("care:session_new", args=[fresh.pk]), {"date": "2026-02-02"}, follow=True)
     link = Link.objects.get(session__episode__client=fresh)
     body = page.content.decode()
-    token = client.session[f"link_token_{link.pk}"]
+    token = unseal(client.session[f"link_token_{link.pk}"])
     assert f"http://testserver{reverse('measures:start', args=[token])}" in body
     assert "<svg" in body
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from alliance.web.measures.models import Link
 from alliance.web.portal.models import PortalAccess
+from alliance.web.secrets_box import seal, unseal
 
 SECRET = "Things at home are worse than I said"
 
@@ -25,7 +26,7 @@ def absolute(token: str) -> str:
 def new_session_by_email(http: HttpClient, client_pk: int) -> tuple[Link, str]:
     http.post(reverse("care:session_new", args=[client_pk]), {"date": "2026-01-12", "send_email": "on"})
     link = Link.objects.filter(session__episode__client_id=client_pk).order_by("-pk").first()
-    return link, http.session[f"link_token_{link.pk}"]
+    return link, unseal(http.session[f"link_token_{link.pk}"])
 
 
 def test_a_new_session_emails_the_link_to_the_client(client: HttpClient, alice, c1, c1_sessions) -> None:
@@ -44,7 +45,7 @@ def test_a_new_session_emails_the_link_to_the_client(client: HttpClient, alice, 
 def test_emailing_a_started_link_sends_the_link_and_none_of_the_answers(client: HttpClient, alice, c1_link) -> None:
     client.force_login(alice)
     browser = client.session
-    browser[f"link_token_{c1_link.link.pk}"] = c1_link.token
+    browser[f"link_token_{c1_link.link.pk}"] = seal(c1_link.token)
     browser.save()
     Link.objects.filter(pk=c1_link.link.pk).update(draft={"session_feedback": {"1": SECRET, "3": 2.0}})
     page = client.post(reverse("care:link_email", args=[c1_link.link.pk]))

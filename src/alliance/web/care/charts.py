@@ -4,12 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import polars as pl
-from django.core.cache import cache
-from django.db.models import FloatField
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
-
 from alliance.charts.definitions import (
     RuptureMark,
     alliance_chart,
@@ -21,11 +15,10 @@ from alliance.charts.definitions import (
     goal_chart as core_goal_chart,
 )
 from alliance.instruments import get
-from alliance.stats.trajectories import expected_recovery_band
+from alliance.web.care.expected import client_band
 from alliance.web.care.timeline import Timeline
 from alliance.web.charts import ChartHtml, as_html
 from alliance.web.goals.models import Goal
-from alliance.web.measures.models import Response
 
 SUBSCALES = (("Goal", "goal"), ("Task", "task"), ("Bond", "bond"), ("Total", "total"))
 OUTCOMES = (("PHQ-9", "phq9"), ("GAD-7", "gad7"))
@@ -102,34 +95,6 @@ def alliance_charts(timeline: Timeline, ruptures: list[dict[str, Any]]) -> list[
     return [c for c in charts if c is not None]
 
 
-def clinic_expected_band(organisation_id: int, instrument: str) -> pl.DataFrame | None:
-    """The clinic's own expected-recovery regression per session (cached), or None if too few clients."""
-    key = f"alliance:band:{organisation_id}:{instrument}"
-    cached = cache.get(key)
-    if cached is not None:
-        return pl.DataFrame(cached) if cached else None
-    rows = (
-        Response.objects.filter(
-            session__episode__client__organisation_id=organisation_id,
-            instrument=instrument,
-            respondent="client",
-        )
-        .annotate(value=Cast(KeyTextTransform(f"{instrument}_total", "scores"), FloatField()))
-        .values_list("session__episode_id", "session__number", "value")
-    )
-    frame = pl.DataFrame(
-        list(rows), schema={"id": pl.Int64, "session": pl.Int64, "score": pl.Float64}, orient="row"
-    )
-    band = None
-    if frame["id"].n_unique() >= BAND_MIN_CLIENTS:
-        band = expected_recovery_band(
-            frame.drop_nulls(), id_col="id", session_col="session", score_col="score"
-        )
-        band = band.filter(pl.col("n") >= BAND_MIN_CLIENTS)
-    cache.set(key, band.to_dict(as_series=False) if band is not None else {}, BAND_CACHE_SECONDS)
-    return band
-
-
 def outcome_charts(timeline: Timeline) -> list[ChartHtml]:
     sessions = timeline.numbers
     scores: dict[str, list[float | None]] = {}
@@ -158,18 +123,12 @@ def outcome_charts(timeline: Timeline) -> list[ChartHtml]:
             )
         if norms is not None and norms.clinical_cutoff is not None:
             cutoffs[label] = norms.clinical_cutoff
-        band = clinic_expected_band(org_id, instrument) if baseline is not None else None
-        if band is not None and band.height:
+        band = client_band(org_id, instrument, baseline)
+        if band:
             expected[label] = [
-                (
-                    float(r["session"]),
-                    float(r["intercept"] + r["slope"] * baseline - r["z"] * r["residual_sd"]),
-                    float(r["intercept"] + r["slope"] * baseline + r["z"] * r["residual_sd"]),
-                )
-                for r in band.iter_rows(named=True)
-                if r["slope"] is not None
-                and r["residual_sd"] is not None
-                and r["session"] <= max(sessions) + 2
+                (float(n), low, high)
+                for n, (low, high) in sorted(band.items())
+                if n <= max(sessions) + 2
             ]
     if not scores:
         return []

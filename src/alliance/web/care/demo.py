@@ -222,7 +222,7 @@ def _session_data(
 
     _token, digest = new_token()
     answered = rng.random() < COMPLETION
-    submitted_at = timezone.now() - dt.timedelta(days=max(0, 7 * (12 - number)))
+    submitted_at = timezone.make_aware(dt.datetime.combine(session.date, dt.time(18, 0)))
     instruments = [
         i
         for i in ("sai", "wai_sr", "session_feedback", "phq9", "gad7")

@@ -21,7 +21,7 @@ from alliance.web.alerts.models import Alert
 from alliance.web.audit.log import record
 from alliance.web.care.access import client_for, clinician_required, episode_for, session_for
 from alliance.web.care.forms import ApproachForm, IntakeForm, SessionForm
-from alliance.web.care.models import Client, Episode
+from alliance.web.care.models import Approach, Client, Episode
 from alliance.web.care.page import client_page_context
 from alliance.web.measures.forms import InstrumentForm
 from alliance.web.measures.models import Link, Respondent, Response
@@ -34,6 +34,7 @@ from alliance.web.measures.services import (
     save_therapist_response,
     start_session,
 )
+from alliance.web.secrets_box import keep, read
 
 PAGE_SIZE = 50
 
@@ -119,7 +120,7 @@ def client_new(request: HttpRequest) -> HttpResponse:
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = client_for(request, pk)
     record(request, "view", client, client=client)
-    token = request.session.pop(f"portal_token_{client.pk}", None)
+    token = read(request, f"portal_token_{client.pk}", pop=True)
     portal_url = None
     if token:
         from django.urls import reverse
@@ -182,6 +183,7 @@ def approach(request: HttpRequest, pk: int) -> HttpResponse:
         record(request, "update", episode, client=episode.client, approach=episode.approach)
         messages.success(request, "Approach saved. You can revise it at any time.")
         return redirect("care:client", pk=episode.client_id)
+    record(request, "view", episode, client=episode.client, page="approach")
     return render(
         request,
         "care/approach.html",
@@ -190,6 +192,7 @@ def approach(request: HttpRequest, pk: int) -> HttpResponse:
             "client": episode.client,
             "form": form,
             "suggestion": suggestion,
+            "suggested_label": Approach(suggestion.approach).label,
             "has_cnip": bool(cnip),
         },
     )
@@ -211,7 +214,7 @@ def session_new(request: HttpRequest, pk: int) -> HttpResponse:
         except ValueError as exc:
             messages.info(request, str(exc))
             return redirect("care:session", pk=session.pk)
-        request.session[f"link_token_{link.pk}"] = token
+        keep(request, f"link_token_{link.pk}", token)
         if form.cleaned_data["send_email"]:
             if email_link(link, token, request):
                 messages.success(request, f"Questionnaire link e-mailed to {client.email}.")
@@ -232,7 +235,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     links = list(session.links.all())
     shown = []
     for link in links:
-        token = request.session.get(f"link_token_{link.pk}")
+        token = read(request, f"link_token_{link.pk}")
         url = link_url(token, request) if token and link.state() == "open" else None
         shown.append({"link": link, "url": url, "qr": qr_svg(url) if url else None})
     therapist_due = due(list(session.episode.plan.all()), session.number, Respondent.THERAPIST)
@@ -266,7 +269,7 @@ def link_new(request: HttpRequest, pk: int) -> HttpResponse:
         revoked_at=timezone.now()
     )
     link, token = create_link(session, request.user, request)
-    request.session[f"link_token_{link.pk}"] = token
+    keep(request, f"link_token_{link.pk}", token)
     messages.success(request, "New link ready. The previous one no longer works.")
     return redirect("care:session", pk=session.pk)
 
@@ -282,7 +285,7 @@ def link_email(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if link is None:
         return render(request, "care/not_found.html", {"what": "link"}, status=404)
-    token = request.session.get(f"link_token_{link.pk}")
+    token = read(request, f"link_token_{link.pk}")
     if not token or link.state() != "open":
         messages.error(request, "This link can no longer be sent. Create a new link.")
     elif email_link(link, token, request):
@@ -331,6 +334,6 @@ def portal_link(request: HttpRequest, pk: int) -> HttpResponse:
     client = client_for(request, pk)
     token = create_portal_link(client)
     record(request, "create", client, client=client, what="portal link")
-    request.session[f"portal_token_{client.pk}"] = token
+    keep(request, f"portal_token_{client.pk}", token)
     messages.success(request, "New personal page link made; any earlier one no longer works.")
     return redirect("care:client", pk=client.pk)

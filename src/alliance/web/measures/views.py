@@ -140,7 +140,10 @@ def step(request: HttpRequest, token: str, step: int) -> HttpResponse:
                     {"org": link.client.organisation, "next": step + 1, "token": token},
                 )
             return redirect("measures:step", token=token, step=step + 1)
-        result = submit_link(link, request)
+        try:
+            result = submit_link(link, request)
+        except ValueError:  # an earlier page is still unanswered (e.g. a bookmarked last page)
+            return redirect("measures:step", token=token, step=_next_step(link))
         context: dict[str, Any] = {
             "org": link.client.organisation,
             "risk": risk or _draft_risk(link),

@@ -1,0 +1,67 @@
+"""Expected recovery for one client, from the clinic's own data (core: stats.trajectories).
+
+The clinic-wide regression of each session's score on the intake score is
+cached for a few minutes; a client's band is that regression at their own
+intake score. Shown on the outcome chart and used by the not-on-track rule.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from django.core.cache import cache
+from django.db.models import FloatField
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
+
+from alliance.stats.trajectories import expected_recovery_band
+from alliance.web.measures.models import Response
+
+BAND_CACHE_SECONDS = 600
+BAND_MIN_CLIENTS = 30
+
+
+def clinic_expected_band(organisation_id: int, instrument: str) -> pl.DataFrame | None:
+    """The clinic's regression per session (cached), or None with too few clients."""
+    key = f"alliance:band:{organisation_id}:{instrument}"
+    cached = cache.get(key)
+    if cached is not None:
+        return pl.DataFrame(cached) if cached else None
+    rows = (
+        Response.objects.filter(
+            session__episode__client__organisation_id=organisation_id,
+            instrument=instrument,
+            respondent="client",
+        )
+        .annotate(value=Cast(KeyTextTransform(f"{instrument}_total", "scores"), FloatField()))
+        .values_list("session__episode_id", "session__number", "value")
+    )
+    frame = pl.DataFrame(
+        list(rows), schema={"id": pl.Int64, "session": pl.Int64, "score": pl.Float64}, orient="row"
+    ).drop_nulls()
+    band = None
+    if frame.height and frame["id"].n_unique() >= BAND_MIN_CLIENTS:
+        band = expected_recovery_band(frame, id_col="id", session_col="session", score_col="score")
+        band = band.filter(
+            (pl.col("n") >= BAND_MIN_CLIENTS)
+            & pl.col("slope").is_not_null()
+            & pl.col("residual_sd").is_not_null()
+        )
+    cache.set(key, band.to_dict(as_series=False) if band is not None else {}, BAND_CACHE_SECONDS)
+    return band
+
+
+def client_band(
+    organisation_id: int, instrument: str, baseline: float | None
+) -> dict[int, tuple[float, float]]:
+    """Session number -> (low, high) expected score for a client with this intake score."""
+    if baseline is None:
+        return {}
+    band = clinic_expected_band(organisation_id, instrument)
+    if band is None:
+        return {}
+    result: dict[int, tuple[float, float]] = {}
+    for r in band.iter_rows(named=True):
+        centre = r["intercept"] + r["slope"] * baseline
+        half = r["z"] * r["residual_sd"]
+        result[int(r["session"])] = (float(centre - half), float(centre + half))
+    return result
