@@ -51,6 +51,7 @@ MATRIX = (
     Entry("care:link_email", "POST", "link"),
     Entry("care:therapist_form", "GET", "session", extra=(("instrument", "wai_sr_t"),)),
     Entry("care:approach", "GET", "episode"),
+    Entry("care:plan", "GET", "episode"),
     Entry("care:portal_link", "POST", "client"),
     Entry("goals:goal_new", "POST", "episode", data=(("text", "Walk to work twice a week"),)),
     Entry("goals:goal_rate", "POST", "goal", data=(("level", "1"),)),

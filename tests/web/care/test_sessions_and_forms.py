@@ -31,7 +31,7 @@ def test_each_session_gets_a_link_for_the_instruments_due_then(client: HttpClien
         for link in Link.objects.filter(session__episode__client=fresh).select_related("session")
     }
     assert links == {
-        1: EVERY_SESSION,
+        1: [*EVERY_SESSION, "cnip"],  # preferences once, with the first questionnaire
         2: EVERY_SESSION,
         3: EVERY_SESSION,
         4: WITH_WAI,

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from alliance.web.care import views
+from alliance.web.measures.plan_views import plan_edit
 
 app_name = "care"
 urlpatterns = [
@@ -10,6 +11,7 @@ urlpatterns = [
     path("clients/<int:pk>/items/<slug:instrument>/", views.items_view, name="items"),
     path("clients/<int:pk>/sessions/new/", views.session_new, name="session_new"),
     path("episodes/<int:pk>/approach/", views.approach, name="approach"),
+    path("episodes/<int:pk>/plan/", plan_edit, name="plan"),
     path("sessions/<int:pk>/", views.session_detail, name="session"),
     path("sessions/<int:pk>/links/new/", views.link_new, name="link_new"),
     path("sessions/<int:pk>/forms/<slug:instrument>/", views.therapist_form, name="therapist_form"),

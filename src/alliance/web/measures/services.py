@@ -51,6 +51,10 @@ def create_link(
     """A new single-use link for the client's instruments due at this session."""
     episode = session.episode
     instruments = due(list(episode.plan.all()), session.number, Respondent.CLIENT)
+    if instruments and session.number == 1 and not episode.cnip_scores:
+        # Preferences (C-NIP) once, with the first session's questionnaire, so an
+        # approach can be suggested from them.
+        instruments.append("cnip")
     if not instruments:
         raise ValueError(
             "No client questionnaires are due at this session in the measurement plan."
@@ -158,6 +162,7 @@ def submit_link(link: Link, request: HttpRequest | None = None) -> SubmitResult:
         ]
         locked.submitted_at = now
         locked.save(update_fields=["submitted_at"])
+        _store_preferences(locked.session.episode, responses)
         client = locked.session.episode.client
         record(
             request,
@@ -171,6 +176,21 @@ def submit_link(link: Link, request: HttpRequest | None = None) -> SubmitResult:
 
     refresh_alerts(locked.session.episode)
     return SubmitResult(stored=True, already=False, responses=responses)
+
+
+def _store_preferences(episode: Episode, responses: list[Response]) -> None:
+    """Keep the client's C-NIP scale scores on the episode (for the approach suggestion)."""
+    for r in responses:
+        if r.instrument == "cnip":
+            prefix = "cnip_"
+            scores = {
+                k[len(prefix) :]: v
+                for k, v in r.scores.items()
+                if k.startswith(prefix)
+                and isinstance(v, (int, float))
+                and not k.endswith(("_mean", "_note"))
+            }
+            Episode.objects.filter(pk=episode.pk).update(cnip_scores=scores)
 
 
 def save_therapist_response(

@@ -1,0 +1,106 @@
+"""Edit an episode's measurement plan: which instruments, how often, which side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from alliance.instruments import registry
+from alliance.web.audit.log import record
+from alliance.web.care.access import clinician_required, episode_for
+from alliance.web.measures.models import PlanEntry, Respondent
+
+PLANNABLE = (
+    ("sai", Respondent.CLIENT),
+    ("wai_sr", Respondent.CLIENT),
+    ("session_feedback", Respondent.CLIENT),
+    ("phq9", Respondent.CLIENT),
+    ("gad7", Respondent.CLIENT),
+    ("gas", Respondent.CLIENT),
+    ("wai_sr_t", Respondent.THERAPIST),
+)
+
+
+def _key(instrument: str, side: str) -> str:
+    return f"{side}__{instrument}"
+
+
+class PlanForm(forms.Form):
+    def __init__(
+        self, *args: Any, current: dict[tuple[str, str], PlanEntry], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        known = registry()
+        for instrument, side in PLANNABLE:
+            entry = current.get((instrument, side))
+            name = known[instrument].short_name
+            who = "client" if side == Respondent.CLIENT else "therapist"
+            self.fields[_key(instrument, side) + "__every"] = forms.IntegerField(
+                label=f"{name} ({who}): every n-th session, 0 = not used",
+                min_value=0,
+                max_value=52,
+                initial=entry.every if entry else 0,
+            )
+            self.fields[_key(instrument, side) + "__first"] = forms.IntegerField(
+                label=f"{name} ({who}): first at session",
+                min_value=1,
+                max_value=500,
+                initial=entry.first_session if entry else 1,
+            )
+
+    def plan(self) -> dict[tuple[str, str], tuple[int, int]]:
+        chosen: dict[tuple[str, str], tuple[int, int]] = {}
+        for instrument, side in PLANNABLE:
+            every = self.cleaned_data[_key(instrument, side) + "__every"]
+            if every:
+                chosen[(instrument, side)] = (
+                    every,
+                    self.cleaned_data[_key(instrument, side) + "__first"],
+                )
+        return chosen
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        if not self.errors and not any(
+            data.get(_key(i, s) + "__every") for i, s in PLANNABLE if s == Respondent.CLIENT
+        ):
+            raise forms.ValidationError("Keep at least one client questionnaire in the plan.")
+        return data
+
+
+@clinician_required
+def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    episode = episode_for(request, pk)
+    current = {(e.instrument, e.respondent): e for e in episode.plan.all()}
+    form = PlanForm(request.POST or None, current=current)
+    if request.method == "POST" and form.is_valid():
+        chosen = form.plan()
+        with transaction.atomic():
+            for key, entry in current.items():
+                if key not in chosen:
+                    entry.delete()
+            for (instrument, side), (every, first) in chosen.items():
+                PlanEntry.objects.update_or_create(
+                    episode=episode,
+                    instrument=instrument,
+                    respondent=side,
+                    defaults={"every": every, "first_session": first},
+                )
+            record(
+                request,
+                "update",
+                episode,
+                client=episode.client,
+                plan=sorted(f"{s}:{i}" for i, s in chosen),
+            )
+        messages.success(request, "Measurement plan saved. It applies from the next session.")
+        return redirect("care:client", pk=episode.client_id)
+    record(request, "view", episode, client=episode.client, page="plan")
+    return render(
+        request, "care/plan.html", {"form": form, "episode": episode, "client": episode.client}
+    )
