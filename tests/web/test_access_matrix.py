@@ -53,6 +53,7 @@ MATRIX = (
     Entry("care:approach", "GET", "episode"),
     Entry("care:plan", "GET", "episode"),
     Entry("care:portal_link", "POST", "client"),
+    Entry("care:reassign", "POST", "client", data=(("therapist", "0"),)),
     Entry("goals:goal_new", "POST", "episode", data=(("text", "Walk to work twice a week"),)),
     Entry("goals:goal_rate", "POST", "goal", data=(("level", "1"),)),
     Entry("goals:task_new", "POST", "episode", data=(("text", "Call a friend"),)),

@@ -124,14 +124,15 @@ def format_time(seconds: float | None) -> str:
 
 # --- shared helpers -------------------------------------------------------------
 
-_TIME = r"(?:(\d+):)?([0-5]?\d):([0-5]\d)(?:[.,](\d{1,3}))?"
-_TIME_RE = re.compile(rf"^{_TIME}$")
-_CUE_RE = re.compile(rf"^\s*({_TIME.replace('(', '(?:').replace('(?:?:', '(?:')})\s*-->\s*(\S+)(?:\s+.*)?$")
+_TIME = r"(?:\d+:)?[0-5]?\d:[0-5]\d(?:[.,]\d{1,3})?"
+_TIME_RE = re.compile(r"^(?:(\d+):)?([0-5]?\d):([0-5]\d)(?:[.,](\d{1,3}))?$")
+_CUE_RE = re.compile(rf"^\s*({_TIME})\s*-->\s*({_TIME})(?:\s+.*)?$")
 _TAG_RE = re.compile(r"<[^>]*>")
 _VOICE_RE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]*)>")
-_PREFIX_RE = re.compile(r"^\s*(?:>>\s*|-\s+)?([^:<>\[\]]{1,60}?)\s*:\s+(.*)$|^\s*(?:>>\s*|-\s+)?([^:<>\[\]]{1,60}?)\s*:$")
+_PREFIX_RE = re.compile(r"^\s*(?:>>\s*|-\s+)?([^:<>\[\]]{1,60}?)\s*:(?:\s+(.*)|\s*)$|^\s*(?:>>\s*|-\s+)?([^:<>\[\]\s][^:<>\[\]]{0,59}?):(\S.*)$")
 _BRACKET_RE = re.compile(r"^\s*\[([^\]]{1,60})\]\s*:?\s*(.*)$")
-_TXT_TIME_RE = re.compile(rf"^\s*(?:\[({_TIME.replace('(', '(?:').replace('(?:?:', '(?:')})\]|({_TIME.replace('(', '(?:').replace('(?:?:', '(?:')}))\s+(.*)$")
+_TXT_TIME_RE = re.compile(rf"^\s*(?:\[({_TIME})\]|({_TIME}))\s+(.*)$")
+_NAME_FIRST = re.compile(r"^[A-Z][\w.'\-]*$")
 _NAME_WORD = re.compile(r"^[A-Z0-9][\w.'\-]*$")
 
 
@@ -196,7 +197,11 @@ def _looks_like_name(prefix: str) -> bool:
     """``Dr Lee``, ``SAM``, ``Jane Doe (she/her)``: up to four capitalised words."""
     p = re.sub(r"\([^)]*\)", "", prefix).strip()
     words = p.split()
-    return 0 < len(words) <= 4 and all(_NAME_WORD.match(w) for w in words)
+    return (
+        0 < len(words) <= 4
+        and _NAME_FIRST.match(words[0]) is not None
+        and all(_NAME_WORD.match(w) for w in words[1:])
+    )
 
 
 def _speaker_prefix(text: str, roles: _Roles, *, strict: bool) -> tuple[str, str] | None:
@@ -211,8 +216,10 @@ def _speaker_prefix(text: str, roles: _Roles, *, strict: bool) -> tuple[str, str
     m = _PREFIX_RE.match(text)
     if m is None:
         return None
-    name = m.group(1) if m.group(1) is not None else m.group(3)
-    rest = m.group(2) if m.group(1) is not None else ""
+    if m.group(1) is not None:
+        name, rest = m.group(1), m.group(2) or ""
+    else:
+        name, rest = m.group(3), m.group(4)
     if roles.known(name) or (strict and _looks_like_name(name)):
         return name.strip(), rest or ""
     return None
@@ -400,7 +407,7 @@ def _parse_txt(
             stamp = m.group(1) or m.group(2)
             start = _seconds(stamp)
             line = m.group(3)
-        split = _speaker_prefix(line, roles, strict=True)
+        split = _speaker_prefix(line, roles, strict=not roles.mapping)
         if split is None:
             if not turns:
                 raise TranscriptParseError(

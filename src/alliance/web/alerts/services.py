@@ -15,13 +15,22 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from alliance.alerts.config import AlertConfig
 from alliance.alerts.history import SessionRecord
 from alliance.alerts.rules import evaluate
 from alliance.web.alerts.models import Alert
+from alliance.web.care.expected import client_band
 from alliance.web.care.models import Episode
-from alliance.web.care.timeline import history, load_timeline
+from alliance.web.care.timeline import Timeline, history, load_timeline
 
 logger = logging.getLogger(__name__)
+
+
+def _config(episode: Episode, timeline: Timeline) -> AlertConfig:
+    """The default rules, plus this client's expected PHQ-9 band from the clinic's own data."""
+    baseline = timeline.value(timeline.numbers[0], "phq9_total") if timeline.numbers else None
+    band = client_band(episode.client.organisation_id, "phq9", baseline)
+    return AlertConfig(expected_band=band or None, expected_band_score="phq9_total")
 
 
 def refresh_alerts(
@@ -32,7 +41,8 @@ def refresh_alerts(
     ``pending`` adds flags not yet submitted (e.g. a PHQ-9 item 9 answer on a
     page the client has saved but not sent), so a risk alert is raised at once.
     """
-    hist = history(load_timeline(episode))
+    timeline = load_timeline(episode)
+    hist = history(timeline)
     if pending:
         sessions = list(hist.sessions)
         for i, record in enumerate(sessions):
@@ -47,7 +57,7 @@ def refresh_alerts(
                 )
         hist = replace(hist, sessions=tuple(sessions))
     try:
-        findings = evaluate(hist)
+        findings = evaluate(hist, _config(episode, timeline))
     except ValueError:
         # A record the rules cannot read must never lose the client's answers
         # (already stored) or break the page: log it and carry on.

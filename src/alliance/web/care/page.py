@@ -42,9 +42,19 @@ def _feedback(timeline: Timeline, portal: list[Feedback]) -> list[dict[str, str]
     return items
 
 
-def client_page_context(client: Client, portal_url: str | None = None) -> dict[str, Any]:
+def client_page_context(
+    client: Client, portal_url: str | None = None, *, viewer: Any = None
+) -> dict[str, Any]:
     episode = client.current_episode()
     context: dict[str, Any] = {"client": client, "episode": episode, "portal_url": portal_url}
+    if viewer is not None and viewer.sees_whole_clinic:
+        from alliance.web.accounts.models import Role, User
+
+        context["therapists"] = list(
+            User.objects.filter(
+                organisation_id=client.organisation_id, role=Role.THERAPIST, is_active=True
+            ).order_by("last_name", "username")
+        )
     if episode is None:
         return context
     timeline = load_timeline(episode)

@@ -17,4 +17,5 @@ urlpatterns = [
     path("sessions/<int:pk>/forms/<slug:instrument>/", views.therapist_form, name="therapist_form"),
     path("links/<int:pk>/email/", views.link_email, name="link_email"),
     path("clients/<int:pk>/portal-link/", views.portal_link, name="portal_link"),
+    path("clients/<int:pk>/therapist/", views.reassign, name="reassign"),
 ]

@@ -126,7 +126,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         from django.urls import reverse
 
         portal_url = request.build_absolute_uri(reverse("portal:home", args=[token]))
-    context = client_page_context(client, portal_url)
+    context = client_page_context(client, portal_url, viewer=request.user)
     return render(request, "care/client.html", context)
 
 
@@ -336,4 +336,31 @@ def portal_link(request: HttpRequest, pk: int) -> HttpResponse:
     record(request, "create", client, client=client, what="portal link")
     keep(request, f"portal_token_{client.pk}", token)
     messages.success(request, "New personal page link made; any earlier one no longer works.")
+    return redirect("care:client", pk=client.pk)
+
+
+@require_POST
+@clinician_required
+def reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a client to another therapist's caseload (supervisors and administrators)."""
+    user: Any = request.user
+    client = client_for(request, pk)
+    if not user.sees_whole_clinic:
+        messages.error(request, "Only a supervisor or administrator can change the therapist.")
+        return redirect("care:client", pk=client.pk)
+    from alliance.web.accounts.models import Role, User
+
+    new = User.objects.filter(
+        pk=request.POST.get("therapist") or 0,
+        organisation_id=user.organisation_id,
+        role=Role.THERAPIST,
+        is_active=True,
+    ).first()
+    if new is None:
+        messages.error(request, "Choose a therapist of this clinic.")
+        return redirect("care:client", pk=client.pk)
+    old = client.therapist
+    Client.objects.filter(pk=client.pk).update(therapist=new)
+    record(request, "update", client, client=client, therapist_from=old.pk, therapist_to=new.pk)
+    messages.success(request, f"{client.code} is now on {new.display()}'s caseload.")
     return redirect("care:client", pk=client.pk)

@@ -1,0 +1,256 @@
+"""Utterance features: sentence embedding, surrounding turns, word cues, word n-grams.
+
+A task picks its blocks by name (:data:`BLOCKS`); :func:`assemble` stacks
+them into one matrix. The surrounding turns are the previous and next
+utterance of the same transcript (zeros at the edges), whoever spoke them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "BLOCKS",
+    "Context",
+    "Vocabulary",
+    "assemble",
+    "build_vocabulary",
+    "context",
+    "lexical",
+    "tokens",
+]
+
+BLOCKS = (
+    "emb",  # the utterance's own embedding
+    "emb_prev",  # previous utterance's embedding
+    "emb_next",  # next utterance's embedding
+    "lex",  # word cues of the utterance (see LEXICAL)
+    "lex_prev",
+    "lex_next",
+    "speaker_prev",  # 1 if the previous utterance is the therapist's, 0 client, 0.5 none
+    "bow",  # tf-idf word uni- and bigrams over the task's vocabulary
+    "client_mean",  # mean embedding of the transcript's client utterances
+)
+
+_WORD = re.compile(r"[a-z0-9']+|[?!.,]")
+_WH = frozenset({"what", "how", "why", "when", "where", "who", "which", "tell", "describe", "talk"})
+_AUX = frozenset(
+    ["do", "does", "did", "are", "is", "was", "were", "have", "has", "had", "can", "could", "would", "will", "should", "shall", "may", "might", "am", "any", "anything"]
+)
+_NEGATORS = frozenset(
+    ["not", "no", "never", "nothing", "nobody", "none", "cannot", "don't", "can't", "won't", "didn't", "doesn't", "isn't", "wasn't", "couldn't", "wouldn't", "shouldn't", "aren't", "haven't", "hasn't", "ain't", "dont", "cant", "wont"]
+)
+
+#: Names of the columns of :func:`lexical`.
+LEXICAL = (
+    "has_question_mark",
+    "ends_with_question_mark",
+    "log_words",
+    "starts_with_wh_word",
+    "starts_with_auxiliary",
+    "wh_word_in_first_four",
+    "question_marks",
+)
+
+
+def tokens(text: str, *, negation: bool = False) -> list[str]:
+    """Lower-case words and punctuation, plus word bigrams.
+
+    With ``negation`` the words after a negator (not, never, don't ...) up to
+    the next punctuation mark are prefixed ``neg_``, so that "don't want to"
+    and "want to" differ.
+
+    Example:
+        >>> tokens("I don't want it.", negation=True)
+        ['i', "don't", 'neg_want', 'neg_it', '.', "i don't", "don't neg_want", 'neg_want neg_it', 'neg_it .']
+    """
+    words = _WORD.findall(text.lower())
+    if negation:
+        scoped: list[str] = []
+        neg = False
+        for w in words:
+            if w in "?!.,":
+                neg = False
+                scoped.append(w)
+                continue
+            scoped.append(f"neg_{w}" if neg else w)
+            if w in _NEGATORS:
+                neg = True
+        words = scoped
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+def lexical(texts: Sequence[str]) -> NDArray[np.float32]:
+    """Word cues per text, columns :data:`LEXICAL`.
+
+    Example:
+        >>> lexical(["How are you?"]).tolist()[0][:2]
+        [1.0, 1.0]
+    """
+    out = np.zeros((len(texts), len(LEXICAL)), dtype=np.float32)
+    for i, t in enumerate(texts):
+        words = _WORD.findall(t.lower())
+        w = [x for x in words if x not in "?!.,"]
+        first = w[0] if w else ""
+        out[i] = (
+            "?" in t,
+            t.rstrip().endswith("?"),
+            np.log1p(len(w)),
+            first in _WH,
+            first in _AUX,
+            any(x in _WH for x in w[:4]),
+            t.count("?"),
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A fixed list of n-grams with their inverse document frequencies.
+
+    ``idf = log(n_docs / (1 + doc_freq))``; a text's vector is its tf-idf
+    (binary term presence times idf), L2-normalised.
+    """
+
+    terms: tuple[str, ...]
+    idf: NDArray[np.float64]
+    negation: bool
+
+    def transform(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """Dense ``(n, len(terms))`` tf-idf matrix."""
+        index = {t: i for i, t in enumerate(self.terms)}
+        out = np.zeros((len(texts), len(self.terms)), dtype=np.float32)
+        for r, text in enumerate(texts):
+            cols = {index[t] for t in tokens(text, negation=self.negation) if t in index}
+            if cols:
+                c = np.fromiter(cols, dtype=np.int64)
+                out[r, c] = self.idf[c]
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        out /= np.maximum(norms, 1e-12)
+        return out
+
+
+def build_vocabulary(
+    texts: Sequence[str], *, negation: bool = False, min_df: int = 5, max_terms: int = 3000
+) -> Vocabulary:
+    """The ``max_terms`` most frequent n-grams found in at least ``min_df`` texts.
+
+    Ties are broken alphabetically so that the vocabulary is reproducible.
+
+    Example:
+        >>> build_vocabulary(["a b", "a c", "a b"], min_df=2).terms
+        ('a', 'a b', 'b')
+    """
+    df: Counter[str] = Counter()
+    for t in texts:
+        df.update(set(tokens(t, negation=negation)))
+    kept = sorted((term for term, c in df.items() if c >= min_df), key=lambda x: (-df[x], x))
+    terms = tuple(sorted(kept[:max_terms]))
+    n = max(len(texts), 1)
+    idf = np.array([np.log(n / (1.0 + df[t])) for t in terms], dtype=np.float64)
+    return Vocabulary(terms, idf, negation)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where each utterance sits: neighbours and transcript, as row indices.
+
+    Attributes:
+        prev, next: row of the previous / next utterance in the same
+            transcript, -1 when there is none.
+        group: transcript number of each row (0..n_transcripts-1).
+        therapist: True for the therapist's rows.
+    """
+
+    prev: NDArray[np.int64]
+    next: NDArray[np.int64]
+    group: NDArray[np.int64]
+    therapist: NDArray[np.bool_]
+
+
+def context(transcript_ids: Sequence[str], therapist: Sequence[bool]) -> Context:
+    """Neighbours within each transcript; rows must be in conversation order.
+
+    Example:
+        >>> c = context(["a", "a", "b"], [True, False, True])
+        >>> c.prev.tolist(), c.next.tolist()
+        ([-1, 0, -1], [1, -1, -1])
+    """
+    tid = np.asarray(list(transcript_ids), dtype=object).astype(str)
+    n = tid.size
+    same_prev = np.zeros(n, dtype=bool)
+    if n > 1:
+        same_prev[1:] = tid[1:] == tid[:-1]
+    idx = np.arange(n, dtype=np.int64)
+    prev = np.where(same_prev, idx - 1, -1)
+    same_next = np.zeros(n, dtype=bool)
+    if n > 1:
+        same_next[:-1] = same_prev[1:]
+    nxt = np.where(same_next, idx + 1, -1)
+    group = np.cumsum(~same_prev) - 1
+    return Context(prev, nxt, group.astype(np.int64), np.asarray(therapist, dtype=bool))
+
+
+def _shift(a: NDArray[np.float32], at: NDArray[np.int64]) -> NDArray[np.float32]:
+    out = a[np.maximum(at, 0)].copy()
+    out[at < 0] = 0.0
+    return out
+
+
+def assemble(
+    blocks: Sequence[str],
+    *,
+    emb: NDArray[np.float32],
+    lex: NDArray[np.float32],
+    ctx: Context,
+    bow: NDArray[np.float32] | None = None,
+) -> NDArray[np.float32]:
+    """Stack the named feature blocks for every row.
+
+    Raises:
+        ValueError: for an unknown block or a missing ``bow`` matrix.
+    """
+    parts: list[NDArray[np.float32]] = []
+    for b in blocks:
+        if b == "emb":
+            parts.append(emb)
+        elif b == "emb_prev":
+            parts.append(_shift(emb, ctx.prev))
+        elif b == "emb_next":
+            parts.append(_shift(emb, ctx.next))
+        elif b == "lex":
+            parts.append(lex)
+        elif b == "lex_prev":
+            parts.append(_shift(lex, ctx.prev))
+        elif b == "lex_next":
+            parts.append(_shift(lex, ctx.next))
+        elif b == "speaker_prev":
+            sp = np.where(ctx.prev >= 0, ctx.therapist[np.maximum(ctx.prev, 0)].astype(np.float32), 0.5)
+            parts.append(sp.astype(np.float32)[:, None])
+        elif b == "bow":
+            if bow is None:
+                raise ValueError("block 'bow' needs the n-gram matrix")
+            parts.append(bow)
+        elif b == "client_mean":
+            parts.append(_group_mean(emb, ctx.group, ~ctx.therapist))
+        else:
+            raise ValueError(f"unknown feature block {b!r}; known: {', '.join(BLOCKS)}")
+    return np.hstack(parts).astype(np.float32, copy=False)
+
+
+def _group_mean(
+    emb: NDArray[np.float32], group: NDArray[np.int64], mask: NDArray[np.bool_]
+) -> NDArray[np.float32]:
+    """Mean of ``emb`` over the masked rows of each group, broadcast to every row."""
+    n_groups = int(group.max()) + 1 if group.size else 0
+    sums = np.zeros((n_groups, emb.shape[1]), dtype=np.float64)
+    np.add.at(sums, group[mask], emb[mask])
+    counts = np.bincount(group[mask], minlength=n_groups).astype(np.float64)
+    means = sums / np.maximum(counts, 1.0)[:, None]
+    return means[group].astype(np.float32)
