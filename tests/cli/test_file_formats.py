@@ -40,14 +40,15 @@ def answers(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _comparable(frame: pl.DataFrame) -> pl.DataFrame:
-    """Scores on one footing: numbers as floats, flags as 0/1 (SPSS has no booleans)."""
+    """Scores on one footing: numbers as floats, flags as 0/1 (SPSS has no booleans),
+    labels as text (a band may be an Enum in Parquet and plain text elsewhere)."""
     fixes = []
     for name in ["id", "session", *SCORES]:
         dtype = frame.schema[name]
         if dtype == pl.Boolean or dtype.is_numeric():
             fixes.append(pl.col(name).cast(pl.Float64))
         else:
-            fixes.append(pl.col(name))
+            fixes.append(pl.col(name).cast(pl.String))
     return frame.select(fixes).sort("id", "session")
 
 
@@ -65,7 +66,9 @@ def test_score_reads_and_writes_each_format_with_identical_scores(
     alliance: Alliance, answers: Path, reference: pl.DataFrame, fmt: str
 ) -> None:
     io.write_table(pl.read_csv(answers), f"answers.{fmt}")
-    done = alliance("score", f"answers.{fmt}", "-i", "wai_sr", "-i", "phq9", "-o", f"scored.{fmt}", "-q")
+    done = alliance(
+        "score", f"answers.{fmt}", "-i", "wai_sr", "-i", "phq9", "-o", f"scored.{fmt}", "-q"
+    )
     assert done.code == 0, done.err
     assert Path(f"scored.{fmt}").is_file()
     assert_frame_equal(_comparable(io.read_table(f"scored.{fmt}")), reference)
@@ -111,8 +114,21 @@ def test_a_missing_input_file_is_bad_data_naming_the_file(alliance: Alliance) ->
     assert "no such file" in done.err_flat
 
 
-def test_an_output_folder_that_does_not_exist_is_bad_data(alliance: Alliance, answers: Path) -> None:
+def test_an_output_folder_that_does_not_exist_is_bad_data(
+    alliance: Alliance, answers: Path
+) -> None:
     shutil.copy(answers, "answers.csv")
     done = alliance("score", "answers.csv", "-o", "no_folder/scored.csv", "-q")
     assert done.code == 3
     assert "no_folder" in done.err_flat
+
+
+@pytest.mark.parametrize("name", ["answers.xlsx", "answers.sav", "answers.parquet"])
+def test_a_file_whose_content_does_not_match_its_extension_is_bad_data(
+    alliance: Alliance, answers: Path, name: str
+) -> None:
+    """A CSV saved under another format's name: exit 3 naming the file, no traceback."""
+    shutil.copy(answers, name)
+    done = alliance("score", name, "-o", "scored.csv", "-q")
+    assert done.code == 3
+    assert name in done.err_flat

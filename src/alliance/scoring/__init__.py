@@ -12,8 +12,9 @@ The same function scores one web submission and ten million research rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
 import polars as pl
@@ -39,10 +40,15 @@ __all__ = ["OnInvalid", "ScoreResult", "output_columns", "score", "score_many"]
 
 @dataclass(frozen=True)
 class ScoreResult:
-    """Scored rows, plus the report of rows left out with ``on_invalid="skip"``."""
+    """Scored rows, plus the report of rows left out with ``on_invalid="skip"``.
+
+    ``timings`` holds the seconds :func:`score` spent checking the data
+    (``"validate"``) and computing the scores (``"score"``), for benchmarks.
+    """
 
     scores: pl.DataFrame
     skipped: pl.DataFrame
+    timings: Mapping[str, float] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n_skipped_rows(self) -> int:
@@ -76,27 +82,68 @@ def output_columns(instrument: Instrument) -> list[str]:
     return cols
 
 
-def _score_exprs(instrument: Instrument) -> tuple[list[pl.Expr], list[pl.Expr]]:
-    """First-pass expressions (scores, means, notes) and second-pass ones (bands, flags)."""
+@dataclass(frozen=True)
+class _Plan:
+    """How to score one instrument in a given frame."""
+
+    first: list[pl.Expr]  # scores, item means and the note column (placeholder)
+    second: list[pl.Expr]  # bands and flags, which read the scores
+    note: str | None  # the note column, when notes must be built
+    note_expr: pl.Expr | None
+    note_items: list[str]
+
+
+def _plan(instrument: Instrument, frame: pl.DataFrame) -> _Plan:
+    """Expressions for one instrument, specialised to the frame's dtypes and blanks.
+
+    A scale none of whose items is missing in any row (``null_count`` is
+    free) skips the missing-data arithmetic; an instrument with no missing
+    item anywhere gets an all-null note column without building any text.
+    The values are the same either way.
+    """
+    schema = dict(frame.schema)
     first: list[pl.Expr] = []
     notes: list[pl.Expr] = []
     second: list[pl.Expr] = []
+    note_items: list[str] = []
     for scale in instrument.scales:
-        s, m, note = scale_exprs(instrument, scale)
+        columns = [instrument.item_column(n) for n in scale.items]
+        complete = all(frame[c].null_count() == 0 for c in columns)
+        s, m, note = scale_exprs(instrument, scale, schema, complete=complete)
         first.append(s)
         if scale.method == "sum":
             first.append(m)
         notes.append(note)
+        if not complete:
+            note_items.extend(c for c in columns if c not in note_items)
         if scale.bands:
             column = pl.col(f"{instrument.id}_{scale.id}")
             second.append(band_expr(column, scale.bands).alias(band_column(instrument, scale)))
-    second.extend(flag_expr(instrument, f) for f in instrument.flags)
+    second.extend(flag_expr(instrument, f, schema) for f in instrument.flags)
+    note_name: str | None = None
+    note_expr: pl.Expr | None = None
     if notes:
-        joined = pl.concat_str(notes, separator="; ", ignore_nulls=True)
-        first.append(
-            pl.when(joined == "").then(None).otherwise(joined).alias(f"{instrument.id}_note")
-        )
-    return first, second
+        # Placeholder in the note's place; replaced below when some item is missing.
+        first.append(pl.lit(None, dtype=pl.String).alias(f"{instrument.id}_note"))
+        if note_items:
+            note_name = f"{instrument.id}_note"
+            joined = pl.concat_str(notes, separator="; ", ignore_nulls=True)
+            note_expr = pl.when(joined == "").then(None).otherwise(joined).alias(note_name)
+    return _Plan(first, second, note_name, note_expr, note_items)
+
+
+def _sparse_notes(frame: pl.DataFrame, note: pl.Expr, items: Sequence[str]) -> pl.Series:
+    """The note column, with the text built only for rows missing an item.
+
+    Rows with every item answered get a null note whatever the expression,
+    so it is evaluated on the rows with a blank and placed back by position.
+    """
+    blank = pl.any_horizontal([pl.col(c).is_null() for c in items])
+    position = frame.select(
+        pl.when(blank).then(blank.cum_sum().cast(pl.Int64) - 1).alias("position")
+    ).to_series()
+    texts = frame.lazy().filter(blank).select(note).collect().to_series()
+    return texts.gather(position)
 
 
 def score(
@@ -127,6 +174,7 @@ def score(
     frame = data.collect() if isinstance(data, pl.LazyFrame) else data
     if not isinstance(frame, pl.DataFrame):
         raise TypeError(f"expected a polars DataFrame or LazyFrame, got {type(data).__name__}")
+    started = time.perf_counter()
     check_duplicates(frame, keys)
     specs: list[ItemSpec] = [s for inst in chosen for s in item_specs(inst)]
     frame, text_invalid = check_columns(frame, specs)
@@ -150,16 +198,19 @@ def score(
             .filter(~pl.col("__row").is_in(bad_rows.implode()))
             .drop("__row")
         )
-    first: list[pl.Expr] = []
-    second: list[pl.Expr] = []
-    for inst in chosen:
-        f, s = _score_exprs(inst)
-        first.extend(f)
-        second.extend(s)
-    scored = frame.lazy().with_columns(first)
+    validated = time.perf_counter()
+    plans = [_plan(inst, frame) for inst in chosen]
+    scored = frame.lazy().with_columns([e for p in plans for e in p.first])
+    second = [e for p in plans for e in p.second]
     if second:
         scored = scored.with_columns(second)
-    return ScoreResult(scores=scored.collect(), skipped=skipped)
+    scores = scored.collect()
+    for p in plans:
+        if p.note is not None and p.note_expr is not None:
+            notes = _sparse_notes(frame, p.note_expr, p.note_items).alias(p.note)
+            scores = scores.with_columns(notes)
+    timings = {"validate": validated - started, "score": time.perf_counter() - validated}
+    return ScoreResult(scores=scores, skipped=skipped, timings=timings)
 
 
 def score_many(

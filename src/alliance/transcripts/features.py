@@ -209,38 +209,46 @@ def assemble(
     emb: NDArray[np.float32],
     lex: NDArray[np.float32],
     ctx: Context,
+    rows: NDArray[np.int64] | None = None,
     bow: NDArray[np.float32] | None = None,
 ) -> NDArray[np.float32]:
-    """Stack the named feature blocks for every row.
+    """Stack the named feature blocks for the given rows (default: all).
+
+    ``emb``, ``lex`` and ``ctx`` cover every utterance (neighbours may be
+    outside ``rows``); ``bow`` has one row per selected row.
 
     Raises:
         ValueError: for an unknown block or a missing ``bow`` matrix.
     """
+    r = np.arange(emb.shape[0], dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
     parts: list[NDArray[np.float32]] = []
     for b in blocks:
         if b == "emb":
-            parts.append(emb)
+            parts.append(emb[r])
         elif b == "emb_prev":
-            parts.append(_shift(emb, ctx.prev))
+            parts.append(_shift(emb, ctx.prev[r]))
         elif b == "emb_next":
-            parts.append(_shift(emb, ctx.next))
+            parts.append(_shift(emb, ctx.next[r]))
         elif b == "lex":
-            parts.append(lex)
+            parts.append(lex[r])
         elif b == "lex_prev":
-            parts.append(_shift(lex, ctx.prev))
+            parts.append(_shift(lex, ctx.prev[r]))
         elif b == "lex_next":
-            parts.append(_shift(lex, ctx.next))
+            parts.append(_shift(lex, ctx.next[r]))
         elif b == "speaker_prev":
-            sp = np.where(ctx.prev >= 0, ctx.therapist[np.maximum(ctx.prev, 0)].astype(np.float32), 0.5)
+            p = ctx.prev[r]
+            sp = np.where(p >= 0, ctx.therapist[np.maximum(p, 0)].astype(np.float32), 0.5)
             parts.append(sp.astype(np.float32)[:, None])
         elif b == "bow":
-            if bow is None:
-                raise ValueError("block 'bow' needs the n-gram matrix")
+            if bow is None or bow.shape[0] != r.size:
+                raise ValueError("block 'bow' needs the n-gram matrix of the selected rows")
             parts.append(bow)
         elif b == "client_mean":
-            parts.append(_group_mean(emb, ctx.group, ~ctx.therapist))
+            parts.append(_group_mean(emb, ctx.group, ~ctx.therapist)[r])
         else:
             raise ValueError(f"unknown feature block {b!r}; known: {', '.join(BLOCKS)}")
+    if not parts:
+        raise ValueError("no feature blocks")
     return np.hstack(parts).astype(np.float32, copy=False)
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "macro_f1",
     "platt",
     "roc_auc",
+    "tune_offsets",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -299,3 +300,46 @@ def grouped_folds(groups: Sequence[str], k: int = 5, seed: int = 0) -> NDArray[n
         fold_of_group[gi] = f
         sizes[f] += counts[gi]
     return np.asarray(fold_of_group[inverse], dtype=np.int64)
+
+
+def tune_offsets(
+    proba: NDArray[np.floating],
+    y: Sequence[str],
+    classes: Sequence[str],
+    *,
+    span: float = 1.5,
+    step: float = 0.1,
+    passes: int = 2,
+) -> FloatArray:
+    """Per-class log-probability offsets that maximise macro-F1 of ``argmax(log p + offset)``.
+
+    Coordinate ascent over a grid ``-span..span`` (the first class stays at 0),
+    ``passes`` sweeps; a change is kept only when it raises macro-F1, so the
+    result is never worse than no offsets on the data it was tuned on.
+
+    Example:
+        >>> import numpy as np
+        >>> p = np.array([[0.6, 0.4], [0.55, 0.45], [0.3, 0.7]])
+        >>> tune_offsets(p, ["a", "b", "b"], ["a", "b"]).tolist()
+        [0.0, 0.3]
+    """
+    logp = np.log(np.clip(np.asarray(proba, dtype=np.float64), 1e-12, 1.0))
+    cls = list(classes)
+    yl = list(y)
+    off = np.zeros(len(cls))
+
+    def score(o: FloatArray) -> float:
+        pred = [cls[i] for i in np.argmax(logp + o, axis=1)]
+        return macro_f1(yl, pred, cls)
+
+    best = score(off)
+    grid = np.round(np.arange(-span, span + step / 2, step), 10)
+    for _ in range(passes):
+        for k in range(1, len(cls)):
+            for v in grid:
+                trial = off.copy()
+                trial[k] = v
+                s = score(trial)
+                if s > best + 1e-12:
+                    best, off = s, trial
+    return off

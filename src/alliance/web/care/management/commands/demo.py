@@ -15,6 +15,22 @@ from django.urls import reverse
 from alliance.web.care.demo import seed_demo
 
 
+def _worker() -> None:
+    """The django-tasks database worker, in-process (the demo's background work)."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    Worker(
+        queue_names=["default"],
+        interval=1.0,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="demo-in-process",
+        excluded_queue_names=[],
+    ).run()
+
+
 def _scheduler(interval: int) -> None:
     from alliance.web.measures.tasks import tick
 
@@ -57,5 +73,8 @@ class Command(BaseCommand):
         )
         if options["no_serve"]:
             return
+        if "DatabaseBackend" in str(settings.TASKS["default"]["BACKEND"]):
+            threading.Thread(target=_worker, daemon=True, name="tasks-worker").start()
+            self.stdout.write("Background work: django-tasks database backend, worker in-process.")
         threading.Thread(target=_scheduler, args=(60,), daemon=True).start()
         call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
