@@ -8,6 +8,7 @@ the header).
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,16 @@ def _suffix(path: Path, allowed: tuple[str, ...], verb: str) -> str:
     return suffix
 
 
-def read_table(path: str | Path, *, sheet: str | None = None) -> pl.DataFrame:
+ID_COLUMNS = ("id",)
+
+
+def read_table(
+    path: str | Path, *, sheet: str | None = None, text_columns: tuple[str, ...] = ID_COLUMNS
+) -> pl.DataFrame:
     """Read a table; the format follows the file extension.
+
+    ``text_columns`` (by default ``id``) are read as text from CSV and TSV
+    files, so identifiers such as ``007`` and ``7`` stay two different people.
 
     >>> read_table("answers.csv")  # doctest: +SKIP
     """
@@ -40,12 +49,15 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pl.DataFrame:
         raise DataError(f"{p}: no such file")
     try:
         if suffix in (".csv", ".tsv", ".txt"):
+            separator = "\t" if suffix == ".tsv" else ","
+            header = pl.read_csv(p, separator=separator, n_rows=0).columns
             return pl.read_csv(
                 p,
-                separator="\t" if suffix == ".tsv" else ",",
+                separator=separator,
                 infer_schema_length=None,
                 null_values=[""],
                 try_parse_dates=False,
+                schema_overrides={c: pl.String for c in text_columns if c in header},
             )
         if suffix in (".parquet", ".pq"):
             return pl.read_parquet(p)
@@ -54,8 +66,13 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pl.DataFrame:
         return _read_spss(p)
     except DataError:
         raise
-    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+    except (pl.exceptions.PolarsError, OSError, ValueError, zipfile.BadZipFile, KeyError) as exc:
         raise DataError(f"{p}: cannot read as {suffix[1:]}: {exc}") from None
+    except Exception as exc:
+        # pyreadstat and openpyxl raise their own exception types for corrupt files.
+        if type(exc).__module__.split(".")[0] in ("pyreadstat", "openpyxl"):
+            raise DataError(f"{p}: cannot read as {suffix[1:]}: {exc}") from None
+        raise
 
 
 def scan_table(path: str | Path) -> pl.LazyFrame:
@@ -67,7 +84,12 @@ def scan_table(path: str | Path) -> pl.LazyFrame:
     if suffix in (".parquet", ".pq"):
         return pl.scan_parquet(p)
     if suffix in (".csv", ".tsv"):
-        return pl.scan_csv(p, separator="\t" if suffix == ".tsv" else ",", infer_schema_length=None)
+        return pl.scan_csv(
+            p,
+            separator="\t" if suffix == ".tsv" else ",",
+            infer_schema_length=None,
+            null_values=[""],
+        )
     return read_table(p).lazy()
 
 
@@ -128,7 +150,9 @@ def _from_spss(frame: pl.DataFrame) -> pl.DataFrame:
         if dtype.is_float():
             values = frame[name].drop_nulls().drop_nans()
             whole = values.len() == frame[name].drop_nulls().len()
-            if whole and bool((values == values.round(0)).all()) and values.abs().max() is not None:
+            top = values.abs().max()
+            fits = isinstance(top, (int, float)) and top < 2**53
+            if whole and fits and bool((values == values.round(0)).all()):
                 fixes.append(col.fill_nan(None).cast(pl.Int64))
             else:
                 fixes.append(col.fill_nan(None))

@@ -42,8 +42,10 @@ def answers(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _comparable(frame: pl.DataFrame) -> pl.DataFrame:
     """Scores on one footing: numbers as floats, flags as 0/1 (SPSS has no booleans),
     labels as text (a band may be an Enum in Parquet and plain text elsewhere)."""
-    fixes = []
-    for name in ["id", "session", *SCORES]:
+    # Identifiers are text when read from CSV (so 007 and 7 stay two people), numbers elsewhere.
+    ident = pl.col("id")
+    fixes = [(ident.cast(pl.Int64) if frame.schema["id"].is_numeric() else ident).cast(pl.String)]
+    for name in ["session", *SCORES]:
         dtype = frame.schema[name]
         if dtype == pl.Boolean or dtype.is_numeric():
             fixes.append(pl.col(name).cast(pl.Float64))

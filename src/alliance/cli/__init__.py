@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
+from typer._click.exceptions import ClickException
 
 from alliance.cli import demo, instruments, score, simulate, stats
 from alliance.cli.common import EXIT_BAD_DATA, EXIT_USAGE, err
@@ -40,10 +40,10 @@ def run(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit code instead of exiting."""
     try:
         result = app(args=argv, prog_name="alliance", standalone_mode=False)
-    except click.exceptions.Abort:
+    except typer.Abort:
         err("aborted")
         return 1
-    except click.ClickException as exc:
+    except ClickException as exc:
         exc.show()
         return exc.exit_code
     except (DataError, InstrumentError) as exc:

@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -23,11 +24,17 @@ _err = Console(stderr=True)
 
 
 def err(message: str) -> None:
-    _err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    """An error on stderr; the message is shown literally (data may contain [brackets])."""
+    _err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def note(message: str) -> None:
-    _err.print(message, highlight=False)
+    _err.print(message, highlight=False, markup=False)
+
+
+def say(message: str) -> None:
+    """Plain text on stdout, shown literally (no Rich markup)."""
+    out.print(message, highlight=False, markup=False)
 
 
 @contextmanager
@@ -63,9 +70,11 @@ def load(
     sheet: str | None = None,
 ) -> pl.DataFrame:
     """Read a data file, apply a column mapping, and pivot a long layout to wide."""
-    frame = io.read_table(path, sheet=sheet)
-    if mapping is not None:
-        frame = apply_mapping(frame, read_mapping(mapping))
+    columns = read_mapping(mapping) if mapping is not None else None
+    ids = tuple({"id", *(k for k, v in (columns or {}).items() if v == "id")})
+    frame = io.read_table(path, sheet=sheet, text_columns=ids)
+    if columns is not None:
+        frame = apply_mapping(frame, columns)
     if layout == "long":
         frame = long_to_wide(frame)
     elif layout != "wide":
@@ -80,7 +89,7 @@ def save(frame: pl.DataFrame, path: Path) -> None:
 
 def table(title: str, frame: pl.DataFrame, digits: int = 3) -> None:
     """Print a small frame as a table, numbers rounded for reading."""
-    t = Table(title=title, title_justify="left")
+    t = Table(title=escape(title), title_justify="left")
     for c in frame.columns:
         t.add_column(c, justify="right" if frame.schema[c].is_numeric() else "left")
     for row in frame.iter_rows():
@@ -93,7 +102,7 @@ def _cell(v: object, digits: int) -> str:
         return "-"
     if isinstance(v, float):
         return f"{v:.{digits}f}"
-    return str(v)
+    return escape(str(v))
 
 
 LAYOUT_HELP = (

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from alliance.cli.common import out
+from alliance.cli.common import out, say
 
 
 def register(app: typer.Typer) -> None:
@@ -35,8 +36,8 @@ def demo(
         f"agreement {scored} --client wai_sr --therapist wai_sr_t -o {out_dir / 'agreement.csv'}",
     ]
     for command in steps:
-        out.rule(f"[bold]$ alliance {command}")
+        out.rule(f"[bold]$ alliance {escape(command)}")
         code = run(shlex.split(command))
         if code != 0:
             raise typer.Exit(code)
-    out.print(f"\nAll files are in {out_dir}/. Every command has --help with a worked example.")
+    say(f"\nAll files are in {out_dir}/. Every command has --help with a worked example.")

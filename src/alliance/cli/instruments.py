@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from alliance.cli.common import out
+from alliance.cli.common import out, say
 from alliance.instruments import Instrument, load_file, registry, resolve
 from alliance.scoring import output_columns
 from alliance.scoring.validate import describe_allowed
@@ -20,16 +21,22 @@ app = typer.Typer(help="List, show and validate instrument definition files.", n
 def list_() -> None:
     """List every instrument: built-in ones and those on ALLIANCE_INSTRUMENTS_PATH."""
     t = Table(title="Instruments")
-    for col in ("id", "name", "items", "scales", "respondent", "licence"):
+    t.add_column("id", no_wrap=True, min_width=16)
+    for col in ("name", "items", "scales", "respondent", "licence"):
         t.add_column(col)
     for inst in sorted(registry().values(), key=lambda i: i.id):
         t.add_row(
-            inst.id,
-            inst.name,
-            str(len(inst.items)),
-            ", ".join(s.id for s in inst.scales) or "-",
-            inst.respondent,
-            inst.licence.name + (" [check]" if inst.licence.check else ""),
+            *(
+                escape(v)
+                for v in (
+                    inst.id,
+                    inst.name,
+                    str(len(inst.items)),
+                    ", ".join(s.id for s in inst.scales) or "-",
+                    inst.respondent,
+                    inst.licence.name + (" [check]" if inst.licence.check else ""),
+                )
+            )
         )
     out.print(t)
 
@@ -43,40 +50,45 @@ def show(
 
 
 def describe(inst: Instrument) -> None:
-    out.print(f"[bold]{inst.name}[/] ({inst.id})  respondent: {inst.respondent}")
+    say(f"{inst.name} ({inst.id})  respondent: {inst.respondent}")
     if inst.adapted:
-        out.print(f"[yellow]Adapted form:[/] {inst.adapted_note}")
-    out.print(f"Instructions: {inst.instructions}")
+        say(f"Adapted form: {inst.adapted_note}")
+    say(f"Instructions: {inst.instructions}")
     items = Table(title="Items")
     for col in ("n", "text", "answers", "reverse"):
         items.add_column(col)
     for item in inst.items:
         resp = inst.response_for(item.n)
         answers = "free text" if resp.kind == "text" else describe_allowed(resp)
-        items.add_row(str(item.n), item.text, answers, "yes" if item.reverse else "")
+        items.add_row(
+            str(item.n), escape(item.text), escape(answers), "yes" if item.reverse else ""
+        )
     out.print(items)
     for scale in inst.scales:
-        out.print(
-            f"[bold]{inst.id}_{scale.id}[/] {scale.label}: {scale.method} of items "
+        say(
+            f"{inst.id}_{scale.id} {scale.label}: {scale.method} of items "
             f"{', '.join(map(str, scale.items))}; missing: {scale.missing.method}, at most "
             f"{scale.missing.max_missing} ({scale.missing.source})"
         )
         if scale.bands:
             bands = ", ".join(f"{b.label} {b.min:g}-{b.max:g}" for b in scale.bands)
-            out.print(f"  bands: {bands} ({scale.bands_source})")
+            say(f"  bands: {bands} ({scale.bands_source})")
         if scale.change is not None:
-            out.print(f"  change norms: {_norms(scale.change)}")
+            say(f"  change norms: {_norms(scale.change)}")
     for flag in inst.flags:
         watched = f"item {flag.item}" if flag.item else f"scale {flag.scale}"
-        out.print(f"[bold]flag {flag.id}[/] ({flag.severity}): {watched} {flag.op} {flag.value:g}")
-    out.print(f"Output columns: {', '.join(output_columns(inst))}")
-    out.print(f"Licence: {inst.licence.name}. {inst.licence.text}")
-    out.print(
+        say(f"flag {flag.id} ({flag.severity}): {watched} {flag.op} {flag.value:g}")
+    say(f"Output columns: {', '.join(output_columns(inst))}")
+    say(
+        f"Licence: {inst.licence.name}. {inst.licence.text}"
+        + (" [check]" if inst.licence.check else "")
+    )
+    say(
         f"Citation: {inst.citation.text}"
         + (f" doi:{inst.citation.doi}" if inst.citation.doi else "")
     )
     if inst.notes:
-        out.print(f"Notes: {inst.notes}")
+        say(f"Notes: {inst.notes}")
 
 
 def _norms(norms: object) -> str:
@@ -104,4 +116,4 @@ def validate(
     """Check instrument files; errors name the file, the field and the problem (exit 3)."""
     for f in files:
         inst = load_file(f)
-        out.print(f"{f}: ok ({inst.id}: {len(inst.items)} items, {len(inst.scales)} scales)")
+        say(f"{f}: ok ({inst.id}: {len(inst.items)} items, {len(inst.scales)} scales)")

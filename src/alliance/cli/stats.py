@@ -15,9 +15,9 @@ from alliance.cli.common import (
     QUIET_HELP,
     load,
     note,
-    out,
     progress,
     save,
+    say,
     step,
     table,
 )
@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
     )
     app.command(
         epilog=(
-            "Example: alliance ruptures scored.csv --score wai_sr_total -o ruptures.csv\n\n"
+            "Example: alliance ruptures scored.csv --score wai_sr_total --estimate -o ruptures.csv\n\n"
             "Without --min-drop the instrument's published reliable change is used; where none is "
             "published (e.g. WAI-SR) give --min-drop, or --estimate to estimate it from this data."
         )
@@ -203,7 +203,7 @@ def change(
         f"{score}: change from first to last score (n = {result.height:,} clients)",
         counts.rename({"len": "clients"}),
     )
-    out.print(
+    say(
         f"Rule: {rule.criterion}, threshold {rule.threshold:.2f} points; source: {rule.source}"
         + (" [check]" if rule.check else "")
     )
@@ -292,7 +292,7 @@ def ruptures(
             }
         ),
     )
-    out.print(
+    say(
         f"Drop rule: {'off' if drop is None else f'{drop:.2f} points'} ({source}); SD rule: {sd_k} SDs after {min_prior} sessions; "
         f"repaired = back to the pre-drop level within {repair_within} sessions."
     )
@@ -301,7 +301,7 @@ def ruptures(
         from alliance.stats.ruptures import detection_accuracy
 
         acc = detection_accuracy(flags, read_table(truth))
-        out.print(
+        say(
             f"Against the injected ruptures: recall {acc.recall:.3f} ({acc.recalled} of "
             f"{acc.detectable} detectable ruptures found), precision {acc.precision:.3f} "
             f"({acc.true_positives} of {acc.detected} flags at an injected rupture)."
@@ -394,7 +394,7 @@ def agreement(
         client_col=c_col,
         therapist_col=t_col,
     )
-    out.print(
+    say(
         f"Mean gap (client - therapist): {_number(gaps['gap'].mean())}; "
         f"mean absolute gap {_number(gaps['abs_gap'].mean())}"
     )

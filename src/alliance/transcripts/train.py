@@ -58,8 +58,7 @@ _CTX = ("emb", "emb_prev", "emb_next", "lex", "lex_prev", "lex_next", "speaker_p
 
 #: The heads and their settings (chosen by grouped CV on the training part only).
 DEFAULT_TASKS: tuple[TaskSpec, ...] = (
-    TaskSpec("behaviour", "therapist", "main_therapist_behaviour", None, _CTX, l2=3000.0,
-             tune_offsets=True),
+    TaskSpec("behaviour", "therapist", "main_therapist_behaviour", None, _CTX, l2=3000.0),
     TaskSpec("talk", "client", "client_talk_type", None, (*_CTX, "client_mean"), negation=True,
              l2=10000.0, tune_offsets=True),
     TaskSpec("question", "therapist", "question_subtype", "question_exists", ("emb", "lex", "bow"),
