@@ -20,7 +20,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	mkdir -p var
 	rm -f var/demo.sqlite3
-	DEBUG=true PORT=$(PORT) SITE_URL=http://127.0.0.1:$(PORT) ALLIANCE_TASK_BACKEND=database \
+	DEBUG=true PORT=$(PORT) SITE_URL=http://127.0.0.1:$(PORT) ALLIANCE_TASK_BACKEND=database ALLIANCE_REQUIRE_2FA=false \
 	  DATABASE_URL=sqlite:///$(CURDIR)/var/demo.sqlite3 \
 	  $(BIN)/python manage.py demo
 

@@ -187,7 +187,7 @@ def main() -> None:
     steps = (
         ("read", "read", "pl.read_parquet"),
         ("validate", "score", "keys unique, item columns present, every answer allowed"),
-        ("score", "score", "scores, item means, notes, bands and flags (5 + 1 scales)"),
+        ("score", "score", "4 WAI-SR + 1 PHQ-9 scales: scores, item means, notes, band, flag"),
         ("ruptures", "", "detect_ruptures on wai_sr_total"),
     )
     for step, peak_key, what in steps:

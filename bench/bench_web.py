@@ -64,19 +64,17 @@ def setup_django() -> None:
 def seed() -> None:
     import datetime as dt
 
-    import polars as pl
     from django.core.management import call_command
     from django.db import transaction
     from django.utils import timezone
 
+    from alliance.instruments import get
     from alliance.scoring import output_columns, score
     from alliance.simulate import simulate_cohort
-    from alliance.instruments import get
     from alliance.web.accounts.models import Organisation, Role, User
     from alliance.web.care.models import Client, Episode, Session
-    from alliance.web.measures.models import Response
+    from alliance.web.measures.models import PlanEntry, Response
     from alliance.web.measures.plans import DEFAULT_PLAN
-    from alliance.web.measures.models import PlanEntry
 
     call_command("migrate", verbosity=0)
     cohort = simulate_cohort(CLIENTS, SESSIONS, seed=5, instruments=("sai", "phq9"), dropout_rate=0.0,

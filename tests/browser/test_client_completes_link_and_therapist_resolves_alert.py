@@ -86,12 +86,18 @@ def test_therapist_creates_link_client_answers_on_a_phone_and_therapist_resolves
     _answer_all(phone, "0")  # PHQ-9
     _submit(phone, "Save and continue")
     _answer_all(phone, "0")  # GAD-7
+    _submit(phone, "Save and continue")
+    # Preferences (C-NIP), asked once with the first questionnaire.
+    assert "I would like the therapist to" in phone.inner_text("main")
+    _answer_all(phone, "0")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.screenshot(path=str(artifacts / "3b-client-preferences-375.png"), full_page=True)
     _submit(phone, "Send my answers")
     assert "Thank you" in phone.inner_text("h1")
     phone.screenshot(path=str(artifacts / "4-client-thanks-375.png"), full_page=True)
 
     stored = {r.instrument: r for r in Response.objects.filter(session__episode__client=client)}
-    assert set(stored) == {"sai", "session_feedback", "phq9", "gad7"}
+    assert set(stored) == {"sai", "session_feedback", "phq9", "gad7", "cnip"}
     assert stored["sai"].scores["sai_total"] == 1.0
 
     therapist.goto(f"{live_server.url}/")

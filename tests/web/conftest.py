@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
+from django.test import Client as HttpClient
 from web_factories import (
     add_sessions,
     answer_sessions,
@@ -34,6 +35,7 @@ from web_factories import (
 )
 
 from alliance.web.accounts.models import Organisation, Role, User
+from alliance.web.accounts.otp import DEVICE_ID_SESSION_KEY, TOTPDevice
 from alliance.web.alerts.models import Alert
 from alliance.web.care.models import Client, Episode, Session
 from alliance.web.goals.models import Goal, Task
@@ -46,6 +48,35 @@ from alliance.web.portal.services import create_portal_link
 def _fresh_cache() -> None:
     """The client page caches the clinic's expected-recovery band; start every test cold."""
     cache.clear()
+
+
+class StaffClient(HttpClient):
+    """``force_login`` signs staff in completely: password and, where their role needs it, code.
+
+    Staff who must use an authenticator get a confirmed one and a verified
+    session, as after a real code (tests/web/accounts/ test the real steps).
+    """
+
+    def force_login(self, user: User, backend: str | None = None) -> None:
+        super().force_login(user, backend)
+        if user.requires_two_factor:
+            verify_session(self, user)
+
+
+def verify_session(http: HttpClient, user: User) -> None:
+    """Mark ``http``'s signed-in session as having passed ``user``'s authenticator code."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test authenticator", confirmed=True)
+    session = http.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture
+def client() -> StaffClient:
+    """pytest-django's test client, with ``force_login`` as a fully signed-in member of staff."""
+    return StaffClient()
 
 
 @dataclass(frozen=True)

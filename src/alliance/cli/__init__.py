@@ -11,7 +11,7 @@ import sys
 import typer
 from typer._click.exceptions import ClickException
 
-from alliance.cli import demo, instruments, score, simulate, stats
+from alliance.cli import demo, instruments, ops, score, simulate, stats
 from alliance.cli.common import EXIT_BAD_DATA, EXIT_USAGE, err
 from alliance.errors import DataError, InstrumentError
 
@@ -28,6 +28,7 @@ score.register(app)
 stats.register(app)
 simulate.register(app)
 demo.register(app)
+ops.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

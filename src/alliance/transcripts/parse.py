@@ -129,7 +129,9 @@ _TIME_RE = re.compile(r"^(?:(\d+):)?([0-5]?\d):([0-5]\d)(?:[.,](\d{1,3}))?$")
 _CUE_RE = re.compile(rf"^\s*({_TIME})\s*-->\s*({_TIME})(?:\s+.*)?$")
 _TAG_RE = re.compile(r"<[^>]*>")
 _VOICE_RE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]*)>")
-_PREFIX_RE = re.compile(r"^\s*(?:>>\s*|-\s+)?([^:<>\[\]]{1,60}?)\s*:(?:\s+(.*)|\s*)$|^\s*(?:>>\s*|-\s+)?([^:<>\[\]\s][^:<>\[\]]{0,59}?):(\S.*)$")
+_PREFIX_RE = re.compile(
+    r"^\s*(?:>>\s*|-\s+)?([^:<>\[\]]{1,60}?)\s*:(?:\s+(.*)|\s*)$|^\s*(?:>>\s*|-\s+)?([^:<>\[\]\s][^:<>\[\]]{0,59}?):(\S.*)$"
+)
 _BRACKET_RE = re.compile(r"^\s*\[([^\]]{1,60})\]\s*:?\s*(.*)$")
 _TXT_TIME_RE = re.compile(rf"^\s*(?:\[({_TIME})\]|({_TIME}))\s+(.*)$")
 _NAME_FIRST = re.compile(r"^[A-Z][\w.'\-]*$")
@@ -243,7 +245,9 @@ def _finish(turns: list[_Turn], transcript_id: str, merge: bool) -> list[Utteran
             continue
         if merge and out and out[-1].speaker == t.speaker and out[-1].interlocutor == t.role:
             prev = out[-1]
-            out[-1] = replace(prev, text=f"{prev.text} {text}", end=t.end if t.end is not None else prev.end)
+            out[-1] = replace(
+                prev, text=f"{prev.text} {text}", end=t.end if t.end is not None else prev.end
+            )
             continue
         out.append(
             Utterance(transcript_id, len(out), t.role, text, t.start, t.end, t.speaker, t.line)
@@ -272,12 +276,16 @@ def _cue_times(line: str, lineno: int, source: str | None, sep: str) -> tuple[fl
     example = f"00:00:01{sep}000 --> 00:00:04{sep}000"
     if m is None:
         raise TranscriptParseError(
-            lineno, f"expected a cue timing like '{example}', got {line.strip()[:60]!r}", source=source
+            lineno,
+            f"expected a cue timing like '{example}', got {line.strip()[:60]!r}",
+            source=source,
         )
     start, end = _seconds(m.group(1)), _seconds(m.group(2))
     if start is None or end is None:
         raise TranscriptParseError(
-            lineno, f"expected a cue timing like '{example}', got {line.strip()[:60]!r}", source=source
+            lineno,
+            f"expected a cue timing like '{example}', got {line.strip()[:60]!r}",
+            source=source,
         )
     if end < start:
         raise TranscriptParseError(lineno, "cue ends before it starts", source=source)
@@ -306,7 +314,9 @@ def _parse_vtt(
         timing_at = 0 if "-->" in block[0] else 1
         if timing_at >= len(block):
             raise TranscriptParseError(
-                first, "a cue needs a timing line like '00:00:01.000 --> 00:00:04.000'", source=source
+                first,
+                "a cue needs a timing line like '00:00:01.000 --> 00:00:04.000'",
+                source=source,
             )
         start, end = _cue_times(block[timing_at], first + timing_at, source, ".")
         _add_cue(turns, block[timing_at + 1 :], first + timing_at + 1, start, end, roles, source)
@@ -379,7 +389,8 @@ def _parse_srt(
             )
         if timing_at >= len(block):
             raise TranscriptParseError(
-                first, "a subtitle needs a timing line like '00:00:01,000 --> 00:00:04,000'",
+                first,
+                "a subtitle needs a timing line like '00:00:01,000 --> 00:00:04,000'",
                 source=source,
             )
         start, end = _cue_times(block[timing_at], first + timing_at, source, ",")
@@ -393,9 +404,7 @@ def _parse_srt(
 # --- plain text -----------------------------------------------------------------
 
 
-def _parse_txt(
-    text: str, roles: _Roles, transcript_id: str, source: str | None
-) -> list[Utterance]:
+def _parse_txt(text: str, roles: _Roles, transcript_id: str, source: str | None) -> list[Utterance]:
     turns: list[_Turn] = []
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.lstrip("\ufeff") if lineno == 1 else raw
@@ -418,7 +427,9 @@ def _parse_txt(
             turns[-1].parts.append(_clean(line))
             continue
         speaker, body = split
-        turns.append(_Turn(speaker, roles.role(speaker, lineno), [_clean(body)], start, None, lineno))
+        turns.append(
+            _Turn(speaker, roles.role(speaker, lineno), [_clean(body)], start, None, lineno)
+        )
     out = _finish(turns, transcript_id, merge=False)
     if not out:
         raise TranscriptParseError(1, "no speaker turns found", source=source)
@@ -442,7 +453,9 @@ def _parse_annomi(text: str, source: str | None) -> list[Utterance]:
     missing = [c for c in ANNOMI_COLUMNS if c not in cols]
     if missing:
         raise TranscriptParseError(
-            1, f"missing column(s) {', '.join(missing)}; need {', '.join(ANNOMI_COLUMNS)}", source=source
+            1,
+            f"missing column(s) {', '.join(missing)}; need {', '.join(ANNOMI_COLUMNS)}",
+            source=source,
         )
     at = {c: cols.index(c) for c in ANNOMI_COLUMNS}
     out: list[Utterance] = []
@@ -486,7 +499,9 @@ def _parse_annomi(text: str, source: str | None) -> list[Utterance]:
         uid = int(uid_text)
         if tid in seen and uid <= seen[tid]:
             raise TranscriptParseError(
-                line, f"utterance_id {uid} is not after {seen[tid]} in transcript {tid}", source=source
+                line,
+                f"utterance_id {uid} is not after {seen[tid]} in transcript {tid}",
+                source=source,
             )
         seen[tid] = uid
         body = _clean(row[at["utterance_text"]])
@@ -558,12 +573,16 @@ def parse_transcript(
         raise TranscriptParseError(1, "the file is binary, not text", source=source)
     resolved = _Roles(roles, source)
     if format == "vtt":
-        return _parse_vtt(text, resolved, transcript_id, merge, source)
-    if format == "srt":
-        return _parse_srt(text, resolved, transcript_id, merge, source)
-    if format == "txt":
-        return _parse_txt(text, resolved, transcript_id, source)
-    return _parse_annomi(text, source)
+        out = _parse_vtt(text, resolved, transcript_id, merge, source)
+    elif format == "srt":
+        out = _parse_srt(text, resolved, transcript_id, merge, source)
+    elif format == "txt":
+        out = _parse_txt(text, resolved, transcript_id, source)
+    else:
+        out = _parse_annomi(text, source)
+    if not out:
+        raise TranscriptParseError(1, "no speech found in the file", source=source)
+    return out
 
 
 def read_transcript(

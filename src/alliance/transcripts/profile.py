@@ -152,12 +152,16 @@ def _counts(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _check(frame: pl.DataFrame) -> None:
-    missing = [c for c in ("transcript_id", "interlocutor", "label", "text") if c not in frame.columns]
+    missing = [
+        c for c in ("transcript_id", "interlocutor", "label", "text") if c not in frame.columns
+    ]
     if missing:
         raise ValueError(f"labelled frame lacks column(s): {', '.join(missing)}")
     bad = frame.filter(~pl.col("interlocutor").is_in(["therapist", "client"]))
     if bad.height:
-        raise ValueError(f"interlocutor must be therapist or client, got {bad['interlocutor'][0]!r}")
+        raise ValueError(
+            f"interlocutor must be therapist or client, got {bad['interlocutor'][0]!r}"
+        )
 
 
 def _directiveness(r: Mapping[str, Any], n_t: int, weights: Mapping[str, float]) -> float | None:
@@ -176,7 +180,7 @@ def _directiveness(r: Mapping[str, Any], n_t: int, weights: Mapping[str, float])
             known += r[f"s_{s}"]
         total += weights[label] * (r[f"t_{label}"] - known)
     total += weights["other"] * r["t_other"]
-    return max(-1.0, min(1.0, total / n_t))
+    return float(max(-1.0, min(1.0, total / n_t)))
 
 
 def _styles(features: Mapping[str, float], params: Mapping[str, Any]) -> dict[str, float]:
@@ -237,7 +241,9 @@ def profile_sessions(
     if cnip_directiveness is not None and not (
         math.isfinite(cnip_directiveness) and -scale <= cnip_directiveness <= scale
     ):
-        raise ValueError(f"C-NIP directiveness must be in -{scale:g}..+{scale:g}, got {cnip_directiveness}")
+        raise ValueError(
+            f"C-NIP directiveness must be in -{scale:g}..+{scale:g}, got {cnip_directiveness}"
+        )
     bench = prm["benchmarks"]
     weights = prm["directiveness"]["weights"]
     out: list[SessionProfile] = []
@@ -293,7 +299,9 @@ def profile_sessions(
                     rq, bench["reflection_to_question_fair"], bench["reflection_to_question_good"]
                 ),
                 "complex_reflection_share": _band(
-                    cr, bench["complex_reflection_share_fair"], bench["complex_reflection_share_good"]
+                    cr,
+                    bench["complex_reflection_share_fair"],
+                    bench["complex_reflection_share_good"],
                 ),
                 "source": bench["source"],
             },
@@ -324,7 +332,9 @@ def _compare_approach(
     target = float(prm["styles"]["prototypes"][approach][at])
     gap = d - target
     if style == approach:
-        note = f"The session's style is closest to the chosen {approach.replace('_', '-')} approach."
+        note = (
+            f"The session's style is closest to the chosen {approach.replace('_', '-')} approach."
+        )
     else:
         lead = "more therapist-led" if gap > 0 else "more client-led"
         note = (

@@ -59,14 +59,46 @@ _CTX = ("emb", "emb_prev", "emb_next", "lex", "lex_prev", "lex_next", "speaker_p
 #: The heads and their settings (chosen by grouped CV on the training part only).
 DEFAULT_TASKS: tuple[TaskSpec, ...] = (
     TaskSpec("behaviour", "therapist", "main_therapist_behaviour", None, _CTX, l2=3000.0),
-    TaskSpec("talk", "client", "client_talk_type", None, (*_CTX, "client_mean"), negation=True,
-             l2=10000.0, tune_offsets=True),
-    TaskSpec("question", "therapist", "question_subtype", "question_exists", ("emb", "lex", "bow"),
-             l2=1000.0, min_df=3, max_terms=2000),
-    TaskSpec("reflection", "therapist", "reflection_subtype", "reflection_exists", _CTX,
-             l2=5000.0, min_df=3, max_terms=2000),
-    TaskSpec("input", "therapist", "therapist_input_subtype", "therapist_input_exists",
-             ("emb", "lex", "bow"), l2=3000.0, min_df=3, max_terms=2000),
+    TaskSpec(
+        "talk",
+        "client",
+        "client_talk_type",
+        None,
+        (*_CTX, "client_mean"),
+        negation=True,
+        l2=10000.0,
+        tune_offsets=True,
+    ),
+    TaskSpec(
+        "question",
+        "therapist",
+        "question_subtype",
+        "question_exists",
+        ("emb", "lex", "bow"),
+        l2=1000.0,
+        min_df=3,
+        max_terms=2000,
+    ),
+    TaskSpec(
+        "reflection",
+        "therapist",
+        "reflection_subtype",
+        "reflection_exists",
+        _CTX,
+        l2=5000.0,
+        min_df=3,
+        max_terms=2000,
+    ),
+    TaskSpec(
+        "input",
+        "therapist",
+        "therapist_input_subtype",
+        "therapist_input_exists",
+        ("emb", "lex", "bow"),
+        l2=3000.0,
+        min_df=3,
+        max_terms=2000,
+    ),
 )
 
 #: Penalty of the session-quality logistic regression.
@@ -109,13 +141,16 @@ def read_annomi(path: Path) -> pl.DataFrame:
         pl.col("transcript_id").cast(pl.String),
         pl.col("utterance_id").cast(pl.Int64),
         pl.col("utterance_text").fill_null(""),
-        *(pl.col(c).str.to_lowercase().eq("true").fill_null(False)
-          for c in ("question_exists", "reflection_exists", "therapist_input_exists")),
+        *(
+            pl.col(c).str.to_lowercase().eq("true").fill_null(False)
+            for c in ("question_exists", "reflection_exists", "therapist_input_exists")
+        ),
     ).sort(["transcript_id", "utterance_id"], maintain_order=True)
     bad = frame.filter(~pl.col("interlocutor").is_in(["therapist", "client"]))
     if bad.height:
         raise DataError(
-            f"{file}: interlocutor must be therapist or client", column="interlocutor",
+            f"{file}: interlocutor must be therapist or client",
+            column="interlocutor",
             value=bad["interlocutor"][0],
         )
     return frame
@@ -133,7 +168,9 @@ def _sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def embed_cached(texts: Sequence[str], embed: EmbedFn, cache: Path | None, key: str) -> NDArray[np.float32]:
+def embed_cached(
+    texts: Sequence[str], embed: EmbedFn, cache: Path | None, key: str
+) -> NDArray[np.float32]:
     """Embed texts, reusing ``cache`` (a ``.npz``) when it was made for the same texts and key."""
     digest = hashlib.sha256(("\x1f".join(texts) + "\x1e" + key).encode("utf-8")).hexdigest()
     if cache is not None and cache.is_file():
@@ -221,7 +258,10 @@ def train(
             head = _fit_head(spec, texts, emb, lex, ctx, train_rows, y_tr, classes, groups, seed)
             probs[test_rows] = head.proba(texts, emb, lex, ctx, test_rows)
         ok = ~np.isnan(probs[rows, 0])
-        pred = [classes[k] for k in np.nanargmax(np.where(np.isnan(probs[rows]), -1, probs[rows]), axis=1)]
+        pred = [
+            classes[k]
+            for k in np.nanargmax(np.where(np.isnan(probs[rows]), -1, probs[rows]), axis=1)
+        ]
         y_ok = [v for v, keep in zip(y, ok, strict=True) if keep]
         p_ok = [v for v, keep in zip(pred, ok, strict=True) if keep]
         cv["tasks"][spec.name] = {
@@ -267,7 +307,10 @@ def _fit_head(
 ) -> Head:
     """Fit one head on ``rows``; with ``spec.tune_offsets`` pick class offsets by inner CV."""
     vocab = build_vocabulary(
-        [texts[i] for i in rows], negation=spec.negation, min_df=spec.min_df, max_terms=spec.max_terms
+        [texts[i] for i in rows],
+        negation=spec.negation,
+        min_df=spec.min_df,
+        max_terms=spec.max_terms,
     )
     x = head_features(spec, vocab, texts, emb, lex, ctx, rows)
     model = fit_softmax(x, y, l2=spec.l2, classes=classes)
@@ -296,12 +339,16 @@ def _inner_offsets(
     for k in range(INNER_FOLDS):
         tr, te = inner != k, inner == k
         vocab = build_vocabulary(
-            [texts[i] for i in rows[tr]], negation=spec.negation, min_df=spec.min_df,
+            [texts[i] for i in rows[tr]],
+            negation=spec.negation,
+            min_df=spec.min_df,
             max_terms=spec.max_terms,
         )
         m = fit_softmax(
-            head_features(spec, vocab, texts, emb, lex, ctx, rows[tr]), list(ya[tr]),
-            l2=spec.l2, classes=classes,
+            head_features(spec, vocab, texts, emb, lex, ctx, rows[tr]),
+            list(ya[tr]),
+            l2=spec.l2,
+            classes=classes,
         )
         probs[te] = m.predict_proba(head_features(spec, vocab, texts, emb, lex, ctx, rows[te]))
     return tune_offsets(probs, y, classes)
@@ -316,7 +363,10 @@ def _oof_frame(
     n = data.height
     label: list[str | None] = [None] * n
     subtype: list[str | None] = [None] * n
-    for head, rows in (("behaviour", np.flatnonzero(therapist)), ("talk", np.flatnonzero(~therapist))):
+    for head, rows in (
+        ("behaviour", np.flatnonzero(therapist)),
+        ("talk", np.flatnonzero(~therapist)),
+    ):
         classes, p = oof[head]
         for r in rows:
             if not np.isnan(p[r, 0]):

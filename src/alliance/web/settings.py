@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "alliance.web.accounts",
     "alliance.web.audit",
     "alliance.web.care",
@@ -60,6 +62,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "alliance.web.accounts.middleware.IdleTimeoutMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "alliance.web.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -70,6 +75,14 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "care:dashboard"
 LOGOUT_REDIRECT_URL = "login"
+# Sign-in security (see accounts/): authenticator codes for staff, lockout, idle logout.
+ALLIANCE_REQUIRE_2FA = envbool("ALLIANCE_REQUIRE_2FA", True)
+ALLIANCE_IDLE_MINUTES = envint("ALLIANCE_IDLE_MINUTES", 30, minimum=1)
+ALLIANCE_LOGIN_MAX_FAILURES = envint("ALLIANCE_LOGIN_MAX_FAILURES", 5, minimum=1)
+ALLIANCE_LOGIN_MAX_FAILURES_PER_IP = envint("ALLIANCE_LOGIN_MAX_FAILURES_PER_IP", 20, minimum=1)
+ALLIANCE_LOCKOUT_MINUTES = envint("ALLIANCE_LOCKOUT_MINUTES", 15, minimum=1)
+OTP_TOTP_ISSUER = "Alliance"
+PASSWORD_RESET_TIMEOUT = 60 * 60
 
 TEMPLATES = [
     {
@@ -165,3 +178,19 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
 }
+
+# --- Encryption at rest -------------------------------------------------------
+# Free text (goals, tasks, reflections, feedback, notes, questionnaire answers) is
+# stored encrypted (Fernet) under ALLIANCE_DATA_KEYS or ALLIANCE_DATA_KEYS_FILE:
+# Fernet keys, newest first. New values use the first key, reads try them all;
+# `manage.py rotate_keys` moves everything to the first key so older keys can go.
+# DEBUG and the tests without keys: a key derived from SECRET_KEY (with a warning
+# under DEBUG); production without keys does not start. See crypto.py and the README.
+from alliance.web.crypto import data_keys  # noqa: E402
+
+ALLIANCE_DATA_KEYS = data_keys(
+    debug=DEBUG,
+    testing=TESTING,
+    secret_key=SECRET_KEY,
+    secret_key_set=bool(envsecret("SECRET_KEY")),
+)

@@ -1,4 +1,4 @@
-"""Organisations (clinics) and their staff.
+"""Organisations (clinics) and their staff, and the sign-in throttle.
 
 Clients are not users: they reach their questionnaires and their portal
 through personal links (see measures.Link and portal.PortalAccess).
@@ -33,6 +33,13 @@ class Organisation(models.Model):
         ),
         help_text="Shown to a client at once when they report thoughts of self-harm.",
     )
+    require_2fa_for_therapists = models.BooleanField(
+        default=False,
+        help_text=(
+            "Therapists must sign in with a code from an authenticator app as well as their "
+            "password. Administrators and supervisors always must."
+        ),
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -62,3 +69,51 @@ class User(AbstractUser):
 
     def display(self) -> str:
         return self.get_full_name() or self.username
+
+    @property
+    def requires_two_factor(self) -> bool:
+        """Must this person sign in with an authenticator code before seeing anything?
+
+        Administrators and supervisors always; therapists when their clinic says
+        so; nobody when ALLIANCE_REQUIRE_2FA is off (the demo). Anyone who has set
+        up an authenticator is asked for a code at sign-in either way.
+        """
+        if not settings.ALLIANCE_REQUIRE_2FA:
+            return False
+        if self.is_superuser or self.role in (Role.ADMIN, Role.SUPERVISOR):
+            return True
+        if self.role == Role.THERAPIST and self.organisation_id is not None:
+            organisation = self.organisation
+            return organisation is not None and organisation.require_2fa_for_therapists
+        return False
+
+
+class LoginThrottle(models.Model):
+    """Failed sign-ins per username and per network address, shared by every app process.
+
+    After ``ALLIANCE_LOGIN_MAX_FAILURES`` failures for one username (or
+    ``ALLIANCE_LOGIN_MAX_FAILURES_PER_IP`` from one address) within any
+    ``ALLIANCE_LOCKOUT_MINUTES`` (a sliding window), sign-in for it is refused
+    for ``ALLIANCE_LOCKOUT_MINUTES``. Usernames are counted whether or not an
+    account has that name, so a lockout says nothing about who exists.
+    """
+
+    class Scope(models.TextChoices):
+        USERNAME = "username", "Username"
+        IP = "ip", "Network address"
+
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    key = models.CharField(max_length=150, help_text="Case-folded username, or an IP address.")
+    recent = models.JSONField(
+        default=list, blank=True, help_text="Times (Unix seconds) of the failures in the window."
+    )
+    locked_until = models.DateTimeField(null=True, blank=True)
+    updated = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="login_throttle_scope_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

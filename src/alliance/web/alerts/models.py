@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from alliance.web.care.models import _scope
+from alliance.web.crypto import EncryptedTextField
 
 
 class AlertQuerySet(models.QuerySet["Alert"]):
@@ -52,7 +53,7 @@ class Alert(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    resolution_note = models.TextField(blank=True, max_length=2000)
+    resolution_note = EncryptedTextField(blank=True, max_length=2000)
 
     objects = AlertQuerySet.as_manager()
 

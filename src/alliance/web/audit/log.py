@@ -1,4 +1,9 @@
-"""Record access to client data. Every view that reads or changes client data calls this."""
+"""Record access to client data. Every view that reads or changes client data calls this.
+
+Events go to the end of the hash chain (:func:`alliance.web.audit.chain.append`)
+in the caller's transaction. ``detail`` holds ids and labels only, never answers
+or free text: :func:`alliance.web.audit.chain.check_detail` refuses anything else.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import Any
 from django.db import models
 from django.http import HttpRequest
 
+from alliance.web.audit.chain import append
 from alliance.web.audit.models import AuditEvent
 
 
@@ -25,13 +31,17 @@ def record(
     actor_label: str = "",
     **detail: Any,
 ) -> AuditEvent:
-    """Append one audit event for ``obj`` (who comes from the request)."""
+    """Append one audit event for ``obj`` (who comes from the request).
+
+    ``detail`` keyword arguments are ids and labels (``instrument="phq9"``),
+    never answers or free text; anything else raises ``ValueError``/``TypeError``.
+    """
     user = getattr(request, "user", None) if request is not None else None
     staff = user if user is not None and user.is_authenticated else None
     organisation_id = getattr(staff, "organisation_id", None)
     if organisation_id is None and client is not None:
         organisation_id = client.organisation_id
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         organisation_id=organisation_id,
         actor=staff,
         actor_label=actor_label or (staff.get_username() if staff else "anonymous"),
@@ -42,3 +52,4 @@ def record(
         detail=detail,
         ip=client_ip(request),
     )
+    return append(event)

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from alliance.web.crypto import EncryptedTextField
+
 
 def _scope(user: Any, prefix: str = "") -> models.Q | None:
     """The filter that limits client data to what ``user`` may see, or None for nothing."""
@@ -89,16 +91,16 @@ class Episode(models.Model):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="episodes")
     started = models.DateField()
     ended = models.DateField(null=True, blank=True)
-    hoped_change = models.TextField("What the client hopes will change", blank=True)
+    hoped_change = EncryptedTextField("What the client hopes will change", blank=True)
     expected_sessions = models.PositiveSmallIntegerField(
         "Sessions the client expects to need",
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(200)],
     )
-    how_know_working = models.TextField("How the client will know it is working", blank=True)
+    how_know_working = EncryptedTextField("How the client will know it is working", blank=True)
     approach = models.CharField(max_length=20, choices=Approach.choices, blank=True)
-    approach_note = models.TextField("Why this approach", blank=True)
+    approach_note = EncryptedTextField("Why this approach", blank=True)
     approach_suggested = models.CharField(max_length=20, choices=Approach.choices, blank=True)
     approach_reasons = models.JSONField(default=list, blank=True)
     consent_at = models.DateTimeField(null=True, blank=True)

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from alliance.web.care.models import _scope
+from alliance.web.crypto import EncryptedCharField, EncryptedTextField
 
 
 class GoalQuerySet(models.QuerySet["Goal"]):
@@ -18,8 +19,8 @@ class GoalQuerySet(models.QuerySet["Goal"]):
 
 class Goal(models.Model):
     episode = models.ForeignKey("care.Episode", on_delete=models.CASCADE, related_name="goals")
-    text = models.CharField("Goal, in the client's words", max_length=300)
-    expected_level = models.CharField(
+    text = EncryptedCharField("Goal, in the client's words", max_length=300)
+    expected_level = EncryptedCharField(
         "What 'as expected' (0) looks like", max_length=300, blank=True
     )
     created_session = models.PositiveSmallIntegerField(default=1)
@@ -65,12 +66,12 @@ class Task(models.Model):
         THERAPIST = "therapist", "Therapist"
 
     episode = models.ForeignKey("care.Episode", on_delete=models.CASCADE, related_name="tasks")
-    text = models.CharField(max_length=300)
+    text = EncryptedCharField(max_length=300)
     set_by = models.CharField(max_length=10, choices=SetBy.choices)
     set_session = models.PositiveSmallIntegerField(default=1)
     due_session = models.PositiveSmallIntegerField(null=True, blank=True)
     done = models.BooleanField(null=True, blank=True, help_text="Empty until the client says.")
-    reflection = models.TextField("What the client noticed", blank=True, max_length=2000)
+    reflection = EncryptedTextField("What the client noticed", blank=True, max_length=2000)
     updated = models.DateTimeField(auto_now=True)
 
     objects = TaskQuerySet.as_manager()

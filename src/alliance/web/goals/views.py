@@ -71,7 +71,7 @@ def goal_rate(request: HttpRequest, pk: int) -> HttpResponse:
                 f"This goal already has a rating for session {session.number}; it was kept.",
             )
         else:
-            record(request, "create", rating, client=episode.client, level=rating.level)
+            record(request, "create", rating, client=episode.client)
             refresh_alerts(episode)
             messages.success(request, f"Goal rated for session {session.number}.")
     else:

@@ -28,6 +28,14 @@ def _choices(response: ResponseScale) -> list[tuple[str, str]]:
     return [(_number(x), _number(x)) for x in values]
 
 
+def _pole_label(text: str, left: str, right: str) -> str:
+    """'Prefer the left' -> 'Prefer: focus on specific goals', so a stacked list reads on a phone."""
+    for side, pole in (("the left", left), ("the right", right)):
+        if text.endswith(side):
+            return f"{text[: -len(side)].rstrip()}: {pole[0].lower()}{pole[1:]}"
+    return text
+
+
 def item_field_name(n: int) -> str:
     return f"item_{n}"
 
@@ -64,18 +72,22 @@ class InstrumentForm(forms.Form):
                     widget=forms.Textarea(attrs={"rows": 3}),
                 )
             else:
+                choices = _choices(response)
+                if item.left_label and item.right_label:
+                    choices = [
+                        (v, _pole_label(text, item.left_label, item.right_label))
+                        for v, text in choices
+                    ]
                 self.fields[name] = forms.ChoiceField(
                     label=label,
                     required=item.required,
-                    choices=_choices(response),
+                    choices=choices,
                     widget=forms.RadioSelect,
                     error_messages={
                         "required": "Please choose one answer.",
                         "invalid_choice": "Please choose one of the answers shown.",
                     },
                 )
-            if item.left_label and item.right_label:
-                self.fields[name].help_text = f"{item.left_label} ... {item.right_label}"
 
     def answers(self) -> dict[str, Any]:
         """Item number (as text) -> number or text; unanswered optional items are left out."""

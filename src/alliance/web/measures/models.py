@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from alliance.web.care.models import _scope
+from alliance.web.crypto import EncryptedJSONField
 
 
 def new_token() -> tuple[str, str]:
@@ -85,7 +86,7 @@ class Link(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    draft = models.JSONField(
+    draft = EncryptedJSONField(
         default=dict, blank=True, help_text="Answers saved so far, per instrument."
     )
     ask_consent = models.BooleanField(default=False)
@@ -122,7 +123,7 @@ class Response(models.Model):
     session = models.ForeignKey("care.Session", on_delete=models.CASCADE, related_name="responses")
     instrument = models.CharField(max_length=40)
     respondent = models.CharField(max_length=10, choices=Respondent.choices)
-    answers = models.JSONField(help_text="Item number -> answer, as given.")
+    answers = EncryptedJSONField(help_text="Item number -> answer, as given.")
     scores = models.JSONField(
         default=dict, help_text="Output of alliance.scoring.score for this row."
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from alliance.web.crypto import EncryptedTextField
+
 
 class PortalAccess(models.Model):
     client = models.ForeignKey("care.Client", on_delete=models.CASCADE, related_name="portal_links")
@@ -18,7 +20,7 @@ class Feedback(models.Model):
     """Something the client wants their therapist to know, in their own words."""
 
     episode = models.ForeignKey("care.Episode", on_delete=models.CASCADE, related_name="feedback")
-    text = models.TextField(max_length=4000)
+    text = EncryptedTextField(max_length=4000)
     created = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 

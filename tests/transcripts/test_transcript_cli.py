@@ -1,0 +1,141 @@
+"""``alliance transcripts classify|analyze|view|train`` end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from transcript_helpers import stub_embed
+from typer.testing import CliRunner
+
+from alliance.cli.transcripts import app
+from alliance.transcripts import TranscriptParseError
+
+runner = CliRunner()
+SPEAKERS = ["-s", "Dr Lee=therapist", "-s", "Sam=client"]
+
+
+def test_classify_writes_one_row_per_utterance(
+    data_dir: Path, tmp_path: Path, classifier: Any
+) -> None:
+    out = tmp_path / "labels.csv"
+    r = runner.invoke(
+        app, ["classify", str(data_dir / "session.vtt"), "-o", str(out), "-q", *SPEAKERS]
+    )
+    assert r.exit_code == 0, r.output
+    f = pl.read_csv(out)
+    assert f.height == 9
+    assert f.columns[:7] == [
+        "transcript_id",
+        "utterance_id",
+        "interlocutor",
+        "speaker",
+        "timestamp",
+        "label",
+        "probability",
+    ]
+    assert set(f["label"]) <= {
+        "question",
+        "reflection",
+        "therapist_input",
+        "other",
+        "change",
+        "neutral",
+        "sustain",
+    }
+
+
+def test_analyze_writes_profile_json(data_dir: Path, tmp_path: Path, classifier: Any) -> None:
+    out = tmp_path / "profile.json"
+    r = runner.invoke(
+        app,
+        [
+            "analyze",
+            str(data_dir / "session.vtt"),
+            "-o",
+            str(out),
+            "-q",
+            *SPEAKERS,
+            "--approach",
+            "nondirective",
+            "--cnip-directiveness",
+            "-12",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    (s,) = json.loads(out.read_text())["sessions"]
+    for key in (
+        "reflection_to_question",
+        "open_question_share",
+        "complex_reflection_share",
+        "advice_rate",
+        "change_talk_share",
+        "directiveness",
+        "style",
+        "quality_probability",
+        "moments",
+    ):
+        assert key in s
+    assert s["approach"]["chosen"] == "nondirective"
+    assert s["cnip"]["preference"] == -12
+    assert any(m["marker"] == "complaint" for m in s["moments"])
+
+
+def test_view_writes_html(data_dir: Path, tmp_path: Path, classifier: Any) -> None:
+    out = tmp_path / "s.html"
+    r = runner.invoke(app, ["view", str(data_dir / "session.srt"), "-o", str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    page = out.read_text()
+    assert "<svg" in page and "You&#x27;re worn out" in page
+
+
+def test_bad_input_is_reported_with_its_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("T: hello\nMystery Person: hi\n")
+    r = runner.invoke(app, ["classify", str(bad), "-o", str(tmp_path / "x.csv")])
+    assert isinstance(r.exception, TranscriptParseError)
+    assert "line 2" in str(r.exception) and "Mystery Person" in str(r.exception)
+    r = runner.invoke(app, ["classify", str(bad), "-o", str(tmp_path / "x.csv"), "-s", "nonsense"])
+    assert r.exit_code == 2
+    r = runner.invoke(
+        app, ["analyze", str(bad), "-o", str(tmp_path / "x.json"), "--approach", "gentle"]
+    )
+    assert r.exit_code == 2
+
+
+def test_train_command_writes_a_loadable_model(
+    tiny_annomi: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alliance.transcripts import embed as embed_module
+
+    class Stub:
+        quantize, max_tokens, head = True, 64, 46
+
+        def __call__(self, texts: Any) -> Any:
+            return stub_embed(texts)
+
+    monkeypatch.setattr(embed_module.MiniLM, "load", classmethod(lambda cls, **_k: Stub()))
+    out = tmp_path / "model"
+    cv = tmp_path / "cv.json"
+    r = runner.invoke(
+        app,
+        [
+            "train",
+            "--data",
+            str(tiny_annomi),
+            "--out",
+            str(out),
+            "--folds",
+            "3",
+            "--cv-json",
+            str(cv),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert {"meta.json", "weights.npz", "tokenizer.json"} <= {p.name for p in out.iterdir()}
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["embedding"]["max_tokens"] == 64 and len(meta["training_data"]["sha256"]) == 64
+    assert json.loads(cv.read_text())["folds"] == 3

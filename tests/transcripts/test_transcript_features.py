@@ -1,0 +1,66 @@
+"""Utterance features: n-grams with negation, vocabularies, neighbours, blocks."""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pytest
+
+from alliance.transcripts import features
+from alliance.transcripts.features import assemble, build_vocabulary, context, lexical, tokens
+
+
+def test_docstring_examples_run() -> None:
+    assert doctest.testmod(features).failed == 0
+
+
+def test_negation_marks_words_until_punctuation() -> None:
+    t = tokens("I don't want to, but I will.", negation=True)
+    assert "neg_want" in t and "neg_to" in t
+    assert "will" in t and "neg_will" not in t
+    assert "neg_want" not in tokens("I don't want to.", negation=False)
+
+
+def test_lexical_cues_see_questions_and_openers() -> None:
+    lx = lexical(["What do you think?", "Do you drink?", "I see."])
+    cols = dict(zip(features.LEXICAL, lx.T, strict=True))
+    assert cols["ends_with_question_mark"].tolist() == [1, 1, 0]
+    assert cols["starts_with_wh_word"].tolist() == [1, 0, 0]
+    assert cols["starts_with_auxiliary"].tolist() == [0, 1, 0]
+
+
+def test_vocabulary_is_reproducible_and_rows_are_unit_length() -> None:
+    texts = ["I want to stop", "I want to go", "stop it", "want more"] * 3
+    v1 = build_vocabulary(texts, min_df=3, max_terms=4)
+    v2 = build_vocabulary(list(reversed(texts)), min_df=3, max_terms=4)
+    assert v1.terms == v2.terms and len(v1.terms) == 4
+    m = v1.transform(["I want to stop", "nothing known here"])
+    assert np.linalg.norm(m[0]) == pytest.approx(1.0)
+    assert not m[1].any()
+
+
+def test_context_finds_neighbours_within_each_transcript_only() -> None:
+    c = context(["a", "a", "a", "b", "b"], [True, False, True, True, False])
+    assert c.prev.tolist() == [-1, 0, 1, -1, 3]
+    assert c.next.tolist() == [1, 2, -1, 4, -1]
+    assert c.group.tolist() == [0, 0, 0, 1, 1]
+
+
+def test_assemble_stacks_blocks_for_selected_rows() -> None:
+    emb = np.arange(10, dtype=np.float32).reshape(5, 2)
+    lex = np.ones((5, 1), dtype=np.float32)
+    c = context(["a", "a", "a", "b", "b"], [True, False, True, True, False])
+    rows = np.array([1, 3])
+    x = assemble(
+        ("emb", "emb_prev", "speaker_prev", "client_mean"), emb=emb, lex=lex, ctx=c, rows=rows
+    )
+    assert x.shape == (2, 7)
+    assert x[0, :2].tolist() == [2, 3] and x[0, 2:4].tolist() == [0, 1]
+    assert x[1, 2:4].tolist() == [0, 0]  # first of transcript b: no previous utterance
+    assert x[0, 4] == 1.0 and x[1, 4] == 0.5
+    assert x[1, 5:].tolist() == [8, 9]  # the only client row of b
+    with pytest.raises(ValueError, match="unknown feature block"):
+        assemble(("nope",), emb=emb, lex=lex, ctx=c)
+    with pytest.raises(ValueError, match="n-gram matrix"):
+        assemble(("bow",), emb=emb, lex=lex, ctx=c)

@@ -1,0 +1,115 @@
+"""Linear models and metrics, checked against scikit-learn (test-only oracle)."""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score, roc_auc_score
+
+from alliance.transcripts import linear
+from alliance.transcripts.linear import (
+    fit_platt,
+    fit_softmax,
+    grouped_folds,
+    macro_f1,
+    platt,
+    roc_auc,
+    tune_offsets,
+)
+
+
+def _data(seed: int = 0, n: int = 300) -> tuple[np.ndarray, list[str]]:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 5)) * [1.0, 2.0, 0.5, 3.0, 1.0] + [0.0, 1.0, -1.0, 2.0, 0.0]
+    z = x @ rng.normal(size=(5, 3))
+    y = [("a", "b", "c")[k] for k in np.argmax(z + rng.gumbel(size=z.shape), axis=1)]
+    return x, y
+
+
+def test_docstring_examples_run() -> None:
+    assert doctest.testmod(linear).failed == 0
+
+
+def test_softmax_matches_scikit_learn_multinomial_logistic_regression() -> None:
+    x, y = _data()
+    l2 = 5.0
+    ours = fit_softmax(x, y, l2=l2, balanced=False)
+    xs = (x - x.mean(axis=0)) / x.std(axis=0)
+    ref = LogisticRegression(C=1.0 / l2, tol=1e-10, max_iter=5000).fit(xs, y)
+    assert ours.classes == tuple(ref.classes_)
+    np.testing.assert_allclose(ours.predict_proba(x), ref.predict_proba(xs), atol=2e-4)
+
+
+def test_balanced_weights_match_scikit_learn_class_weight_balanced() -> None:
+    x, y = _data(1)
+    y = ["a" if v == "a" else "b" if i % 4 else "c" for i, v in enumerate(y)]
+    ours = fit_softmax(x, y, l2=2.0, balanced=True)
+    xs = (x - x.mean(axis=0)) / x.std(axis=0)
+    # ours averages weighted losses: scikit-learn's C scales by sum(weights) / n = 1 here
+    ref = LogisticRegression(C=0.5, class_weight="balanced", tol=1e-10, max_iter=5000).fit(xs, y)
+    np.testing.assert_allclose(ours.predict_proba(x), ref.predict_proba(xs), atol=2e-4)
+
+
+def test_softmax_rejects_bad_input() -> None:
+    x, y = _data()
+    with pytest.raises(ValueError, match="one row per label"):
+        fit_softmax(x[:10], y)
+    with pytest.raises(ValueError, match="two classes"):
+        fit_softmax(x, ["a"] * len(y))
+    with pytest.raises(ValueError, match="not among classes"):
+        fit_softmax(x, y, classes=["a", "b"])
+    with pytest.raises(ValueError, match="l2"):
+        fit_softmax(x, y, l2=-1)
+
+
+def test_macro_f1_and_auc_match_scikit_learn() -> None:
+    rng = np.random.default_rng(3)
+    t = list(rng.choice(["x", "y", "z"], size=200))
+    p = [v if rng.random() < 0.6 else str(rng.choice(["x", "y", "z"])) for v in t]
+    assert macro_f1(t, p, ["x", "y", "z"]) == pytest.approx(f1_score(t, p, average="macro"))
+    yb = rng.random(100) < 0.3
+    s = np.round(rng.normal(size=100) + yb, 1)  # rounding makes ties
+    assert roc_auc(yb, s) == pytest.approx(roc_auc_score(yb, s))
+    with pytest.raises(ValueError):
+        roc_auc(np.ones(3, dtype=bool), np.zeros(3))
+
+
+def test_platt_scaling_recovers_a_known_logistic_curve() -> None:
+    rng = np.random.default_rng(4)
+    s = rng.normal(size=4000)
+    y = rng.random(4000) < 1 / (1 + np.exp(-(2.0 * s - 0.5)))
+    a, b = fit_platt(s, y)
+    assert a == pytest.approx(2.0, abs=0.2)
+    assert b == pytest.approx(-0.5, abs=0.15)
+    assert platt(np.array([0.0]), a, b)[0] == pytest.approx(1 / (1 + np.exp(-b)))
+    with pytest.raises(ValueError):
+        fit_platt(s, np.zeros(4000, dtype=bool))
+
+
+def test_grouped_folds_keep_groups_together_and_sizes_even() -> None:
+    rng = np.random.default_rng(5)
+    groups = [f"v{int(g)}" for g in rng.integers(0, 40, size=1000)]
+    fold = grouped_folds(groups, k=5, seed=0)
+    for g in set(groups):
+        assert len({int(f) for f, gg in zip(fold, groups, strict=True) if gg == g}) == 1
+    sizes = np.bincount(fold, minlength=5)
+    assert sizes.max() - sizes.min() < 60
+    assert np.array_equal(fold, grouped_folds(groups, k=5, seed=0))
+    with pytest.raises(ValueError):
+        grouped_folds(["a", "b"], k=3)
+
+
+def test_tuned_offsets_never_lower_macro_f1_where_tuned() -> None:
+    rng = np.random.default_rng(6)
+    p = rng.dirichlet([5, 1, 1], size=300)
+    y = list(rng.choice(["a", "b", "c"], size=300, p=[0.5, 0.3, 0.2]))
+    before = macro_f1(y, [("a", "b", "c")[k] for k in p.argmax(axis=1)], ["a", "b", "c"])
+    off = tune_offsets(p, y, ["a", "b", "c"])
+    after = macro_f1(
+        y, [("a", "b", "c")[k] for k in (np.log(p) + off).argmax(axis=1)], ["a", "b", "c"]
+    )
+    assert off[0] == 0.0
+    assert after >= before

@@ -1,0 +1,95 @@
+"""The shipped classifier (offline MiniLM) and the training pipeline (stub embeddings)."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from transcript_helpers import stub_embed, tiny_annomi_frame
+
+from alliance.transcripts import TranscriptClassifier, analyse, parse_transcript
+from alliance.transcripts.embed import model_dir
+from alliance.transcripts.train import read_annomi, train
+
+TINY = """T: What brings you here today?
+C: I want to stop drinking. I need to be healthier for my kids.
+T: You want to be there for your kids.
+C: But honestly I enjoy drinking and I don't want to stop.
+T: Okay.
+"""
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_a: Any, **_k: Any) -> None:
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def test_shipped_model_labels_a_tiny_transcript_offline(classifier: Any, no_network: None) -> None:
+    utts = parse_transcript(TINY, format="txt")
+    frame = classifier.label(utts).frame
+    assert frame["label"].to_list()[:4] == ["question", "change", "reflection", "sustain"]
+    assert frame["subtype"][0] == "open"
+    t = frame.filter(frame["interlocutor"] == "therapist")
+    total = t["p_question"] + t["p_reflection"] + t["p_therapist_input"] + t["p_other"]
+    np.testing.assert_allclose(total.to_numpy(), 1.0, atol=1e-6)
+    assert frame["probability"].min() > 0.25  # type: ignore[operator]
+    assert frame.filter(frame["interlocutor"] == "client")["p_question"].is_null().all()
+
+
+def test_analysis_gives_profile_quality_and_moments(classifier: Any) -> None:
+    result = analyse(parse_transcript(TINY, format="txt"), classifier=classifier)
+    (p,) = result.profiles
+    assert p.quality_probability is not None and 0.0 < p.quality_probability < 1.0
+    assert p.behaviour_counts["question"] == 1
+    assert result.embeddings.shape == (5, 384)
+
+
+def test_shipped_artefact_is_small_pickle_free_and_documented() -> None:
+    folder = model_dir()
+    meta = json.loads((folder / "meta.json").read_text())
+    assert {"behaviour", "talk", "question", "reflection", "input"} <= set(meta["tasks"])
+    assert meta["cv"]["tasks"]["behaviour"]["macro_f1"] > 0.7
+    assert meta["cv"]["grouped_by"] == "video_url"
+    assert meta["training_data"]["transcripts"] == 108
+    with np.load(folder / "weights.npz", allow_pickle=False) as npz:
+        assert all(npz[k].dtype != object for k in npz.files)
+    size = sum(f.stat().st_size for f in folder.iterdir())
+    assert size < 5_000_000
+    assert not list(Path(folder).parents[1].rglob("*.onnx"))
+    licence = (folder / "LICENCE.md").read_text()
+    assert "Apache-2.0" in licence and "MIT" in licence and "public domain" in licence
+
+
+def test_training_pipeline_runs_end_to_end_with_a_stub_embedder(tmp_path: Path) -> None:
+    data = tiny_annomi_frame()
+    csv = tmp_path / "annomi-full-train.csv"
+    data.write_csv(csv)
+    frame = read_annomi(tmp_path)
+    result = train(frame, embed=stub_embed, folds=3, seed=1)
+    cv = result.cv
+    assert set(cv["tasks"]) == {"behaviour", "talk", "question", "reflection", "input"}
+    assert cv["tasks"]["behaviour"]["macro_f1"] > 0.6  # keyword-driven labels are learnable
+    assert "auc" in cv["quality"]
+    out = tmp_path / "model"
+    result.classifier.save(out)
+    loaded = TranscriptClassifier.load(out, embed=stub_embed)
+    utts = parse_transcript(TINY, format="txt")
+    a = result.classifier.label(utts).frame
+    b = loaded.label(utts).frame
+    assert a["label"].to_list() == b["label"].to_list()
+    np.testing.assert_allclose(a["probability"].to_numpy(), b["probability"].to_numpy(), atol=1e-4)
+    q = loaded.quality_probability(b)
+    assert set(q) == {"1"} and 0.0 <= q["1"] <= 1.0
+
+
+def test_loading_a_missing_model_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="alliance transcripts train"):
+        TranscriptClassifier.load(tmp_path)
