@@ -11,7 +11,7 @@ import sys
 import typer
 from typer._click.exceptions import ClickException
 
-from alliance.cli import demo, instruments, ops, score, simulate, stats
+from alliance.cli import demo, instruments, ops, score, simulate, stats, transcripts
 from alliance.cli.common import EXIT_BAD_DATA, EXIT_USAGE, err
 from alliance.errors import DataError, InstrumentError
 
@@ -24,6 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(instruments.app, name="instruments")
+app.add_typer(transcripts.app, name="transcripts")
 score.register(app)
 stats.register(app)
 simulate.register(app)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -291,8 +292,10 @@ def detect_ruptures(
     lazy = _validate(
         frame, score, id_col, session_col, min_drop, sd_k, min_prior, cutoff, repair_within
     )
-    parts = [
-        _detect_sorted(
+    slices = _sorted_slices(lazy, id_col, session_col)
+
+    def detect(part: pl.DataFrame) -> pl.DataFrame:
+        return _detect_sorted(
             part,
             score=score,
             id_col=id_col,
@@ -305,13 +308,20 @@ def detect_ruptures(
             repair_within=repair_within,
             higher_is_better=higher_is_better,
         )
-        for part in _sorted_slices(lazy, id_col, session_col)
-    ]
-    return parts[0] if len(parts) == 1 else pl.concat(parts, rechunk=False)
+
+    if len(slices) == 1:
+        return detect(slices[0])
+    # Slices hold different clients: a few at a time, Polars releasing the GIL.
+    workers = min(len(slices), pl.thread_pool_size(), MAX_PARALLEL_SLICES)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        parts = list(pool.map(detect, slices))
+    return pl.concat(parts, rechunk=False)
 
 
 #: Rows per slice of whole clients that :func:`detect_ruptures` works on at once.
 SLICE_ROWS = 1 << 20
+#: Most slices worked on at the same time (each holds its own working columns).
+MAX_PARALLEL_SLICES = 4
 
 
 def _client_slices(df: pl.DataFrame, id_col: str, rows: int | None = None) -> list[pl.DataFrame]:

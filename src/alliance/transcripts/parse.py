@@ -19,6 +19,9 @@ Formats:
 * ``txt`` -- one turn per line, ``T: text`` / ``Therapist: text`` /
   ``Name: text``, optionally led by a time ``[00:01:02]`` or ``00:01:02``;
   a line without a speaker continues the turn above; blank lines are ignored.
+  Without a ``roles`` mapping an unknown capitalised ``Name:`` is reported
+  (so that a speaker is never read as speech); with one, only the mapped
+  names and the aliases start a turn.
 * ``annomi`` -- CSV with the columns transcript_id, utterance_id,
   interlocutor, timestamp, utterance_text (other columns are ignored).
 
