@@ -26,6 +26,7 @@ from alliance.web.care.models import Episode, Session
 from alliance.web.goals.models import Goal, GoalRating, Task
 from alliance.web.measures.models import Link, Response
 from alliance.web.portal.models import Feedback, PortalAccess
+from alliance.web.sessiontranscripts.models import Transcript
 
 MISSING_PK = 987_654
 
@@ -37,6 +38,7 @@ class Entry:
     target: str  # which of c1's records the pk names
     extra: tuple[tuple[str, str], ...] = ()
     data: tuple[tuple[str, str], ...] = ()
+    allowed: frozenset[str] | None = None  # None: the usual ALLOWED personas
 
     def kwargs(self, pk: int) -> dict[str, Any]:
         return {"pk": pk, **dict(self.extra)}
@@ -54,6 +56,19 @@ MATRIX = (
     Entry("care:plan", "GET", "episode"),
     Entry("care:portal_link", "POST", "client"),
     Entry("care:reassign", "POST", "client", data=(("therapist", "0"),)),
+    # Transcripts: the client's therapist and the clinic's supervisors only (not administrators).
+    Entry(
+        "sessiontranscripts:upload", "POST", "session", allowed=frozenset({"owner", "supervisor"})
+    ),
+    Entry(
+        "sessiontranscripts:detail", "GET", "session", allowed=frozenset({"owner", "supervisor"})
+    ),
+    Entry(
+        "sessiontranscripts:timeline", "GET", "session", allowed=frozenset({"owner", "supervisor"})
+    ),
+    Entry(
+        "sessiontranscripts:delete", "POST", "session", allowed=frozenset({"owner", "supervisor"})
+    ),
     Entry("goals:goal_new", "POST", "episode", data=(("text", "Walk to work twice a week"),)),
     Entry("goals:goal_rate", "POST", "goal", data=(("level", "1"),)),
     Entry("goals:task_new", "POST", "episode", data=(("text", "Call a friend"),)),
@@ -77,7 +92,31 @@ ALLOWED = {"owner", "supervisor", "admin"}
 
 
 @pytest.fixture
-def world(alice, bob, charlie, sue, ada, rita, c1, c1_episode, c1_sessions, c1_link, c1_goal, c1_task, c1_alert, x1):
+def world(
+    alice,
+    bob,
+    charlie,
+    sue,
+    ada,
+    rita,
+    c1,
+    c1_episode,
+    c1_sessions,
+    c1_link,
+    c1_goal,
+    c1_task,
+    c1_alert,
+    x1,
+):
+    Transcript.objects.create(
+        session=c1_sessions[3],
+        filename="s4.txt",
+        format="txt",
+        text="T: Hello\nC: Hi",
+        profile={},
+        html="<p>timeline</p>",
+        uploaded_by=alice,
+    )
     return {
         "users": {
             "owner": alice,
@@ -120,6 +159,7 @@ def _snapshot() -> tuple[Any, ...]:
         sorted(PortalAccess.objects.values_list("pk", "revoked_at")),
         sorted(Alert.objects.values_list("pk", "status", "resolution_note")),
         sorted(Episode.objects.values_list("pk", "approach", "consent_at")),
+        Transcript.objects.count(),
     )
 
 
@@ -138,9 +178,13 @@ def _iter_patterns(patterns: list[Any], namespace: str = "") -> Any:
 
 def test_matrix_covers_every_url_that_takes_a_record_pk() -> None:
     patterns = dict(_iter_patterns(get_resolver().url_patterns))
-    staff_with_pk = {name for name, params in patterns.items() if "pk" in params and "token" not in params}
+    staff_with_pk = {
+        name for name, params in patterns.items() if "pk" in params and "token" not in params
+    }
     with_token = {name for name, params in patterns.items() if "token" in params}
-    assert staff_with_pk == {e.name for e in MATRIX}, "add the new URL to MATRIX (and decide who may open it)"
+    assert staff_with_pk == {e.name for e in MATRIX}, (
+        "add the new URL to MATRIX (and decide who may open it)"
+    )
     assert with_token == TOKEN_URLS, "add the new client-facing URL to the token tests"
 
 
@@ -155,8 +199,10 @@ def test_access(client: HttpClient, world: dict[str, Any], entry: Entry, persona
 
     response = _request(client, entry, pk)
 
-    if persona in ALLOWED:
-        assert 200 <= response.status_code < 400, f"{persona} should be let in: {response.status_code}"
+    if persona in (entry.allowed if entry.allowed is not None else ALLOWED):
+        assert 200 <= response.status_code < 400, (
+            f"{persona} should be let in: {response.status_code}"
+        )
         assert not response.headers.get("Location", "").startswith(reverse("login"))
         return
     assert _snapshot() == before, f"a refused request by {persona} changed data"
@@ -212,7 +258,9 @@ C1_SECRET = "C1 private: I could not say this in the room"
 @pytest.fixture
 def c1_draft(c1_link) -> None:
     """Client c1 has started: a written answer is in the draft."""
-    Link.objects.filter(pk=c1_link.link.pk).update(draft={"session_feedback": {"2": C1_SECRET, "3": 6.0}})
+    Link.objects.filter(pk=c1_link.link.pk).update(
+        draft={"session_feedback": {"2": C1_SECRET, "3": 6.0}}
+    )
 
 
 def _visible(body: str) -> None:
@@ -270,7 +318,8 @@ def test_another_clients_portal_token_cannot_touch_c1s_goals_or_tasks(
 ) -> None:
     confirm = client.post(reverse("portal:goal_confirm", args=[x1_portal_token, c1_goal.pk]))
     done = client.post(
-        reverse("portal:task_done", args=[x1_portal_token, c1_task.pk]), {"done": "yes", "reflection": "hijack"}
+        reverse("portal:task_done", args=[x1_portal_token, c1_task.pk]),
+        {"done": "yes", "reflection": "hijack"},
     )
     assert (confirm.status_code, done.status_code) == (404, 404)
     c1_goal.refresh_from_db()

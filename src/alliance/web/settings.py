@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "alliance.web.alerts",
     "alliance.web.portal",
     "alliance.web.clinic",
+    "alliance.web.sessiontranscripts",
 ]
 
 MIDDLEWARE = [

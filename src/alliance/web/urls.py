@@ -36,4 +36,5 @@ urlpatterns = [
     path("alerts/", include("alliance.web.alerts.urls")),
     path("goals/", include("alliance.web.goals.urls")),
     path("audit/", include("alliance.web.audit.urls")),
+    path("", include("alliance.web.sessiontranscripts.urls")),
 ]

@@ -245,6 +245,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     )
     record(request, "view", session, client=client)
+    user: Any = request.user
+    can_see_transcript = user.role == "supervisor" or client.therapist_id == user.pk
     return render(
         request,
         "care/session.html",
@@ -253,6 +255,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "client": client,
             "links": shown,
             "therapist_due": [(i, i in done) for i in therapist_due],
+            "can_see_transcript": can_see_transcript,
+            "has_transcript": can_see_transcript and hasattr(session, "transcript"),
         },
     )
 
