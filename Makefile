@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo research-demo test lint typecheck unit unit-postgres bench clean install
+.PHONY: demo research-demo test lint audit typecheck unit unit-postgres bench clean install
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,13 @@ test: lint typecheck unit unit-postgres
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/bandit -c pyproject.toml -r src --severity-level high --quiet
+
+## audit: known vulnerabilities in every pinned package (pip-audit on requirements/constraints.txt,
+## the versions `make install` and production use). Needs network access to PyPI's vulnerability
+## database, so it is not part of `make test`; --strict makes it fail, not pass, when unreachable.
+audit: $(STAMP)
+	$(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r requirements/constraints.txt
 
 typecheck: $(STAMP)
 	ALLIANCE_TESTING=true $(BIN)/mypy
@@ -44,7 +51,7 @@ unit: $(STAMP)
 unit-postgres: $(STAMP)
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
 	  echo "web tests on PostgreSQL"; \
-	  DATABASE_URL="$$TEST_POSTGRES_URL" OMP_NUM_THREADS=1 $(BIN)/pytest -n 2 -q tests/web tests/browser; \
+	  DATABASE_URL="$$TEST_POSTGRES_URL" OMP_NUM_THREADS=1 $(BIN)/pytest -n 2 -q tests/web tests/browser tests/load; \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "CI=true but TEST_POSTGRES_URL is not set: the PostgreSQL run cannot be skipped in CI"; exit 1; \
 	else \
@@ -54,6 +61,15 @@ unit-postgres: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_web.py
+
+## load: load and fault runs against gunicorn and PostgreSQL (bench/load/, figures in bench/README.md):
+## clean, app SIGKILL, PostgreSQL restart; LOAD_LINKS submissions each from 20 connections.
+## Needs LOAD_POSTGRES_URL (or TEST_POSTGRES_URL: a role with CREATEDB) and, for the restart,
+## the right to run LOAD_PG_RESTART_CMD (default: pg_ctlcluster 15 main restart).
+.PHONY: load
+LOAD_LINKS ?= 5000
+load: $(STAMP)
+	$(BIN)/python bench/load/run.py --scenario all --links $(LOAD_LINKS) --concurrency 20
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache demo-output var

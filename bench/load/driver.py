@@ -67,6 +67,7 @@ class Outcome:
     http_5xx: int = 0
     http_429: int = 0
     other: list[str] = field(default_factory=list)  # unexpected answers, e.g. "POST 400"
+    trail: list[str] = field(default_factory=list)  # each failed step: "POST 500", "GET conn"
     post_ms: float | None = None  # the POST that got the final answer
     total_ms: float | None = None  # first GET to final answer, retries included
     finished_at: float | None = None
@@ -95,6 +96,13 @@ class LoadReport:
             "submissions_with_5xx_then_acknowledged": sum(
                 1 for o in self.outcomes if o.http_5xx and o.status in ("thanks", "already")
             ),
+            # the answers were stored, yet the client was first shown an error page
+            "stored_but_5xx_shown": sum(
+                1 for o in self.outcomes if o.status == "already" and _posts(o) == {"5xx"}
+            ),
+            "stored_but_connection_lost": sum(
+                1 for o in self.outcomes if o.status == "already" and _posts(o) == {"conn"}
+            ),
         }
 
     def summary(self) -> dict[str, Any]:
@@ -113,6 +121,15 @@ class LoadReport:
             "submission_ms_p95": _pct(total, 95),
             "unexpected_examples": sorted({x for o in self.outcomes for x in o.other})[:10],
         }
+
+
+def _posts(o: Outcome) -> set[str]:
+    """How this submission's failed POSTs failed: {"5xx"}, {"conn"}, both, or other answers."""
+    return {
+        "5xx" if t[5:6] == "5" else t[5:]
+        for t in o.trail
+        if t.startswith("POST ")
+    }
 
 
 def _pct(values: list[float], p: int) -> float | None:
@@ -185,6 +202,7 @@ def _submit(
         if outcome.attempts > 1:
             time.sleep(min(delay, max(0.0, deadline - time.perf_counter())))
             delay = min(delay * 2, 2.0)
+        step = "GET"
         try:
             status, page, _ = client.request("GET", path)
             if status == 200 and ALREADY in page:
@@ -192,9 +210,11 @@ def _submit(
                 break
             if status >= 500:
                 outcome.http_5xx += 1
+                outcome.trail.append(f"GET {status}")
                 continue
             if status == 429:
                 outcome.http_429 += 1
+                outcome.trail.append("GET 429")
                 continue
             m = CSRF_FIELD.search(page)
             if status != 200 or m is None:
@@ -205,6 +225,7 @@ def _submit(
             form = body + "&csrfmiddlewaretoken=" + urllib.parse.quote(m.group(1).decode())
             t_post = time.perf_counter()
             outcome.posted = True
+            step = "POST"
             status, page, _ = client.request("POST", path, form.encode())
             post_ms = (time.perf_counter() - t_post) * 1000
             if status == 200 and THANKS in page:
@@ -219,8 +240,10 @@ def _submit(
                 outcome.http_429 += 1
             else:
                 outcome.other.append(f"POST {status}")
+            outcome.trail.append(f"POST {status}")
         except CONNECTION_ERRORS:
             outcome.connection_errors += 1
+            outcome.trail.append(f"{step} conn")
     if outcome.status != "failed":
         outcome.total_ms = (time.perf_counter() - t0) * 1000
         outcome.finished_at = time.time()

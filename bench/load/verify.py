@@ -39,8 +39,8 @@ def check(outcomes: list[dict[str, Any]]) -> dict[str, Any]:
     from alliance.web.measures.models import Link, Response, hash_token
 
     links = {
-        l.token_hash: l
-        for l in Link.objects.filter(session__episode__client__organisation__slug="loadtest").only(
+        link.token_hash: link
+        for link in Link.objects.filter(session__episode__client__organisation__slug="loadtest").only(
             "id", "token_hash", "submitted_at", "session_id"
         )
     }
@@ -88,13 +88,13 @@ def check(outcomes: list[dict[str, Any]]) -> dict[str, Any]:
     for pk, rows in responses.items():
         if pk not in seen:
             problems.append(f"{len(rows)} response(s) for link {pk}, which the driver never used")
-    submitted = [l for l in links.values() if l.submitted_at is not None]
-    for l in submitted:
-        if submit_events.get(str(l.pk), 0) != 1:
-            problems.append(f"link {l.pk}: {submit_events.get(str(l.pk), 0)} submit audit events")
-    for l in links.values():
-        if l.submitted_at is None and responses.get(l.pk):
-            problems.append(f"link {l.pk}: responses stored but the link is not marked submitted")
+    submitted = [x for x in links.values() if x.submitted_at is not None]
+    for x in submitted:
+        if submit_events.get(str(x.pk), 0) != 1:
+            problems.append(f"link {x.pk}: {submit_events.get(str(x.pk), 0)} submit audit events")
+    for x in links.values():
+        if x.submitted_at is None and responses.get(x.pk):
+            problems.append(f"link {x.pk}: responses stored but the link is not marked submitted")
     verdict = verify()
     if not verdict.ok:
         problems.append(f"audit chain: {verdict.message()}")

@@ -6,6 +6,7 @@ piece by piece."""
 
 from __future__ import annotations
 
+import doctest
 import math
 import random
 from pathlib import Path
@@ -17,7 +18,8 @@ from polars.testing import assert_frame_equal
 import alliance.scoring as scoring
 from alliance.errors import DataError
 from alliance.instruments import Instrument, get, load_file
-from alliance.scoring import score, validate
+from alliance.instruments.schema import Band
+from alliance.scoring import expressions, score, validate
 from alliance.scoring.expressions import band_expr, divide
 from alliance.scoring.validate import _strictly_increasing, check_duplicates
 
@@ -185,3 +187,19 @@ def test_division_by_a_constant_is_correctly_rounded() -> None:
     for k in (3, 4, 7, 9, 12):
         got = pl.select(divide(pl.lit(pl.Series(totals)), k)).to_series().to_list()
         assert got == [None if t is None else t / k for t in totals]
+
+
+def test_bands_sharing_a_label_get_that_label() -> None:
+    bands = (
+        Band(label="low", min=0, max=4),
+        Band(label="high", min=5, max=9),
+        Band(label="low", min=10, max=12),  # e.g. a U-shaped scale
+    )
+    got = pl.DataFrame({"x": [0.0, 6.0, 11.0, 13.0]}).select(band_expr(pl.col("x"), bands))
+    assert got.to_series().to_list() == ["low", "high", "low", None]
+    assert got.to_series().dtype == pl.Enum(["low", "high"])
+
+
+def test_docstring_examples_run() -> None:
+    for module in (scoring, expressions):
+        assert doctest.testmod(module).failed == 0

@@ -22,10 +22,11 @@ from django.test import Client as HttpClient
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from alliance.web.alerts.models import Alert
-from alliance.web.care.models import Episode, Session
+from alliance.web.care.models import Client, Episode, Session
 from alliance.web.goals.models import Goal, GoalRating, Task
 from alliance.web.measures.models import Link, Response
 from alliance.web.portal.models import Feedback, PortalAccess
+from alliance.web.rights.models import ConsentRecord, Erasure
 from alliance.web.sessiontranscripts.models import Transcript
 
 MISSING_PK = 987_654
@@ -69,6 +70,23 @@ MATRIX = (
     Entry(
         "sessiontranscripts:delete", "POST", "session", allowed=frozenset({"owner", "supervisor"})
     ),
+    # Client rights: export and erasure are the clinic administrator's; consent in person is
+    # recorded by any of the client's clinicians.
+    Entry("rights:client_export", "GET", "client", allowed=frozenset({"admin"})),
+    Entry("rights:client_erase", "GET", "client", allowed=frozenset({"admin"})),
+    Entry(
+        "rights:client_erase",
+        "POST",
+        "client",
+        data=(("code", "C1-ALPHA"),),
+        allowed=frozenset({"admin"}),
+    ),
+    Entry(
+        "rights:episode_consent",
+        "POST",
+        "episode",
+        data=(("action", "withdrawn"), ("confirm", "yes")),
+    ),
     Entry("goals:goal_new", "POST", "episode", data=(("text", "Walk to work twice a week"),)),
     Entry("goals:goal_rate", "POST", "goal", data=(("level", "1"),)),
     Entry("goals:task_new", "POST", "episode", data=(("text", "Call a friend"),)),
@@ -85,6 +103,8 @@ TOKEN_URLS = {
     "portal:task_done",
     "portal:task_new",
     "portal:feedback",
+    "rights:portal_export",
+    "rights:portal_withdraw",
 }
 
 PERSONAS = ("owner", "colleague", "outsider", "supervisor", "admin", "researcher", "anonymous")
@@ -159,6 +179,9 @@ def _snapshot() -> tuple[Any, ...]:
         sorted(PortalAccess.objects.values_list("pk", "revoked_at")),
         sorted(Alert.objects.values_list("pk", "status", "resolution_note")),
         sorted(Episode.objects.values_list("pk", "approach", "consent_at")),
+        sorted(Client.objects.values_list("pk", "email", "archived")),
+        sorted(ConsentRecord.objects.values_list("pk", "withdrawn_at")),
+        Erasure.objects.count(),
         Transcript.objects.count(),
     )
 
@@ -333,6 +356,7 @@ PORTAL_POSTS: tuple[tuple[str, Callable[[Any, Any], tuple[Any, ...]], dict[str, 
     ("portal:task_done", lambda goal, task: (task.pk,), {"done": "yes", "reflection": "noted"}),
     ("portal:task_new", lambda goal, task: (), {"text": "Try the breathing exercise"}),
     ("portal:feedback", lambda goal, task: (), {"text": "Thanks for last week"}),
+    ("rights:portal_withdraw", lambda goal, task: (), {"confirm": "yes"}),
 )
 
 

@@ -139,9 +139,12 @@ def scale_exprs(
         # Every row has all k items: k - k = 0 <= max_missing and k >= 1, so
         # every row is scored and no note is written.
         mean = divide(total, k)
-        raw = mean * k if scale.method == "sum" and scale.missing.method == "prorate" else total
         if scale.method == "mean":
             raw = mean
+        elif scale.missing.method == "prorate":
+            raw = mean * k
+        else:
+            raw = total
         return raw.alias(name), mean.alias(f"{name}_mean"), pl.lit(None, dtype=pl.String)
     answered = pl.sum_horizontal(
         [pl.col(instrument.item_column(n)).is_not_null().cast(pl.Int32) for n in scale.items]

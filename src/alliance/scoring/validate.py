@@ -245,13 +245,17 @@ def raise_first_invalid(frame: pl.DataFrame, specs: Sequence[ItemSpec]) -> None:
     raise_report_row(find_invalid(frame, specs))
 
 
+_WINDOW_ROWS = 1 << 18  # rows per window of the sorted-keys check
+
+
 def _strictly_increasing(frame: pl.DataFrame, keys: Sequence[str]) -> bool:
     """True when every row's key is above the previous row's (so no key repeats).
 
     Only for integer and text keys without nulls, whose order is total and
     agrees with equality: a frame sorted that way can hold a repeated key
     only in adjacent rows, and strictly increasing rules that out -- one
-    cheap pass with no hashing. Anything else answers False (check by hash).
+    cheap pass with no hashing, in windows that overlap by one row.
+    Anything else answers False (then the keys are checked by hash).
     """
     if frame.height < 2:
         return True
@@ -266,7 +270,7 @@ def _strictly_increasing(frame: pl.DataFrame, keys: Sequence[str]) -> bool:
     for key in reversed(keys[:-1]):
         now, before = pl.col(key), pl.col(key).shift(1)
         above = (now > before) | ((now == before) & above)
-    # Windows overlapping by one row, checked in parallel with small working columns.
+    # Windows checked in parallel, each with small working columns.
     windows = [
         frame.lazy()
         .slice(max(start - 1, 0), _WINDOW_ROWS + (start > 0))
@@ -274,9 +278,6 @@ def _strictly_increasing(frame: pl.DataFrame, keys: Sequence[str]) -> bool:
         for start in range(0, frame.height, _WINDOW_ROWS)
     ]
     return all(bool(w.item()) for w in pl.collect_all(windows, engine="in-memory"))
-
-
-_WINDOW_ROWS = 1 << 18
 
 
 def check_duplicates(frame: pl.DataFrame, keys: Sequence[str]) -> None:

@@ -8,6 +8,7 @@ SECRET_KEY_FILE), ALLOWED_HOSTS and ALLIANCE_TASK_BACKEND=database, and run
 
 from __future__ import annotations
 
+import re
 import secrets
 import sys
 from pathlib import Path
@@ -54,9 +55,12 @@ INSTALLED_APPS = [
     "alliance.web.portal",
     "alliance.web.clinic",
     "alliance.web.sessiontranscripts",
+    "alliance.web.ratelimit",
+    "alliance.web.rights",
 ]
 
 MIDDLEWARE = [
+    "alliance.web.security.SecurityHeadersMiddleware",  # outermost: redirects get them too
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -163,15 +167,49 @@ ALLIANCE_LINK_EXPIRY_DAYS = envint("ALLIANCE_LINK_EXPIRY_DAYS", 4, minimum=1)
 ALLIANCE_REMINDER_DAYS = envint("ALLIANCE_REMINDER_DAYS", 2, minimum=1)
 ALLIANCE_PORTAL_LINK_DAYS = envint("ALLIANCE_PORTAL_LINK_DAYS", 90, minimum=1)
 
+# --- Security: transport, cookies, headers, client-link rate limits -----------
+# Production (DEBUG off) passes `manage.py check --deploy` with no warnings on
+# these defaults. DEBUG and the tests serve plain HTTP: no redirect, no Secure cookies.
+_production = not DEBUG and not TESTING
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG and not TESTING)
+CSRF_COOKIE_HTTPONLY = True  # no JavaScript reads it: the app has none
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", _production)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 60 * 60 * 8, minimum=60)
+# HTTPS only: plain-HTTP requests are redirected (except the load balancer's health
+# check), and browsers are told to use HTTPS for a year (HSTS; sent on HTTPS responses only).
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", _production)
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 60 * 60 * 24 * 365, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
+# Behind a proxy that ends TLS, name the header it sets to "https" on HTTPS requests
+# (e.g. X-Forwarded-Proto). Only when the proxy always sets or strips that header itself:
+# otherwise anyone could claim HTTPS.
+_proxy_header = envstr("SECURE_PROXY_SSL_HEADER")
+if _proxy_header is not None and not re.fullmatch(r"[A-Za-z0-9-]+", _proxy_header):
+    raise ImproperlyConfigured(
+        f"SECURE_PROXY_SSL_HEADER={_proxy_header!r}: expected a header name such as X-Forwarded-Proto"
+    )
+SECURE_PROXY_SSL_HEADER = (
+    None if _proxy_header is None else ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+)
+# How many reverse proxies (load balancers) in front of the app append to
+# X-Forwarded-For; the client-link rate limits count the address they saw. 0: REMOTE_ADDR.
+ALLIANCE_TRUSTED_PROXIES = envint("ALLIANCE_TRUSTED_PROXIES", 0, minimum=0)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy, Permissions-Policy and Cross-Origin-Resource-Policy: security.py.
+# Client links (/q/<token>/, /p/<token>/): requests and unknown tokens per client address,
+# counted in the database so every app process agrees (see ratelimit/).
+ALLIANCE_LINK_RATE_LIMIT = envint("ALLIANCE_LINK_RATE_LIMIT", 60, minimum=1)
+ALLIANCE_LINK_RATE_WINDOW = envint("ALLIANCE_LINK_RATE_WINDOW", 5 * 60, minimum=1)
+ALLIANCE_LINK_MAX_UNKNOWN = envint("ALLIANCE_LINK_MAX_UNKNOWN", 20, minimum=1)
+ALLIANCE_LINK_UNKNOWN_WINDOW = envint("ALLIANCE_LINK_UNKNOWN_WINDOW", 15 * 60, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -37,4 +37,5 @@ urlpatterns = [
     path("goals/", include("alliance.web.goals.urls")),
     path("audit/", include("alliance.web.audit.urls")),
     path("", include("alliance.web.sessiontranscripts.urls")),
+    path("", include("alliance.web.rights.urls")),
 ]

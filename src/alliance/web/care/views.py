@@ -269,10 +269,15 @@ def link_new(request: HttpRequest, pk: int) -> HttpResponse:
     if session.responses.filter(respondent=Respondent.CLIENT).exists():
         messages.info(request, "The client's answers for this session are already in.")
         return redirect("care:session", pk=session.pk)
-    Link.objects.filter(session=session, submitted_at__isnull=True, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
-    link, token = create_link(session, request.user, request)
+    try:
+        with transaction.atomic():
+            Link.objects.filter(
+                session=session, submitted_at__isnull=True, revoked_at__isnull=True
+            ).update(revoked_at=timezone.now())
+            link, token = create_link(session, request.user, request)
+    except ValueError as exc:  # refused (consent withdrawn, data erased, nothing due): says why
+        messages.error(request, str(exc))
+        return redirect("care:session", pk=session.pk)
     keep(request, f"link_token_{link.pk}", token)
     messages.success(request, "New link ready. The previous one no longer works.")
     return redirect("care:session", pk=session.pk)

@@ -48,8 +48,16 @@ def start_session(episode: Episode, date: dt.date) -> Session:
 def create_link(
     session: Session, user: Any, request: HttpRequest | None = None
 ) -> tuple[Link, str]:
-    """A new single-use link for the client's instruments due at this session."""
+    """A new single-use link for the client's instruments due at this session.
+
+    Refused (:class:`alliance.web.rights.consent.LinksRefused`, a ``ValueError``
+    whose message says why) when the client withdrew consent for the episode or
+    their data were erased.
+    """
+    from alliance.web.rights.consent import ensure_links_allowed
+
     episode = session.episode
+    ensure_links_allowed(episode)
     instruments = due(list(episode.plan.all()), session.number, Respondent.CLIENT)
     if instruments and session.number == 1 and not episode.cnip_scores:
         # Preferences (C-NIP) once, with the first session's questionnaire, so an

@@ -19,11 +19,13 @@ from django.views.decorators.http import require_http_methods
 
 from alliance.instruments import get as get_instrument
 from alliance.web.audit.log import record
-from alliance.web.care.models import Episode
 from alliance.web.measures.forms import InstrumentForm, initial_from_answers
 from alliance.web.measures.models import Link
 from alliance.web.measures.services import find_link, save_draft, submit_link
 from alliance.web.measures.texts import CONSENT_TEXT, CONSENT_VERSION
+from alliance.web.ratelimit import rate_limited
+from alliance.web.rights.consent import record_consent
+from alliance.web.rights.models import Channel
 
 STATUS_FOR_STATE = {"expired": 410, "revoked": 410}
 
@@ -58,6 +60,7 @@ def _next_step(link: Link) -> int:
     return len(link.instruments)
 
 
+@rate_limited
 @never_cache
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest, token: str) -> HttpResponse:
@@ -83,17 +86,18 @@ def start(request: HttpRequest, token: str) -> HttpResponse:
                     status=400,
                 )
             with transaction.atomic():
-                Episode.objects.filter(pk=episode.pk, consent_at__isnull=True).update(
-                    consent_at=timezone.now(), consent_version=CONSENT_VERSION
-                )
-                record(
-                    request,
-                    "update",
-                    episode,
-                    client=episode.client,
-                    actor_label="client link",
-                    consent=CONSENT_VERSION,
-                )
+                # The consent record (which text, when, how) and Episode.consent_at, once:
+                # a second click finds the consent live and records nothing more.
+                consent = record_consent(episode, via=Channel.CLIENT_LINK, request=request)
+                if consent is not None:
+                    record(
+                        request,
+                        "update",
+                        episode,
+                        client=episode.client,
+                        actor_label="client link",
+                        consent=CONSENT_VERSION,
+                    )
             return redirect("measures:step", token=token, step=_next_step(link))
         return render(
             request,
@@ -103,6 +107,7 @@ def start(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("measures:step", token=token, step=_next_step(link))
 
 
+@rate_limited
 @never_cache
 @require_http_methods(["GET", "POST"])
 def step(request: HttpRequest, token: str, step: int) -> HttpResponse:

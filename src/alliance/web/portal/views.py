@@ -19,6 +19,7 @@ from alliance.web.goals.models import Goal, Task
 from alliance.web.portal.models import Feedback, PortalAccess
 from alliance.web.portal.progress import progress_sentences
 from alliance.web.portal.services import find_portal
+from alliance.web.ratelimit import rate_limited
 
 
 def _access(request: HttpRequest, token: str) -> PortalAccess | HttpResponse:
@@ -29,6 +30,7 @@ def _access(request: HttpRequest, token: str) -> PortalAccess | HttpResponse:
     return access
 
 
+@rate_limited
 @never_cache
 def home(request: HttpRequest, token: str) -> HttpResponse:
     access = _access(request, token)
@@ -63,6 +65,7 @@ def _back(token: str, anchor: str) -> HttpResponse:
     return redirect(f"{reverse('portal:home', args=[token])}#{anchor}")
 
 
+@rate_limited
 @require_POST
 def goal_confirm(request: HttpRequest, token: str, pk: int) -> HttpResponse:
     access = _access(request, token)
@@ -87,6 +90,7 @@ def goal_confirm(request: HttpRequest, token: str, pk: int) -> HttpResponse:
     return _back(token, "goals")
 
 
+@rate_limited
 @require_POST
 def task_done(request: HttpRequest, token: str, pk: int) -> HttpResponse:
     access = _access(request, token)
@@ -107,6 +111,7 @@ def task_done(request: HttpRequest, token: str, pk: int) -> HttpResponse:
     return _back(token, "tasks")
 
 
+@rate_limited
 @require_POST
 def task_new(request: HttpRequest, token: str) -> HttpResponse:
     access = _access(request, token)
@@ -131,6 +136,7 @@ def task_new(request: HttpRequest, token: str) -> HttpResponse:
     return _back(token, "tasks")
 
 
+@rate_limited
 @require_POST
 def feedback(request: HttpRequest, token: str) -> HttpResponse:
     access = _access(request, token)

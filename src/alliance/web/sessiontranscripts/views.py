@@ -6,7 +6,7 @@ administrators or researchers); every read and change is audited.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.db import IntegrityError, transaction
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from alliance.transcripts import TranscriptParseError, analyse, parse_transcript, render_html
 from alliance.transcripts.parse import detect_format
+from alliance.web.accounts.models import User
 from alliance.web.audit.log import record
 from alliance.web.care.access import clinician_required, session_for
 from alliance.web.care.models import Session
@@ -82,7 +83,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
                 profile=profile,
                 html=html,
                 utterances=len(utterances),
-                uploaded_by=request.user,
+                uploaded_by=cast(User, request.user),
             )
     except IntegrityError:
         messages.info(
