@@ -125,11 +125,7 @@ class LoadReport:
 
 def _posts(o: Outcome) -> set[str]:
     """How this submission's failed POSTs failed: {"5xx"}, {"conn"}, both, or other answers."""
-    return {
-        "5xx" if t[5:6] == "5" else t[5:]
-        for t in o.trail
-        if t.startswith("POST ")
-    }
+    return {"5xx" if t[5:6] == "5" else t[5:] for t in o.trail if t.startswith("POST ")}
 
 
 def _pct(values: list[float], p: int) -> float | None:
@@ -329,13 +325,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base", required=True, help="e.g. http://127.0.0.1:8000")
     parser.add_argument("--tokens", type=Path, required=True, help="JSON list of raw tokens")
     parser.add_argument("--concurrency", type=int, default=20)
-    parser.add_argument("--spread-ips", action="store_true", help="one loopback address per connection")
+    parser.add_argument(
+        "--spread-ips", action="store_true", help="one loopback address per connection"
+    )
     parser.add_argument("--deadline", type=float, default=1800.0, help="seconds for the whole run")
     parser.add_argument("--out", type=Path, help="write every outcome here (JSON)")
     args = parser.parse_args(argv)
     tokens = json.loads(args.tokens.read_text())
     report = run_load(
-        args.base, tokens, concurrency=args.concurrency, spread_ips=args.spread_ips,
+        args.base,
+        tokens,
+        concurrency=args.concurrency,
+        spread_ips=args.spread_ips,
         deadline_s=args.deadline,
     )
     print(json.dumps(report.summary(), indent=2))

@@ -42,7 +42,9 @@ def seed(links: int) -> list[str]:
     from alliance.web.measures.texts import CONSENT_VERSION
 
     if Organisation.objects.filter(slug="loadtest").exists():
-        raise SystemExit("prepare.py: this database already has the load-test clinic; use a fresh one")
+        raise SystemExit(
+            "prepare.py: this database already has the load-test clinic; use a fresh one"
+        )
     now = timezone.now()
     today = timezone.localdate()
     org = Organisation.objects.create(name="Load-test clinic", slug="loadtest", link_expiry_days=7)
@@ -76,7 +78,9 @@ def seed(links: int) -> list[str]:
         for c in clients
     )
     PlanEntry.objects.bulk_create(
-        PlanEntry(episode=e, instrument="sai", respondent=Respondent.CLIENT, every=1, first_session=1)
+        PlanEntry(
+            episode=e, instrument="sai", respondent=Respondent.CLIENT, every=1, first_session=1
+        )
         for e in episodes
     )
     sessions = Session.objects.bulk_create(
@@ -93,7 +97,9 @@ def seed(links: int) -> list[str]:
             for s in sessions[start : start + BATCH]:
                 link, token = create_link(s, s.episode.client.therapist)
                 if link.instruments != ["sai"]:
-                    raise SystemExit(f"prepare.py: expected a one-instrument link, got {link.instruments}")
+                    raise SystemExit(
+                        f"prepare.py: expected a one-instrument link, got {link.instruments}"
+                    )
                 tokens.append(token)
     return tokens
 

@@ -233,7 +233,9 @@ def _python(script: str, args: list[str], env: dict[str, str], timeout: float) -
         check=False,
     )
     if proc.returncode not in (0, 1) or (script != "verify.py" and proc.returncode):
-        raise RuntimeError(f"{script} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr[-4000:]}")
+        raise RuntimeError(
+            f"{script} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr[-4000:]}"
+        )
     return proc.stdout
 
 
@@ -241,7 +243,13 @@ class Gunicorn:
     """gunicorn in its own process group, so one SIGKILL takes master and workers at once."""
 
     def __init__(self, env: dict[str, str], port: int, workers: int, threads: int, logdir: Path):
-        self.env, self.port, self.workers, self.threads, self.logdir = env, port, workers, threads, logdir
+        self.env, self.port, self.workers, self.threads, self.logdir = (
+            env,
+            port,
+            workers,
+            threads,
+            logdir,
+        )
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
@@ -274,7 +282,9 @@ class Gunicorn:
         )  # fmt: skip
         while time.perf_counter() - t0 < timeout_s:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited ({self.proc.returncode}): {errors.read_text()[-3000:]}")
+                raise RuntimeError(
+                    f"gunicorn exited ({self.proc.returncode}): {errors.read_text()[-3000:]}"
+                )
             try:
                 with urllib.request.urlopen(f"{self.base_url}/health/", timeout=2) as r:  # noqa: S310
                     if r.status == 200:
@@ -323,7 +333,9 @@ class Gunicorn:
             for rec in f.read_text(errors="replace").split("Internal Server Error:")[1:]:
                 lines = rec.strip().splitlines()
                 frames = [
-                    re.sub(r'^\s*File ".*/(alliance/[^"]+)", line (\d+), in (\S+)', r"\1:\2 \3", line)
+                    re.sub(
+                        r'^\s*File ".*/(alliance/[^"]+)", line (\d+), in (\S+)', r"\1:\2 \3", line
+                    )
                     for line in lines
                     if "/alliance/" in line and line.lstrip().startswith("File")
                 ]
@@ -351,7 +363,9 @@ def run_scenario(sc: Scenario, admin_url: str, workdir: Path | None = None) -> d
     """Run one scenario end to end; returns the driver's summary, the fault and the DB check."""
     with contextlib.ExitStack() as stack:
         if workdir is None:
-            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="alliance-load-")))
+            workdir = Path(
+                stack.enter_context(tempfile.TemporaryDirectory(prefix="alliance-load-"))
+            )
         workdir.mkdir(parents=True, exist_ok=True)
         dbname = f"alliance_load_{os.getpid()}_{sc.name.replace('-', '_')}"
         db_url = stack.enter_context(scratch_database(admin_url, dbname))
@@ -433,7 +447,9 @@ def run_scenario(sc: Scenario, admin_url: str, workdir: Path | None = None) -> d
         return result
 
 
-def violations(sc: Scenario, load: dict[str, Any], fault: dict[str, Any], db: dict[str, Any]) -> list[str]:
+def violations(
+    sc: Scenario, load: dict[str, Any], fault: dict[str, Any], db: dict[str, Any]
+) -> list[str]:
     out = [f"database: {p}" for p in db["problems"]]
     if not db["ok"] and not db["problems"]:
         out.append("database check failed")
@@ -444,9 +460,13 @@ def violations(sc: Scenario, load: dict[str, Any], fault: dict[str, Any], db: di
     if load["unexpected_answers"]:
         out.append(f"unexpected answers: {load['unexpected_examples']}")
     if sc.name == "clean" and (load["http_5xx"] or load["connection_errors"]):
-        out.append(f"clean run: {load['http_5xx']} 5xx, {load['connection_errors']} connection errors")
+        out.append(
+            f"clean run: {load['http_5xx']} 5xx, {load['connection_errors']} connection errors"
+        )
     if sc.name == "kill-app" and load["http_5xx"]:
-        out.append(f"kill-app: {load['http_5xx']} 5xx (a killed app gives connection errors, not 5xx)")
+        out.append(
+            f"kill-app: {load['http_5xx']} 5xx (a killed app gives connection errors, not 5xx)"
+        )
     if "error" in fault:
         out.append(f"fault: {fault['error']}")
     return out
@@ -456,17 +476,34 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--admin-url", default=os.environ.get("LOAD_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL"))
-    parser.add_argument("--scenario", action="append", choices=[*SCENARIOS, "all"], help="repeatable; 'all' = clean, kill-app, pg-restart")
+    parser.add_argument(
+        "--admin-url",
+        default=os.environ.get("LOAD_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL"),
+    )
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        choices=[*SCENARIOS, "all"],
+        help="repeatable; 'all' = clean, kill-app, pg-restart",
+    )
     parser.add_argument("--links", type=int, default=5000, help="submissions per scenario")
-    parser.add_argument("--fault-links", type=int, help="submissions per fault scenario (default: --links)")
+    parser.add_argument(
+        "--fault-links", type=int, help="submissions per fault scenario (default: --links)"
+    )
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=5)
     parser.add_argument("--fault-at", type=float, default=0.4)
     parser.add_argument("--downtime", type=float, default=2.0)
-    parser.add_argument("--pg-restart-cmd", default=os.environ.get("LOAD_PG_RESTART_CMD", "pg_ctlcluster 15 main restart"))
-    parser.add_argument("--one-ip", action="store_true", help="every connection from 127.0.0.1 (default: 127.0.0.x each)")
+    parser.add_argument(
+        "--pg-restart-cmd",
+        default=os.environ.get("LOAD_PG_RESTART_CMD", "pg_ctlcluster 15 main restart"),
+    )
+    parser.add_argument(
+        "--one-ip",
+        action="store_true",
+        help="every connection from 127.0.0.1 (default: 127.0.0.x each)",
+    )
     parser.add_argument("--app-env", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--out", type=Path, default=Path("var/load/results.json"))
     args = parser.parse_args(argv)
@@ -492,8 +529,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {name}: {links} submissions, {args.concurrency} connections", flush=True)
         r = run_scenario(sc, args.admin_url)
         results.append(r)
-        print(json.dumps({k: r[k] for k in ("load", "fault", "server_statuses", "server_tracebacks", "violations")}, indent=2))
-        print(f"   database: {json.dumps({k: v for k, v in r['db'].items() if k != 'problems'})}", flush=True)
+        print(
+            json.dumps(
+                {
+                    k: r[k]
+                    for k in ("load", "fault", "server_statuses", "server_tracebacks", "violations")
+                },
+                indent=2,
+            )
+        )
+        print(
+            f"   database: {json.dumps({k: v for k, v in r['db'].items() if k != 'problems'})}",
+            flush=True,
+        )
         failed = failed or bool(r["violations"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))

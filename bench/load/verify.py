@@ -40,9 +40,9 @@ def check(outcomes: list[dict[str, Any]]) -> dict[str, Any]:
 
     links = {
         link.token_hash: link
-        for link in Link.objects.filter(session__episode__client__organisation__slug="loadtest").only(
-            "id", "token_hash", "submitted_at", "session_id"
-        )
+        for link in Link.objects.filter(
+            session__episode__client__organisation__slug="loadtest"
+        ).only("id", "token_hash", "submitted_at", "session_id")
     }
     responses: dict[int, list[Response]] = {}
     for r in Response.objects.filter(

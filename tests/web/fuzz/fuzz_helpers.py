@@ -213,7 +213,7 @@ class Marker:
     @property
     def text(self) -> str:
         return (
-            f"{self.around}<x-fz{self.n} id=fz{self.n}>\"' fz{self.n}attr=\"1\" "
+            f'{self.around}<x-fz{self.n} id=fz{self.n}>"\' fz{self.n}attr="1" '
             f"<script>alert({self.n})</script></x-fz{self.n}>{self.around[:8]}"
         )
 
@@ -226,7 +226,7 @@ class Marker:
         found = []
         if f"<x-fz{self.n}" in body:
             found.append(f"raw tag <x-fz{self.n}")
-        if f"\" fz{self.n}attr=\"1\"" in body:
+        if f'" fz{self.n}attr="1"' in body:
             found.append(f"attribute break-out fz{self.n}attr")
         return found
 
@@ -260,3 +260,44 @@ def body_of(response: Any) -> str:
 
 def escaped(text: str) -> str:
     return html.escape(text, quote=True)
+
+
+# --- bugs already found -----------------------------------------------------------
+# Inputs that hit a server error this fuzzing found before. Each has a strict-xfail
+# regression test in test_known_bugs.py; here such inputs are made harmless, so the
+# fuzzing keeps looking for new failures instead of finding these again. When a bug
+# is fixed its xfail test starts passing (and fails as strict): then delete its rule.
+_CONTROL = str.maketrans("", "", "\r\n\t\x00")
+
+
+def _no_unicode_digits(value: str) -> str:
+    return "0" if value.isdigit() and not value.isascii() else value
+
+
+KNOWN_BUGS: dict[str, tuple[str, str, Any]] = {
+    # action regex, field, repair
+    "reassign_unicode_digits": (r"^/clients/\d+/therapist/$", "therapist", _no_unicode_digits),
+    "reset_authenticator_unicode_digits": (
+        r"^/account/clinic-security/reset/$",
+        "user",
+        _no_unicode_digits,
+    ),
+    "audit_log_control_characters_page": (r"^/audit/$", "page", lambda v: v.translate(_CONTROL)),
+    "audit_log_control_characters_client": (
+        r"^/audit/$",
+        "client",
+        lambda v: v.translate(_CONTROL),
+    ),
+    "dashboard_search_nul_postgresql": (r"^/$", "q", lambda v: v.replace("\x00", "")),
+}
+
+
+def avoid_known_bugs(action: str, data: dict[str, Any]) -> dict[str, Any]:
+    import re
+
+    out = dict(data)
+    for pattern, name, repair in KNOWN_BUGS.values():
+        if re.match(pattern, action) and name in out:
+            value = out[name]
+            out[name] = [repair(v) for v in value] if isinstance(value, list) else repair(value)
+    return out
