@@ -22,7 +22,7 @@ References
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, get_args
 
@@ -32,6 +32,9 @@ import polars as pl
 
 from alliance.errors import DataError
 from alliance.instruments.schema import Scale
+from alliance.stats._checks import require_columns as _require_columns
+from alliance.stats._checks import require_no_nulls as _require_no_nulls
+from alliance.stats._checks import require_numeric as _require_numeric
 
 __all__ = [
     "CATEGORIES",
@@ -120,39 +123,10 @@ def _reliability(value: object) -> float:
     return out
 
 
-def _require_columns(frame: object, columns: Sequence[str]) -> pl.DataFrame:
-    """Check ``frame`` is a polars DataFrame holding ``columns``."""
-    if not isinstance(frame, pl.DataFrame):
-        raise TypeError(f"frame must be a polars DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"frame lacks column(s) {missing}; it has {frame.columns}")
-    if len(set(columns)) != len(columns):
-        raise ValueError(f"column arguments must name different columns, got {list(columns)}")
-    return frame
-
-
-def _require_numeric(frame: pl.DataFrame, column: str) -> None:
-    if not frame.schema[column].is_numeric():
-        raise TypeError(f"column {column!r} must be numeric, got {frame.schema[column]}")
-
-
 def _require_orderable(frame: pl.DataFrame, column: str) -> None:
     dtype = frame.schema[column]
     if not (dtype.is_numeric() or dtype.is_temporal()):
         raise TypeError(f"column {column!r} must be numeric or a date/time, got {dtype}")
-
-
-def _require_no_nulls(frame: pl.DataFrame, column: str) -> None:
-    nulls = frame.get_column(column).null_count()
-    if nulls:
-        row = int(frame.get_column(column).is_null().arg_true()[0]) + 1  # 1-based data row
-        raise DataError(
-            f"column {column!r} has {nulls} missing value(s), first at row {row}",
-            row=row,
-            column=column,
-            value=None,
-        )
 
 
 # --------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
@@ -32,7 +31,13 @@ import pandas as pd
 import polars as pl
 from scipy import stats
 
-from alliance.errors import DataError
+from alliance.stats._checks import require_columns as _require_columns
+from alliance.stats._checks import (
+    require_integer_sessions,
+    require_one_row_per_session,
+)
+from alliance.stats._checks import require_no_nulls as _require_no_nulls
+from alliance.stats._checks import require_numeric as _require_numeric
 
 __all__ = [
     "OutcomeModelResult",
@@ -50,55 +55,12 @@ SESSION = "session"
 CLIENT = "client"
 
 
-def _require_columns(frame: object, columns: Sequence[str]) -> pl.DataFrame:
-    if not isinstance(frame, pl.DataFrame):
-        raise TypeError(f"frame must be a polars DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"frame lacks column(s) {missing}; it has {frame.columns}")
-    if len(set(columns)) != len(columns):
-        raise ValueError(f"column arguments must name different columns, got {list(columns)}")
-    return frame
-
-
-def _require_numeric(frame: pl.DataFrame, column: str) -> None:
-    if not frame.schema[column].is_numeric():
-        raise TypeError(f"column {column!r} must be numeric, got {frame.schema[column]}")
-
-
-def _require_no_nulls(frame: pl.DataFrame, column: str) -> None:
-    nulls = frame.get_column(column).null_count()
-    if nulls:
-        row = int(frame.get_column(column).is_null().arg_true()[0]) + 1  # 1-based data row
-        raise DataError(
-            f"column {column!r} has {nulls} missing value(s), first at row {row}",
-            row=row,
-            column=column,
-        )
-
-
 def _require_sessions(frame: pl.DataFrame, id_col: str, session_col: str) -> None:
     """Integer, non-missing session numbers, one row per client and session."""
-    if not frame.schema[session_col].is_integer():
-        raise TypeError(
-            f"column {session_col!r} must hold integer session numbers, "
-            f"got {frame.schema[session_col]}"
-        )
+    require_integer_sessions(frame, session_col)
     _require_no_nulls(frame, id_col)
     _require_no_nulls(frame, session_col)
-    dup = (
-        frame.group_by(id_col)
-        .agg(pl.len().alias("rows"), pl.col(session_col).n_unique().alias("sessions"))
-        .filter(pl.col("rows") != pl.col("sessions"))
-    )
-    if dup.height:
-        bad = dup.get_column(id_col)[0]
-        raise DataError(
-            f"{dup.height} client(s) have two rows for the same session in {session_col!r}, "
-            f"first {id_col}={bad!r}; keep one row per client and session",
-            column=session_col,
-            value=bad,
-        )
+    require_one_row_per_session(frame, id_col, session_col)
 
 
 def _float(value: object) -> float:

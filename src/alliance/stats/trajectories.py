@@ -25,13 +25,19 @@ early warning system. Clinical Psychology & Psychotherapy, 8(4), 231-242.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from statistics import NormalDist
 
 import numpy as np
 import polars as pl
 
-from alliance.errors import DataError
+from alliance.stats._checks import (
+    require_columns as _require_columns,
+)
+from alliance.stats._checks import (
+    require_integer_sessions,
+    require_no_nulls,
+    require_one_row_per_session,
+)
 
 __all__ = ["BAND_COLUMNS", "STATUSES", "expected_recovery_band", "on_track"]
 
@@ -52,17 +58,6 @@ STATUSES: tuple[str, ...] = ("on track", "not on track", "better than expected",
 _NEW_COLUMNS = ("baseline", "expected", "expected_low", "expected_high", "status")
 
 
-def _require_columns(frame: object, columns: Sequence[str]) -> pl.DataFrame:
-    if not isinstance(frame, pl.DataFrame):
-        raise TypeError(f"frame must be a polars DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"frame lacks column(s) {missing}; it has {frame.columns}")
-    if len(set(columns)) != len(columns):
-        raise ValueError(f"column arguments must name different columns, got {list(columns)}")
-    return frame
-
-
 def _panel(
     frame: object, id_col: str, session_col: str, score_col: str, baseline_session: int
 ) -> pl.DataFrame:
@@ -70,39 +65,16 @@ def _panel(
     df = _require_columns(frame, [id_col, session_col, score_col])
     if isinstance(baseline_session, bool) or not isinstance(baseline_session, int):
         raise TypeError(f"baseline_session must be an integer, got {baseline_session!r}")
-    if not df.schema[session_col].is_integer():
-        raise TypeError(
-            f"column {session_col!r} must hold integer session numbers, "
-            f"got {df.schema[session_col]}"
-        )
+    require_integer_sessions(df, session_col)
     if not df.schema[score_col].is_numeric():
         raise TypeError(f"column {score_col!r} must be numeric, got {df.schema[score_col]}")
     for c in (id_col, session_col):
-        nulls = df.get_column(c).null_count()
-        if nulls:
-            row = int(df.get_column(c).is_null().arg_true()[0]) + 1
-            raise DataError(
-                f"column {c!r} has {nulls} missing value(s), first at row {row}",
-                row=row,
-                column=c,
-            )
+        require_no_nulls(df, c)
     score = pl.col(score_col).cast(pl.Float64)
     if df.schema[score_col].is_float():
         score = score.fill_nan(None)
     panel = df.select(pl.col(id_col), pl.col(session_col), score.alias(score_col))
-    dup = (
-        panel.group_by(id_col)
-        .agg(pl.len().alias("rows"), pl.col(session_col).n_unique().alias("sessions"))
-        .filter(pl.col("rows") != pl.col("sessions"))
-    )
-    if dup.height:
-        bad = dup.get_column(id_col)[0]
-        raise DataError(
-            f"{dup.height} client(s) have two rows for the same session in {session_col!r}, "
-            f"first {id_col}={bad!r}; keep one row per client and session",
-            column=session_col,
-            value=bad,
-        )
+    require_one_row_per_session(panel, id_col, session_col)
     return panel
 
 

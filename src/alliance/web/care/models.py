@@ -115,6 +115,11 @@ class Episode(models.Model):
     def __str__(self) -> str:
         return f"{self.client.code} from {self.started:%d %b %Y}"
 
+    def latest_session_number(self) -> int:
+        """Number of the latest session, 0 before the first."""
+        number = self.sessions.order_by("-number").values_list("number", flat=True).first()
+        return int(number or 0)
+
 
 class SessionQuerySet(models.QuerySet["Session"]):
     def for_user(self, user: Any) -> SessionQuerySet:

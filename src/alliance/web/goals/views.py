@@ -36,9 +36,7 @@ def goal_new(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         goal = form.save(commit=False)
         goal.episode = episode
-        goal.created_session = (
-            episode.sessions.order_by("-number").values_list("number", flat=True).first() or 1
-        )
+        goal.created_session = max(1, episode.latest_session_number())
         goal.therapist_confirmed_at = timezone.now()
         goal.save()
         record(request, "create", goal, client=episode.client)
@@ -88,9 +86,7 @@ def task_new(request: HttpRequest, pk: int) -> HttpResponse:
         task = form.save(commit=False)
         task.episode = episode
         task.set_by = Task.SetBy.THERAPIST
-        task.set_session = (
-            episode.sessions.order_by("-number").values_list("number", flat=True).first() or 1
-        )
+        task.set_session = max(1, episode.latest_session_number())
         if task.due_session is not None and task.due_session < task.set_session:
             messages.error(request, f"Due session must be {task.set_session} or later.")
             return _back(episode.client_id, "tasks")

@@ -41,7 +41,7 @@ def link_url(token: str, request: HttpRequest | None = None) -> str:
 def start_session(episode: Episode, date: dt.date) -> Session:
     """The next session of an episode (numbers count up from 1)."""
     Episode.objects.select_for_update().filter(pk=episode.pk).first()
-    last = episode.sessions.order_by("-number").values_list("number", flat=True).first() or 0
+    last = episode.latest_session_number()
     return Session.objects.create(episode=episode, number=last + 1, date=date)
 
 

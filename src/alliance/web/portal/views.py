@@ -125,9 +125,7 @@ def task_new(request: HttpRequest, token: str) -> HttpResponse:
         task = form.save(commit=False)
         task.episode = episode
         task.set_by = Task.SetBy.CLIENT
-        task.set_session = (
-            episode.sessions.order_by("-number").values_list("number", flat=True).first() or 1
-        )
+        task.set_session = max(1, episode.latest_session_number())
         task.save()
         record(request, "create", task, client=access.client, actor_label="client portal")
         messages.success(request, "Added.")

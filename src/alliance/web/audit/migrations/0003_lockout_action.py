@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0002_hash_chain'),
+        ("audit", "0002_hash_chain"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('view', 'View'), ('create', 'Create'), ('update', 'Update'), ('delete', 'Delete'), ('submit', 'Submit'), ('export', 'Export'), ('send', 'Send'), ('lockout', 'Lockout')], max_length=10),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("view", "View"),
+                    ("create", "Create"),
+                    ("update", "Update"),
+                    ("delete", "Delete"),
+                    ("submit", "Submit"),
+                    ("export", "Export"),
+                    ("send", "Send"),
+                    ("lockout", "Lockout"),
+                ],
+                max_length=10,
+            ),
         ),
     ]
