@@ -202,7 +202,11 @@ def free_port() -> int:
 def _app_env(db_url: str, var_dir: Path, extra: dict[str, str]) -> dict[str, str]:
     from cryptography.fernet import Fernet
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTEST_", "DJANGO_")) and k != "ALLIANCE_TESTING"
+    }
     env.update(
         DATABASE_URL=db_url,
         DJANGO_SETTINGS_MODULE="alliance.web.settings",

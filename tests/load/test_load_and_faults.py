@@ -112,8 +112,8 @@ def test_database_outage_mid_load_loses_and_duplicates_no_acknowledged_submissio
     result = _run("pg-outage", admin_url, tmp_path)
     _assert_invariants(result)
     load, fault = result["load"], result["fault"]
-    assert fault["terminated_connections"] >= 0 and fault["seconds"] == 2.0, fault
-    assert load["retried_submissions"] > 0  # the outage was felt...
+    assert fault["seconds"] == 2.0 and "error" not in fault, fault
+    assert load["http_5xx"] > 0 and load["retried_submissions"] > 0  # the outage was felt...
     # ...and every client who saw a 5xx was answered clearly on retrying
     assert load["submissions_with_5xx_then_acknowledged"] == sum(
         1 for o in json.loads((tmp_path / "outcomes.json").read_text()) if o["http_5xx"]

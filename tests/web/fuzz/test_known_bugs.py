@@ -1,10 +1,9 @@
-"""Server errors found by the fuzzing and the load runs, pinned as strict expected failures.
+"""Server errors found by the fuzzing and the load runs, fixed and kept as guards.
 
-Each test states the behaviour the app should have; it fails today because of
-the bug named in its reason. ``strict=True``: once the bug is fixed the test
-passes, pytest reports that as a failure, and whoever fixed it removes the
-xfail mark here and the matching rule in ``fuzz_helpers.KNOWN_BUGS`` (which
-keeps the fuzzing from rediscovering the bug meanwhile).
+Each test states the behaviour the app must have for an input that once
+caused a 500: Unicode digits in id fields, control characters in the audit
+viewer's query, a NUL in the caseload search (PostgreSQL), and a failed alert
+refresh after a client's answers were stored.
 """
 
 from __future__ import annotations
@@ -35,31 +34,16 @@ def test_reassign_with_a_non_numeric_therapist_says_choose_a_therapist(sue: User
     assert r.status_code == 302
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: care.views.reassign checks str.isdigit(), which accepts Unicode digits "
-    "such as '²', then int('²') raises ValueError (500)",
-)
 def test_reassign_with_a_superscript_digit_says_choose_a_therapist(sue: User, c1: Any) -> None:
     r = _http(sue).post(reverse("care:reassign", args=[c1.pk]), {"therapist": "²"})
     assert r.status_code == 302
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: accounts.views.reset_authenticator checks str.isdigit(), which accepts "
-    "Unicode digits such as '²', then int('²') raises ValueError (500)",
-)
 def test_reset_authenticator_with_a_superscript_digit_is_not_found(ada: User) -> None:
     r = _http(ada).post(reverse("accounts:reset_authenticator"), {"user": "²"})
     assert r.status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: audit.views.log writes the raw ?page= value (and the client filter) into "
-    "the audit detail; a tab, newline or NUL makes check_detail raise ValueError (500)",
-)
 @pytest.mark.parametrize("query", [{"page": "2\n"}, {"page": "\x00"}, {"client": "C1\tALPHA"}])
 def test_audit_log_with_control_characters_in_the_query_answers_a_page(
     ada: User, query: dict[str, str]
@@ -68,25 +52,11 @@ def test_audit_log_with_control_characters_in_the_query_answers_a_page(
     assert r.status_code == 200
 
 
-@pytest.mark.xfail(
-    ON_POSTGRES,
-    strict=True,
-    reason="bug (PostgreSQL only): care.views.dashboard filters code__icontains on the raw "
-    "?q=; a NUL character makes psycopg raise ValueError (500)",
-)
 def test_dashboard_search_with_a_nul_character_finds_nothing(alice: User, c1: Any) -> None:
     r = _http(alice).get(reverse("care:dashboard"), {"q": "C1\x00"})
     assert r.status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: measures.services.submit_link commits the responses, then calls "
-    "refresh_alerts outside the transaction; when that fails (the database went away, as "
-    "in the load run's PostgreSQL restart) the client gets a 500 for answers that were "
-    "stored, and that submission's alerts are never evaluated (a retry only says "
-    "'already in')",
-)
 def test_answers_stored_are_acknowledged_even_if_the_alert_refresh_fails(
     alice: User, c1: Any
 ) -> None:

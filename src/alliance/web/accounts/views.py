@@ -197,7 +197,7 @@ def reset_authenticator(request: HttpRequest) -> HttpResponse:
     """Administrators: remove a colleague's authenticator (a lost phone); they set up a new one."""
     admin: Any = request.user
     pk = request.POST.get("user", "")
-    if not pk.isdigit():
+    if not (pk.isascii() and pk.isdigit() and len(pk) < 19):
         raise Http404
     member = get_object_or_404(User, pk=int(pk), organisation_id=admin.organisation_id)
     removed, _ = TOTPDevice.objects.filter(user=member).delete()

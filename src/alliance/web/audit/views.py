@@ -78,6 +78,11 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
+def _printable(value: str) -> str:
+    """A filter value as it may stand in the audit detail: printable, one line, short."""
+    return "".join(ch for ch in value if ch.isprintable())[:60]
+
+
 @never_cache
 @require_GET
 @admin_required
@@ -117,13 +122,14 @@ def log(request: HttpRequest) -> HttpResponse:
     elif form.is_bound:
         events = events.none()
     page_number = request.GET.get("page") or "1"
+    applied = {k: _printable(str(v)) for k, v in applied.items()}
     record(
         request,
         "view",
         user.organisation,
         client=client,
         page="audit log",
-        page_number=page_number[:10],
+        page_number=_printable(page_number)[:10],
         **applied,
     )
     page = Paginator(events.select_related("actor", "client").order_by("-seq"), PAGE_SIZE).get_page(

@@ -79,7 +79,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-urgent", "-warnings", "-infos", "code")
     )
-    query = request.GET.get("q", "").strip()[:40]
+    query = "".join(ch for ch in request.GET.get("q", "") if ch.isprintable()).strip()[:40]
     if query:
         clients = clients.filter(code__icontains=query)
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -361,7 +361,7 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
 
     chosen = request.POST.get("therapist", "")
     new = User.objects.filter(
-        pk=int(chosen) if chosen.isdigit() and len(chosen) < 19 else 0,
+        pk=int(chosen) if chosen.isascii() and chosen.isdigit() and len(chosen) < 19 else 0,
         organisation_id=user.organisation_id,
         role=Role.THERAPIST,
         is_active=True,

@@ -9,11 +9,12 @@ store a second response.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
@@ -25,6 +26,8 @@ from alliance.web.care.models import Episode, Session
 from alliance.web.measures.models import Link, Respondent, Response, hash_token, new_token
 from alliance.web.measures.plans import due
 from alliance.web.measures.scoring import score_answers
+
+logger = logging.getLogger(__name__)
 
 
 def link_url(token: str, request: HttpRequest | None = None) -> str:
@@ -182,7 +185,12 @@ def submit_link(link: Link, request: HttpRequest | None = None) -> SubmitResult:
         )
     from alliance.web.alerts.services import refresh_alerts
 
-    refresh_alerts(locked.session.episode)
+    try:
+        refresh_alerts(locked.session.episode)
+    except DatabaseError:
+        # The answers are stored; the rules run again with the next submission or page
+        # refresh. Never show the client an error for work that already succeeded.
+        logger.exception("alerts not refreshed after link %s", locked.pk)
     return SubmitResult(stored=True, already=False, responses=responses)
 
 
