@@ -46,7 +46,7 @@ typecheck: $(STAMP)
 	ALLIANCE_TESTING=true $(BIN)/mypy
 
 unit: $(STAMP)
-	OMP_NUM_THREADS=1 $(BIN)/pytest -n 2 -q
+	OMP_NUM_THREADS=1 $(BIN)/pytest -n 2 -q --ignore=tests/load
 
 unit-postgres: $(STAMP)
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \

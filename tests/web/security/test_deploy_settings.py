@@ -17,6 +17,7 @@ from cryptography.fernet import Fernet
 ROOT = Path(__file__).resolve().parents[3]
 CLEARED = (
     "DEBUG",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set while the browser tests' Chromium is open
     "ALLIANCE_TESTING",
     "DJANGO_SETTINGS_MODULE",
     "SECRET_KEY_FILE",
