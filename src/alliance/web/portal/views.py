@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from alliance.web.audit.log import record
+from alliance.web.care.models import Episode
 from alliance.web.care.timeline import load_timeline
 from alliance.web.goals.forms import ClientTaskForm, FeedbackForm, TaskDoneForm
 from alliance.web.goals.models import Goal, Task
@@ -57,6 +58,17 @@ def home(request: HttpRequest, token: str) -> HttpResponse:
         )
     record(request, "view", client, client=client, actor_label="client portal")
     return render(request, "portal/home.html", context)
+
+
+def _open_episode(request: HttpRequest, token: str) -> tuple[PortalAccess, Episode] | HttpResponse:
+    """The client's access and current episode, or the page to show instead."""
+    access = _access(request, token)
+    if isinstance(access, HttpResponse):
+        return access
+    episode = access.client.current_episode()
+    if episode is None:
+        return render(request, "portal/invalid.html", status=404)
+    return access, episode
 
 
 def _back(token: str, anchor: str) -> HttpResponse:
@@ -114,13 +126,11 @@ def task_done(request: HttpRequest, token: str, pk: int) -> HttpResponse:
 @rate_limited
 @require_POST
 def task_new(request: HttpRequest, token: str) -> HttpResponse:
-    access = _access(request, token)
-    if isinstance(access, HttpResponse):
-        return access
-    episode = access.client.current_episode()
+    found = _open_episode(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    access, episode = found
     form = ClientTaskForm(request.POST)
-    if episode is None:
-        return render(request, "portal/invalid.html", status=404)
     if form.is_valid():
         task = form.save(commit=False)
         task.episode = episode
@@ -137,13 +147,11 @@ def task_new(request: HttpRequest, token: str) -> HttpResponse:
 @rate_limited
 @require_POST
 def feedback(request: HttpRequest, token: str) -> HttpResponse:
-    access = _access(request, token)
-    if isinstance(access, HttpResponse):
-        return access
-    episode = access.client.current_episode()
+    found = _open_episode(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    access, episode = found
     form = FeedbackForm(request.POST)
-    if episode is None:
-        return render(request, "portal/invalid.html", status=404)
     if form.is_valid():
         item = Feedback.objects.create(episode=episode, text=form.cleaned_data["text"])
         record(request, "create", item, client=access.client, actor_label="client portal")
