@@ -20,42 +20,33 @@ from alliance.web.care.models import Client, Episode, Session
 V = TypeVar("V", bound=Callable[..., HttpResponse])
 
 
-def clinician_required(view: V) -> V:
-    """Logged in, in a clinic, with a clinical role (admin, supervisor, therapist)."""
+def role_required(allowed: Callable[[Any], bool], refusal: str) -> Callable[[V], V]:
+    """Logged in, in a clinic, and ``allowed(user)``; otherwise 403 with ``refusal``."""
 
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user: Any = request.user
-        if user.organisation_id is None or not user.is_clinician:
-            raise PermissionDenied("Client records are open to the clinic's clinical staff only.")
-        return view(request, *args, **kwargs)
+    def decorate(view: V) -> V:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user: Any = request.user
+            if user.organisation_id is None or not allowed(user):
+                raise PermissionDenied(refusal)
+            return view(request, *args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+        return wrapper  # type: ignore[return-value]
 
-
-def supervisor_required(view: V) -> V:
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user: Any = request.user
-        if user.organisation_id is None or not user.sees_whole_clinic:
-            raise PermissionDenied("This page is for supervisors and clinic administrators.")
-        return view(request, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+    return decorate
 
 
-def admin_required(view: V) -> V:
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user: Any = request.user
-        if user.organisation_id is None or user.role != "admin":
-            raise PermissionDenied("This page is for clinic administrators.")
-        return view(request, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+# Clinical roles (admin, supervisor, therapist) may open client records.
+clinician_required = role_required(
+    lambda u: u.is_clinician, "Client records are open to the clinic's clinical staff only."
+)
+supervisor_required = role_required(
+    lambda u: u.sees_whole_clinic, "This page is for supervisors and clinic administrators."
+)
+admin_required = role_required(
+    lambda u: u.role == "admin", "This page is for clinic administrators."
+)
 
 
 def client_for(request: HttpRequest, pk: int) -> Client:
