@@ -11,7 +11,7 @@ import sys
 import typer
 from typer._click.exceptions import ClickException
 
-from alliance.cli import demo, instruments, ops, score, simulate, stats, transcripts
+from alliance.cli import demo, export, instruments, ops, report, score, simulate, stats, transcripts
 from alliance.cli.common import EXIT_BAD_DATA, EXIT_USAGE, err
 from alliance.errors import DataError, InstrumentError
 
@@ -30,6 +30,8 @@ stats.register(app)
 simulate.register(app)
 demo.register(app)
 ops.register(app)
+export.register(app)
+report.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -57,6 +57,14 @@ INSTALLED_APPS = [
     "alliance.web.sessiontranscripts",
     "alliance.web.ratelimit",
     "alliance.web.rights",
+    "alliance.web.custominstruments",
+    "alliance.web.api",
+    "alliance.web.fhirapi",
+    "alliance.web.research",
+    "alliance.web.reports",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [

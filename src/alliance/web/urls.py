@@ -38,4 +38,9 @@ urlpatterns = [
     path("audit/", include("alliance.web.audit.urls")),
     path("", include("alliance.web.sessiontranscripts.urls")),
     path("", include("alliance.web.rights.urls")),
+    path("api/", include("alliance.web.api.urls")),
+    path("fhir/", include("alliance.web.fhirapi.urls")),
+    path("research/", include("alliance.web.research.urls")),
+    path("", include("alliance.web.reports.urls")),
+    path("clinic/instruments/", include("alliance.web.custominstruments.urls")),
 ]

@@ -1,0 +1,9 @@
+"""The `alliance report` command (filled in below)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to the `alliance` app."""
