@@ -22,6 +22,8 @@ from django.test import Client as HttpClient
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from alliance.web.alerts.models import Alert
+from alliance.web.api.models import ApiToken
+from alliance.web.api.pages import issue
 from alliance.web.care.models import Client, Episode, Session
 from alliance.web.goals.models import Goal, GoalRating, Task
 from alliance.web.measures.models import Link, Response
@@ -91,6 +93,11 @@ MATRIX = (
     Entry("goals:goal_rate", "POST", "goal", data=(("level", "1"),)),
     Entry("goals:task_new", "POST", "episode", data=(("text", "Call a friend"),)),
     Entry("alerts:acknowledge", "POST", "alert"),
+    # Reports: the client's progress report, as the client page.
+    Entry("reports:client_report", "GET", "client"),
+    Entry("reports:client_report_pdf", "GET", "client"),
+    # API tokens: their owner and the clinic's administrator may revoke them.
+    Entry("api:token_revoke", "POST", "token", allowed=frozenset({"owner", "admin"})),
     Entry("alerts:resolve", "POST", "alert", data=(("note", "Talked it through in session."),)),
 )
 
@@ -154,6 +161,7 @@ def world(
             "link": c1_link.link.pk,
             "goal": c1_goal.pk,
             "alert": c1_alert.pk,
+            "token": issue(alice, "record system", ["read"], 30)[0].pk,
         },
         "secrets": ("C1-ALPHA", c1_goal.text, c1_task.text, "Alice"),
     }
@@ -183,6 +191,7 @@ def _snapshot() -> tuple[Any, ...]:
         sorted(ConsentRecord.objects.values_list("pk", "withdrawn_at")),
         Erasure.objects.count(),
         Transcript.objects.count(),
+        sorted(ApiToken.objects.values_list("pk", "revoked_at")),
     )
 
 

@@ -219,6 +219,50 @@ ALLIANCE_LINK_RATE_WINDOW = envint("ALLIANCE_LINK_RATE_WINDOW", 5 * 60, minimum=
 ALLIANCE_LINK_MAX_UNKNOWN = envint("ALLIANCE_LINK_MAX_UNKNOWN", 20, minimum=1)
 ALLIANCE_LINK_UNKNOWN_WINDOW = envint("ALLIANCE_LINK_UNKNOWN_WINDOW", 15 * 60, minimum=1)
 
+# --- REST API and FHIR ----------------------------------------------------------
+# Per-user bearer tokens with scopes (api/); the same scoping as the web pages.
+# ALLIANCE_API_RATE: requests per token per window ("<n>/<s|min|hour|day>").
+ALLIANCE_API_RATE = envstr("ALLIANCE_API_RATE", "600/min") or "600/min"
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|day)", ALLIANCE_API_RATE):
+    raise ImproperlyConfigured(
+        f"ALLIANCE_API_RATE={ALLIANCE_API_RATE!r}: expected '<number>/<s|min|hour|day>'"
+    )
+ALLIANCE_API_PAGE_SIZE = envint("ALLIANCE_API_PAGE_SIZE", 25, minimum=1)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["alliance.web.api.auth.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["alliance.web.api.auth.ScopedClinicalAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["alliance.web.api.auth.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "alliance.web.api.pagination.Pages",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Alliance API",
+    "DESCRIPTION": (
+        "Clients, episodes, sessions, questionnaire links, responses, scores, alerts, goals "
+        "and tasks, with the web app's permission rules. Authenticate with "
+        "`Authorization: Bearer <token>` (create tokens under Account > API tokens). "
+        "FHIR R4 resources are under /fhir/."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "alliance.web.api.schema.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "ApproachEnum": "alliance.web.care.models.Approach",
+        "SideEnum": "alliance.web.measures.models.Respondent",
+    },
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -44,3 +44,4 @@ urlpatterns = [
     path("", include("alliance.web.reports.urls")),
     path("clinic/instruments/", include("alliance.web.custominstruments.urls")),
 ]
+handler404 = "alliance.web.api.errors.not_found"

@@ -80,8 +80,8 @@ class _InlineFinder(HTMLParser):
         self.found: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
-            self.found.append(f"<{tag}>")
+        if tag == "style" or (tag == "script" and not dict(attrs).get("src")):
+            self.found.append(f"<{tag}>")  # a script file of our own (src=) is allowed
         for name, value in attrs:
             if name == "style" or name.startswith("on"):
                 self.found.append(f"<{tag} {name}={value!r}>")

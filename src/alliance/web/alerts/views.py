@@ -5,14 +5,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from alliance.web.alerts import lifecycle
 from alliance.web.alerts.models import Alert
-from alliance.web.audit.log import record
 from alliance.web.care.access import clinician_required
-
-NOTE_LIMIT = 2000
 
 
 def _alert(request: HttpRequest, pk: int) -> Alert:
@@ -25,13 +22,7 @@ def _alert(request: HttpRequest, pk: int) -> Alert:
 @clinician_required
 def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     alert = _alert(request, pk)
-    if alert.status == Alert.Status.OPEN:
-        Alert.objects.filter(pk=alert.pk, status=Alert.Status.OPEN).update(
-            status=Alert.Status.ACKNOWLEDGED,
-            acknowledged_at=timezone.now(),
-            acknowledged_by=request.user,
-        )
-        record(request, "update", alert, client=alert.episode.client, status="acknowledged")
+    lifecycle.acknowledge(alert, request.user, request)
     return redirect(f"{_client_url(alert)}#alert-{alert.pk}")
 
 
@@ -39,26 +30,12 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 @clinician_required
 def resolve(request: HttpRequest, pk: int) -> HttpResponse:
     alert = _alert(request, pk)
-    note = request.POST.get("note", "").strip()
-    if not note:
-        messages.error(request, "Add a short note on what was done before resolving the alert.")
+    try:
+        changed = lifecycle.resolve(alert, request.user, request.POST.get("note", ""), request)
+    except ValueError as exc:
+        messages.error(request, str(exc))
         return redirect(f"{_client_url(alert)}#alert-{alert.pk}")
-    if len(note) > NOTE_LIMIT:
-        messages.error(
-            request, f"The note is too long ({len(note)} characters; at most {NOTE_LIMIT})."
-        )
-        return redirect(f"{_client_url(alert)}#alert-{alert.pk}")
-    if alert.status != Alert.Status.RESOLVED:
-        now = timezone.now()
-        Alert.objects.filter(pk=alert.pk).exclude(status=Alert.Status.RESOLVED).update(
-            status=Alert.Status.RESOLVED,
-            resolved_at=now,
-            resolved_by=request.user,
-            resolution_note=note,
-            acknowledged_at=alert.acknowledged_at or now,
-            acknowledged_by=alert.acknowledged_by or request.user,
-        )
-        record(request, "update", alert, client=alert.episode.client, status="resolved")
+    if changed:
         messages.success(request, "Alert resolved.")
     return redirect(f"{_client_url(alert)}#alerts")
 

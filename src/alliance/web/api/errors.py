@@ -1,0 +1,31 @@
+"""Not-found answers in the caller's language: JSON under /api/, HTML elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+
+FHIR_JSON = "application/fhir+json"
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: the API and FHIR base get machine-readable answers."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "No such address in the API."}, status=404)
+    if request.path.startswith("/fhir/"):
+        return JsonResponse(
+            operation_outcome("not-found", "No such FHIR address."),
+            status=404,
+            content_type=FHIR_JSON,
+        )
+    return defaults.page_not_found(request, exception or Exception())
+
+
+def operation_outcome(code: str, text: str, *, expression: str | None = None) -> dict[str, Any]:
+    """A FHIR OperationOutcome with one error issue."""
+    issue: dict[str, Any] = {"severity": "error", "code": code, "diagnostics": text}
+    if expression:
+        issue["expression"] = [expression]
+    return {"resourceType": "OperationOutcome", "issue": [issue]}
