@@ -244,3 +244,118 @@ def test_validate_checks_every_file_given(
     done = alliance("instruments", "validate", "my_srs.toml", "bad/my_srs.toml")
     assert done.code == 3
     assert "respondent" in done.err_flat
+
+
+# --- fhir and import ---------------------------------------------------------------
+
+
+def test_fhir_prints_a_questionnaire_that_validates(alliance: Alliance) -> None:
+    from fhir.resources.R4B.questionnaire import Questionnaire
+
+    done = alliance("instruments", "fhir", "phq9")
+    assert done.code == 0, done.err
+    model = Questionnaire.model_validate_json(done.out)
+    assert (model.id, len(model.item)) == ("phq9", 9)
+
+
+def test_fhir_writes_a_file_and_import_gives_back_an_equal_instrument(
+    alliance: Alliance, srs_toml: str
+) -> None:
+    from alliance.instruments import load_file
+
+    Path("my_srs.toml").write_text(srs_toml, encoding="utf-8")
+    done = alliance("instruments", "fhir", "my_srs.toml", "-o", "srs.json")
+    assert done.code == 0, done.err
+    assert "wrote" in done.err_flat
+    done = alliance("instruments", "import", "srs.json", "-o", "clinic")
+    assert done.code == 0, done.err
+    assert "clinic/my_srs.toml: ok (my_srs: 4 items, 1 scales)" in done.out_flat
+    assert load_file("clinic/my_srs.toml") == load_file("my_srs.toml")
+
+
+def test_import_refuses_to_overwrite_without_force(alliance: Alliance, srs_toml: str) -> None:
+    Path("my_srs.toml").write_text(srs_toml, encoding="utf-8")
+    assert alliance("instruments", "import", "my_srs.toml", "-o", "clinic").code == 0
+    again = alliance("instruments", "import", "my_srs.toml", "-o", "clinic")
+    assert again.code == 2
+    assert "exists; use --force" in again.err_flat
+    assert alliance("instruments", "import", "my_srs.toml", "-o", "clinic", "--force").code == 0
+
+
+def test_import_refuses_an_id_that_clashes_with_a_builtin(alliance: Alliance) -> None:
+    assert alliance("instruments", "fhir", "gad7", "-o", "gad7.json").code == 0
+    done = alliance("instruments", "import", "gad7.json", "-o", "clinic")
+    assert done.code == 3
+    assert "'gad7' is a built-in instrument" in done.err_flat
+    assert not Path("clinic").exists()
+
+
+FOREIGN = {
+    "resourceType": "Questionnaire",
+    "id": "ors-like",
+    "name": "ORSLike",
+    "title": "Outcome rating (test form)",
+    "status": "active",
+    "description": "Rate the last week on each line.",
+    "item": [
+        {
+            "linkId": f"line{k}",
+            "type": "integer",
+            "text": f"Line {k}",
+            "required": True,
+            "extension": [
+                {"url": "http://hl7.org/fhir/StructureDefinition/minValue", "valueInteger": 0},
+                {"url": "http://hl7.org/fhir/StructureDefinition/maxValue", "valueInteger": 10},
+            ],
+        }
+        for k in range(1, 5)
+    ],
+}
+SCORING = """\
+[[scales]]
+id = "total"
+label = "Outcome rating"
+items = [1, 2, 3, 4]
+missing = { method = "complete", source = "Test form: every line needed." }
+
+[licence]
+name = "Clinic licence"
+text = "Used under the clinic's own licence."
+
+[citation]
+text = "Test citation."
+"""
+
+
+def test_import_of_a_foreign_questionnaire_needs_and_uses_a_scoring_file(
+    alliance: Alliance,
+) -> None:
+    import json
+
+    Path("ors.json").write_text(json.dumps(FOREIGN), encoding="utf-8")
+    bare = alliance("instruments", "import", "ors.json", "-o", "clinic")
+    assert bare.code == 3
+    assert "no scales, licence, citation given" in bare.err_flat
+    assert "[[scales]]" in bare.err_flat
+    Path("scoring.toml").write_text(SCORING, encoding="utf-8")
+    done = alliance("instruments", "import", "ors.json", "--scoring", "scoring.toml", "-o", "c")
+    assert done.code == 0, done.err
+    scored = alliance("instruments", "show", "c/ors_like.toml")
+    assert "ors_like_total Outcome rating: sum of items 1, 2, 3, 4" in scored.out_flat
+
+
+def test_import_of_a_broken_questionnaire_names_the_fhir_path(alliance: Alliance) -> None:
+    import json
+
+    broken = {**FOREIGN, "item": [{**FOREIGN["item"][0], "type": "attachment"}]}  # type: ignore[dict-item]
+    Path("bad.json").write_text(json.dumps(broken), encoding="utf-8")
+    done = alliance("instruments", "import", "bad.json", "-o", "clinic")
+    assert done.code == 3
+    assert "bad.json: item[0].type: 'attachment' items are not supported" in done.err_flat
+
+
+def test_import_rejects_a_file_that_is_neither_json_nor_toml(alliance: Alliance) -> None:
+    Path("form.xml").write_text("<Questionnaire/>", encoding="utf-8")
+    done = alliance("instruments", "import", "form.xml", "-o", "clinic")
+    assert done.code == 3
+    assert "expected a .json FHIR Questionnaire or a .toml file" in done.err_flat

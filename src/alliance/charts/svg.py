@@ -380,12 +380,17 @@ class _Geom:
             a += ' font-weight="bold"'
         if fill:
             a += f' fill="{fill}"'
-        if halo:
-            a += (
-                f' stroke="{_BG}" stroke-width="{_c(3 * self.u)}"'
-                ' stroke-linejoin="round" paint-order="stroke"'
-            )
-        return f"<text {a}>{_title(title)}{escape(s)}</text>"
+        label = f"<text {a}>{_title(title)}{escape(s)}</text>"
+        if not halo:
+            return label
+        # The halo is a stroked copy drawn first, then the label on top. Not
+        # paint-order="stroke": PDF renderers (WeasyPrint) ignore it and paint
+        # the white stroke over the letters. Screen readers skip the copy.
+        under = (
+            f'<text {a} stroke="{_BG}" stroke-width="{_c(3 * self.u)}"'
+            f' stroke-linejoin="round" aria-hidden="true">{escape(s)}</text>'
+        )
+        return under + label
 
     def shape(
         self,

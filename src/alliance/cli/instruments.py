@@ -1,20 +1,35 @@
-"""``alliance instruments list|show|validate``."""
+"""``alliance instruments list|show|validate|fhir|import``."""
 
 from __future__ import annotations
 
+import json
+import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from alliance.cli.common import out, say
-from alliance.instruments import Instrument, load_file, registry, resolve
+from alliance.cli.common import EXIT_USAGE, err, note, out, say
+from alliance.errors import InstrumentError
+from alliance.fhir import DEFAULT_BASE, FhirError, instrument_from_questionnaire, questionnaire
+from alliance.instruments import (
+    Instrument,
+    builtin,
+    dumps,
+    load_file,
+    parse_instrument,
+    registry,
+    resolve,
+)
 from alliance.scoring import output_columns
 from alliance.scoring.validate import describe_allowed
 
-app = typer.Typer(help="List, show and validate instrument definition files.", no_args_is_help=True)
+app = typer.Typer(
+    help="List, show, validate, export (FHIR) and import instrument definitions.",
+    no_args_is_help=True,
+)
 
 
 @app.command("list", epilog="Example: alliance instruments list")
@@ -117,3 +132,96 @@ def validate(
     for f in files:
         inst = load_file(f)
         say(f"{f}: ok ({inst.id}: {len(inst.items)} items, {len(inst.scales)} scales)")
+
+
+@app.command(epilog="Example: alliance instruments fhir phq9 -o phq9.json")
+def fhir(
+    instrument: Annotated[str, typer.Argument(help="Instrument id (e.g. phq9) or a .toml file.")],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write the JSON here (default: print).")
+    ] = None,
+    base_url: Annotated[
+        str, typer.Option("--base-url", help="Base of the canonical URLs.")
+    ] = DEFAULT_BASE,
+) -> None:
+    """The instrument as a FHIR R4 Questionnaire (JSON), with its full Alliance definition."""
+    text = json.dumps(
+        questionnaire(resolve(instrument), base_url=base_url), indent=2, ensure_ascii=False
+    )
+    if output is None:
+        typer.echo(text)
+        return
+    output.write_text(text + "\n", encoding="utf-8")
+    note(f"wrote the {instrument} Questionnaire to {output}")
+
+
+@app.command("import", epilog="Example: alliance instruments import my_srs.toml -o instruments")
+def import_(
+    file: Annotated[
+        Path, typer.Argument(help="A FHIR Questionnaire (.json) or an instrument file (.toml).")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder to write <id>.toml in.")],
+    scoring: Annotated[
+        Path | None,
+        typer.Option(
+            "--scoring",
+            help="Scales, licence and citation (TOML) for a Questionnaire made elsewhere.",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Add an instrument from a FHIR Questionnaire or a TOML file: writes OUTPUT/<id>.toml.
+
+    A Questionnaire exported by Alliance carries its own scoring rules; one
+    from elsewhere needs --scoring with [[scales]], [licence] and [citation]
+    (nothing about scoring or licensing is assumed). Exit 3 for a bad file.
+    """
+    instrument = read_instrument(file, scoring)
+    if instrument.id in builtin():
+        raise InstrumentError(
+            f"{file}: id: {instrument.id!r} is a built-in instrument; give the import its own "
+            'id (add id = "..." to the scoring file or edit the TOML)'
+        )
+    target = output / f"{instrument.id}.toml"
+    if target.exists() and not force:
+        err(f"{target} exists; use --force to replace it")
+        raise typer.Exit(EXIT_USAGE)
+    output.mkdir(parents=True, exist_ok=True)
+    target.write_text(dumps(instrument), encoding="utf-8")
+    load_file(target)
+    say(
+        f"{target}: ok ({instrument.id}: {len(instrument.items)} items, "
+        f"{len(instrument.scales)} scales)"
+    )
+
+
+def read_instrument(file: Path, scoring: Path | None) -> Instrument:
+    """An instrument from a Questionnaire (.json, with optional scoring TOML) or a .toml file."""
+    text = _read_text(file)
+    if file.suffix.lower() == ".toml":
+        if scoring is not None:
+            raise InstrumentError(f"{scoring}: --scoring is only for a FHIR Questionnaire")
+        return parse_instrument(_toml(text, file), str(file))
+    if file.suffix.lower() != ".json":
+        raise InstrumentError(f"{file}: expected a .json FHIR Questionnaire or a .toml file")
+    rules = _toml(_read_text(scoring), scoring) if scoring is not None else None
+    try:
+        return instrument_from_questionnaire(text, scoring=rules)
+    except (FhirError, InstrumentError) as exc:
+        raise InstrumentError(f"{file}: {exc}") from None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InstrumentError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InstrumentError(f"{path}: not UTF-8 text") from None
+
+
+def _toml(text: str, path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InstrumentError(f"{path}: not valid TOML: {exc}") from None

@@ -1,6 +1,14 @@
 """Instrument definitions as data files, with loader and validation."""
 
-from alliance.instruments.loader import get, load_file, parse_instrument, registry, resolve
+from alliance.instruments.loader import (
+    builtin,
+    dumps,
+    get,
+    load_file,
+    parse_instrument,
+    registry,
+    resolve,
+)
 from alliance.instruments.schema import Instrument, Item, ResponseScale, Scale
 
 __all__ = [
@@ -8,6 +16,8 @@ __all__ = [
     "Item",
     "ResponseScale",
     "Scale",
+    "builtin",
+    "dumps",
     "get",
     "load_file",
     "parse_instrument",

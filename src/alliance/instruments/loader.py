@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import tomli_w
 from pydantic import ValidationError
 
 from alliance.errors import InstrumentError
@@ -85,6 +86,18 @@ def load_file(path: str | Path) -> Instrument:
     return instrument
 
 
+def dumps(instrument: Instrument) -> str:
+    """The instrument in the project's TOML format (defaults left out); loads back equal.
+
+    >>> phq9 = get("phq9")
+    >>> parse_instrument(tomllib.loads(dumps(phq9)), "phq9.toml") == phq9
+    True
+    """
+    raw = instrument.model_dump(mode="json", exclude_defaults=True)
+    header = f"# {instrument.name} ({instrument.short_name}), in the Alliance instrument format.\n"
+    return header + tomli_w.dumps(raw)
+
+
 def _builtin_files() -> list[Path]:
     folder = resources.files("alliance.instruments") / "data"
     return sorted(Path(str(f)) for f in folder.iterdir() if f.name.endswith(".toml"))
@@ -105,6 +118,11 @@ def _extra_files() -> list[Path]:
 @cache
 def _builtin() -> dict[str, Instrument]:
     return {i.id: i for i in (load_file(f) for f in _builtin_files())}
+
+
+def builtin() -> dict[str, Instrument]:
+    """The instruments shipped with the package (not those on ALLIANCE_INSTRUMENTS_PATH)."""
+    return dict(_builtin())
 
 
 def registry() -> dict[str, Instrument]:

@@ -166,6 +166,8 @@ class Scale(Strict):
     bands: tuple[Band, ...] = ()
     bands_source: str | None = None
     change: ChangeNorms | None = None
+    loinc: str | None = Field(default=None, pattern=r"^\d{1,8}-\d$")
+    """LOINC code of the scale score (FHIR Observation.code), set only where it is certain."""
 
     @model_validator(mode="after")
     def _check(self) -> Scale:

@@ -29,7 +29,7 @@ class Timeline:
         return self.responses.get((number, instrument, respondent))
 
     def value(self, number: int, column: str, respondent: str = "client") -> Any:
-        instrument = _instrument_of(column)
+        instrument = _instrument_of(column, {key[1] for key in self.responses})
         r = self.response(number, instrument, respondent)
         return None if r is None else r.scores.get(column)
 
@@ -58,12 +58,16 @@ class Timeline:
         return None
 
 
-def _instrument_of(column: str) -> str:
-    """``wai_sr_t_goal_mean`` -> ``wai_sr_t``: the longest known instrument prefix."""
+def _instrument_of(column: str, answered: set[str] | frozenset[str] = frozenset()) -> str:
+    """``wai_sr_t_goal_mean`` -> ``wai_sr_t``: the longest known instrument prefix.
+
+    Known: the built-in instruments and those ``answered`` in this episode
+    (a clinic's own instruments), so no query is needed.
+    """
     from alliance.instruments import registry
 
     best = ""
-    for inst in registry():
+    for inst in {*registry(), *answered}:
         if column.startswith(inst + "_") and len(inst) > len(best):
             best = inst
     return best

@@ -16,13 +16,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from alliance.approach import suggest_approach
-from alliance.instruments import get as get_instrument
 from alliance.web.alerts.models import Alert
 from alliance.web.audit.log import record
 from alliance.web.care.access import client_for, clinician_required, episode_for, session_for
 from alliance.web.care.forms import ApproachForm, IntakeForm, SessionForm
 from alliance.web.care.models import Approach, Client, Episode
 from alliance.web.care.page import client_page_context
+from alliance.web.custominstruments.registry import instrument_for
 from alliance.web.measures.forms import InstrumentForm
 from alliance.web.measures.models import Link, Respondent, Response
 from alliance.web.measures.plans import create_default_plan, due
@@ -136,7 +136,7 @@ def items_view(request: HttpRequest, pk: int, instrument: str) -> HttpResponse:
     client = client_for(request, pk)
     episode = client.current_episode()
     try:
-        inst = get_instrument(instrument)
+        inst = instrument_for(client.organisation_id, instrument)
     except KeyError:
         return render(request, "care/not_found.html", {"what": "instrument"}, status=404)
     rows: list[dict[str, Any]] = []
@@ -311,7 +311,7 @@ def therapist_form(request: HttpRequest, pk: int, instrument: str) -> HttpRespon
     allowed = due(list(session.episode.plan.all()), session.number, Respondent.THERAPIST)
     if instrument not in allowed:
         return render(request, "care/not_found.html", {"what": "form for this session"}, status=404)
-    inst = get_instrument(instrument)
+    inst = instrument_for(client.organisation_id, instrument)
     existing = session.responses.filter(
         respondent=Respondent.THERAPIST, instrument=instrument
     ).first()

@@ -10,9 +10,10 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from alliance.instruments import registry
+from alliance.instruments import Instrument
 from alliance.web.audit.log import record
 from alliance.web.care.access import clinician_required, episode_for
+from alliance.web.custominstruments.registry import instruments_for
 from alliance.web.measures.models import PlanEntry, Respondent
 
 PLANNABLE = (
@@ -26,17 +27,35 @@ PLANNABLE = (
 )
 
 
+SIDES = {"client": Respondent.CLIENT, "therapist": Respondent.THERAPIST}
+
+
+def plannable(known: dict[str, Instrument]) -> list[tuple[str, str]]:
+    """The built-in choices, then the clinic's own instruments (those a client or therapist answers)."""
+    builtin = {i for i, _side in PLANNABLE}
+    extra = [
+        (i.id, SIDES[i.respondent])
+        for i in sorted(known.values(), key=lambda i: i.id)
+        if i.id not in builtin and i.respondent in SIDES and i.id != "cnip"
+    ]
+    return [*PLANNABLE, *extra]
+
+
 def _key(instrument: str, side: str) -> str:
     return f"{side}__{instrument}"
 
 
 class PlanForm(forms.Form):
     def __init__(
-        self, *args: Any, current: dict[tuple[str, str], PlanEntry], **kwargs: Any
+        self,
+        *args: Any,
+        current: dict[tuple[str, str], PlanEntry],
+        known: dict[str, Instrument],
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        known = registry()
-        for instrument, side in PLANNABLE:
+        self.choices = plannable(known)
+        for instrument, side in self.choices:
             entry = current.get((instrument, side))
             name = known[instrument].short_name
             who = "client" if side == Respondent.CLIENT else "therapist"
@@ -55,7 +74,7 @@ class PlanForm(forms.Form):
 
     def plan(self) -> dict[tuple[str, str], tuple[int, int]]:
         chosen: dict[tuple[str, str], tuple[int, int]] = {}
-        for instrument, side in PLANNABLE:
+        for instrument, side in self.choices:
             every = self.cleaned_data[_key(instrument, side) + "__every"]
             if every:
                 chosen[(instrument, side)] = (
@@ -67,7 +86,7 @@ class PlanForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}
         if not self.errors and not any(
-            data.get(_key(i, s) + "__every") for i, s in PLANNABLE if s == Respondent.CLIENT
+            data.get(_key(i, s) + "__every") for i, s in self.choices if s == Respondent.CLIENT
         ):
             raise forms.ValidationError("Keep at least one client questionnaire in the plan.")
         return data
@@ -77,7 +96,8 @@ class PlanForm(forms.Form):
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     episode = episode_for(request, pk)
     current = {(e.instrument, e.respondent): e for e in episode.plan.all()}
-    form = PlanForm(request.POST or None, current=current)
+    known = instruments_for(episode.client.organisation_id)
+    form = PlanForm(request.POST or None, current=current, known=known)
     if request.method == "POST" and form.is_valid():
         chosen = form.plan()
         with transaction.atomic():

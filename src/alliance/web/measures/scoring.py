@@ -7,13 +7,19 @@ from typing import Any
 
 import polars as pl
 
-from alliance.instruments import get
+from alliance.instruments import Instrument, get
 from alliance.scoring import output_columns, score
 
 
-def score_answers(instrument_id: str, answers: dict[str, Any]) -> dict[str, Any]:
-    """Scores for one set of answers (item number -> value), as JSON-ready values."""
-    instrument = get(instrument_id)
+def score_answers(instrument: Instrument | str, answers: dict[str, Any]) -> dict[str, Any]:
+    """Scores for one set of answers (item number -> value), as JSON-ready values.
+
+    ``instrument`` is the Instrument itself (a clinic's own instrument comes
+    from :func:`alliance.web.custominstruments.registry.instrument_for`) or a
+    built-in id.
+    """
+    if isinstance(instrument, str):
+        instrument = get(instrument)
     row: dict[str, list[Any]] = {}
     for n in instrument.scored_items():
         value = answers.get(str(n))

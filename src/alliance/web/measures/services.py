@@ -20,9 +20,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from alliance.instruments import get
 from alliance.web.audit.log import record
 from alliance.web.care.models import Episode, Session
+from alliance.web.custominstruments.registry import instrument_for
 from alliance.web.measures.models import Link, Respondent, Response, hash_token, new_token
 from alliance.web.measures.plans import due
 from alliance.web.measures.scoring import score_answers
@@ -159,13 +159,14 @@ def submit_link(link: Link, request: HttpRequest | None = None) -> SubmitResult:
         if missing:
             raise ValueError(f"not answered yet: {', '.join(missing)}")
         now = timezone.now()
+        organisation_id = locked.session.episode.client.organisation_id
         responses = [
             Response.objects.create(
                 session=locked.session,
                 instrument=i,
                 respondent=Respondent.CLIENT,
                 answers=locked.draft[i],
-                scores=score_answers(i, locked.draft[i]),
+                scores=score_answers(instrument_for(organisation_id, i), locked.draft[i]),
                 link=locked,
                 submitted_at=now,
             )
@@ -217,7 +218,8 @@ def save_therapist_response(
     request: HttpRequest | None = None,
 ) -> tuple[Response, bool]:
     """Store the therapist's form for a session once; returns (response, created)."""
-    get(instrument_id)  # unknown ids fail loudly
+    # Unknown ids fail loudly; a clinic's own instrument is scored like a built-in one.
+    instrument = instrument_for(session.episode.client.organisation_id, instrument_id)
     try:
         with transaction.atomic():
             response = Response.objects.create(
@@ -225,7 +227,7 @@ def save_therapist_response(
                 instrument=instrument_id,
                 respondent=Respondent.THERAPIST,
                 answers=answers,
-                scores=score_answers(instrument_id, answers),
+                scores=score_answers(instrument, answers),
                 submitted_by=user,
             )
     except IntegrityError:

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from alliance.instruments import get as get_instrument
 from alliance.web.audit.log import record
+from alliance.web.custominstruments.registry import instrument_for
 from alliance.web.measures.forms import InstrumentForm, initial_from_answers
 from alliance.web.measures.models import Link
 from alliance.web.measures.services import find_link, save_draft, submit_link
@@ -120,7 +120,7 @@ def step(request: HttpRequest, token: str, step: int) -> HttpResponse:
     total = len(link.instruments)
     if not 1 <= step <= total:
         return redirect("measures:step", token=token, step=_next_step(link))
-    instrument = get_instrument(link.instruments[step - 1])
+    instrument = instrument_for(link.client.organisation_id, link.instruments[step - 1])
     form = InstrumentForm(
         request.POST if request.method == "POST" else None,
         instrument=instrument,

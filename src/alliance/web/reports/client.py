@@ -37,9 +37,7 @@ def client_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     client = client_for(request, pk)
     today = timezone.localdate()
     record(request, "export", client, client=client, view="report", format="pdf")
-    html = render_to_string(
-        "reports/client_report_pdf.html", report_context(client, today, pdf=True)
-    )
+    html = render_to_string("reports/client_report_pdf.html", report_context(client, today))
     response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
     filename = f"report-{client.code}-{today.isoformat()}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

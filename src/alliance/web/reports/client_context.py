@@ -10,14 +10,11 @@ the approach note or anyone else's data.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from alliance.web.care.models import Client
 from alliance.web.care.timeline import load_timeline
-from alliance.web.charts import ChartHtml
 from alliance.web.reports.client_charts import alliance_charts, goal_chart, outcome_charts
-from alliance.web.reports.client_print import for_print
 from alliance.web.reports.client_summary import (
     alliance_sentences,
     gas_words,
@@ -39,8 +36,8 @@ def _goal_rows(goals: list[Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def report_context(client: Client, today: dt.date, *, pdf: bool = False) -> dict[str, Any]:
-    """The template context of the client report; ``pdf`` readies the charts for printing."""
+def report_context(client: Client, today: dt.date) -> dict[str, Any]:
+    """The template context of the client report (page and PDF alike)."""
     episode = client.current_episode()
     context: dict[str, Any] = {
         "client": client,
@@ -55,18 +52,17 @@ def report_context(client: Client, today: dt.date, *, pdf: bool = False) -> dict
     goals = list(episode.goals.filter(active=True).prefetch_related("ratings__session"))
     tasks = list(episode.tasks.all()[:MAX_TASKS])
     goal_rows = _goal_rows(goals)
-    ready: Callable[[ChartHtml], ChartHtml] = for_print if pdf else (lambda chart: chart)
     goal_figure = goal_chart(timeline, goals)
     context.update(
         sessions=len(timeline.numbers),
         last_session=timeline.sessions[-1] if timeline.sessions else None,
         summary=summary(timeline, goal_rows, tasks),
-        alliance_charts=[ready(c) for c in alliance_charts(timeline)],
+        alliance_charts=[c for c in alliance_charts(timeline)],
         alliance_notes=alliance_sentences(timeline),
-        outcome_charts=[ready(c) for c in outcome_charts(timeline)],
+        outcome_charts=[c for c in outcome_charts(timeline)],
         outcome_notes=outcome_explanations(timeline),
         goals=goal_rows,
-        goal_chart=ready(goal_figure) if goal_figure is not None else None,
+        goal_chart=goal_figure if goal_figure is not None else None,
         tasks=[{"text": t.text, "status": task_status(t.done), "done": t.done} for t in tasks],
     )
     return context

@@ -1,0 +1,41 @@
+"""FHIR R4 forms of instruments, responses and scores (no Django).
+
+Every instrument is a Questionnaire, every set of answers a
+QuestionnaireResponse and every scale score an Observation; each resource
+produced is validated with the ``fhir.resources.R4B`` models (R4B is the
+R4-compatible release of FHIR; the package's default models are R5).
+Imports (a Questionnaire as a new instrument, a QuestionnaireResponse from
+another system) are validated the same way, and errors name the FHIR path.
+
+>>> from alliance.instruments import get
+>>> from alliance.scoring import score
+>>> phq9 = get("phq9")
+>>> qr = questionnaire_response(phq9, {n: 2 for n in range(1, 10)})
+>>> read_questionnaire_response(qr, {"phq9": phq9}).answers[1]
+2.0
+"""
+
+from alliance.fhir.common import DEFAULT_BASE, fhir_id, questionnaire_url
+from alliance.fhir.errors import FhirError
+from alliance.fhir.observation import observations
+from alliance.fhir.questionnaire import instrument_from_questionnaire, questionnaire
+from alliance.fhir.response import (
+    ParsedResponse,
+    questionnaire_response,
+    read_questionnaire_response,
+)
+from alliance.fhir.validation import validate
+
+__all__ = [
+    "DEFAULT_BASE",
+    "FhirError",
+    "ParsedResponse",
+    "fhir_id",
+    "instrument_from_questionnaire",
+    "observations",
+    "questionnaire",
+    "questionnaire_response",
+    "questionnaire_url",
+    "read_questionnaire_response",
+    "validate",
+]
