@@ -10,7 +10,17 @@ from alliance.web.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
-RESOURCES = ["clients", "episodes", "sessions", "links", "responses", "scores", "alerts", "goals", "tasks"]
+RESOURCES = [
+    "clients",
+    "episodes",
+    "sessions",
+    "links",
+    "responses",
+    "scores",
+    "alerts",
+    "goals",
+    "tasks",
+]
 
 
 @pytest.fixture
@@ -37,7 +47,9 @@ def test_bob_another_therapist_of_the_clinic_sees_none_of_alices_clients(world, 
 
 
 @pytest.mark.parametrize("resource", RESOURCES)
-def test_charlie_of_another_clinic_cannot_open_alices_records_by_number(world, charlie, alice, resource):
+def test_charlie_of_another_clinic_cannot_open_alices_records_by_number(
+    world, charlie, alice, resource
+):
     mine = ids(Api(alice).get(f"{resource}/"))
     api = Api(charlie)
     for pk in mine:

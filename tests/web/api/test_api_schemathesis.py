@@ -15,8 +15,8 @@ from api_helpers import token_for
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 from schemathesis.core.parameters import ParameterLocation
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 pytestmark = pytest.mark.django_db
 
@@ -60,12 +60,14 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(world, alice
             # Cases with deliberately wrong headers (negative data) keep them: no real token.
             header_mode = case.meta.components.get(ParameterLocation.HEADER) if case.meta else None
             positive = header_mode is None or header_mode.mode == GenerationMode.POSITIVE
-            send = headers if positive and case.headers and "Authorization" in case.headers else None
+            send = (
+                headers if positive and case.headers and "Authorization" in case.headers else None
+            )
             response = case.call(headers=send)
             sent[label] = sent.get(label, 0) + 1
             try:
                 case.validate_response(response, headers=send, excluded_checks=EXCLUDED)
-            except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - report them all
+            except (Exception, BaseExceptionGroup) as exc:
                 failures.append(f"{label}: {type(exc).__name__}: {str(exc)[:400]}")
 
         run()

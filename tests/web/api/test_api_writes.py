@@ -13,12 +13,16 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_new_session_gets_the_next_number(alice, c1_sessions, c1_episode):
-    response = Api(alice).post("sessions/", {"episode": c1_episode.pk, "date": "2026-11-20"}, "key-0001")
+    response = Api(alice).post(
+        "sessions/", {"episode": c1_episode.pk, "date": "2026-11-20"}, "key-0001"
+    )
     assert response.status_code == 201, response.content
     assert response.json()["number"] == 5
 
 
-def test_a_retried_session_post_is_stored_once_and_answered_the_same(alice, c1_sessions, c1_episode):
+def test_a_retried_session_post_is_stored_once_and_answered_the_same(
+    alice, c1_sessions, c1_episode
+):
     api = Api(alice)
     body = {"episode": c1_episode.pk, "date": "2026-11-20"}
     first = api.post("sessions/", body, "retry-0001")
@@ -37,7 +41,9 @@ def test_the_same_key_with_another_body_is_refused(alice, c1_sessions, c1_episod
     assert Session.objects.filter(episode=c1_episode).count() == 5
 
 
-def test_a_post_without_an_idempotency_key_is_refused_and_stores_nothing(alice, c1_sessions, c1_episode):
+def test_a_post_without_an_idempotency_key_is_refused_and_stores_nothing(
+    alice, c1_sessions, c1_episode
+):
     response = Api(alice).post("sessions/", {"episode": c1_episode.pk, "date": "2026-11-20"})
     assert response.status_code == 400
     assert "Idempotency-Key" in response.json()
@@ -45,7 +51,9 @@ def test_a_post_without_an_idempotency_key_is_refused_and_stores_nothing(alice, 
 
 
 def test_charlie_cannot_add_a_session_to_alices_client(charlie, c1_sessions, c1_episode):
-    response = Api(charlie).post("sessions/", {"episode": c1_episode.pk, "date": "2026-11-20"}, "key-0003")
+    response = Api(charlie).post(
+        "sessions/", {"episode": c1_episode.pk, "date": "2026-11-20"}, "key-0003"
+    )
     assert response.status_code == 400
     assert "episode" in response.json()
     assert Session.objects.filter(episode=c1_episode).count() == 4

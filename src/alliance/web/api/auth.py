@@ -41,7 +41,9 @@ class TokenAuthentication(BaseAuthentication):
         try:
             key = parts[1].decode("ascii")
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("The token has characters it cannot have.") from None
+            raise exceptions.AuthenticationFailed(
+                "The token has characters it cannot have."
+            ) from None
         token = (
             ApiToken.objects.usable().select_related("user").filter(key_hash=hash_key(key)).first()
         )
@@ -110,7 +112,7 @@ class TokenRateThrottle(BaseThrottle):
         return getattr(self, "_wait", None)
 
 
-class TokenScheme(OpenApiAuthenticationExtension):  # type: ignore[misc]
+class TokenScheme(OpenApiAuthenticationExtension):
     """Describes the bearer token in the OpenAPI schema."""
 
     target_class = "alliance.web.api.auth.TokenAuthentication"

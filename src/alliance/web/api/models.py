@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-TOKEN_PREFIX = "alk_"
+TOKEN_PREFIX = "alk_"  # noqa: S105 - a public marker, not a secret
 
 
 class Scope(models.TextChoices):

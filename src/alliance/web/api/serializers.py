@@ -24,6 +24,7 @@ class EpisodeSerializer(serializers.ModelSerializer):
     approach_suggested = serializers.ChoiceField(
         choices=Approach.choices, allow_blank=True, read_only=True
     )
+
     class Meta:
         model = Episode
         fields = [
@@ -58,7 +59,7 @@ class SessionSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None and request.user is not None:
             field = self.fields["episode"]
-            field.queryset = Episode.objects.for_user(request.user)  # type: ignore[attr-defined]
+            field.queryset = Episode.objects.for_user(request.user)
 
 
 class LinkSerializer(serializers.ModelSerializer):
@@ -100,7 +101,7 @@ class LinkCreateSerializer(serializers.Serializer):
         request = self.context.get("request")
         if request is not None and request.user is not None:
             field = self.fields["session"]
-            field.queryset = Session.objects.for_user(request.user).select_related(  # type: ignore[attr-defined]
+            field.queryset = Session.objects.for_user(request.user).select_related(
                 "episode__client__organisation"
             )
 

@@ -36,7 +36,7 @@ def _id_param(name: str, what: str) -> OpenApiParameter:
     return OpenApiParameter(name, schema, description=f"Only this {what}'s records.")
 
 
-class ClinicalViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
+class ClinicalViewSet(viewsets.GenericViewSet):
     """Lists and reads of one model, scoped, filtered by ``?client=`` etc., and audited.
 
     ``client_path`` is the lookup from the model to its Client; ``filters``
@@ -58,7 +58,10 @@ class ClinicalViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
         if unknown:
             known = ", ".join(sorted(allowed)) or "none"
             raise exceptions.ValidationError(
-                {name[:40]: [f"Unknown parameter; this endpoint takes: {known}."] for name in unknown}
+                {
+                    name[:40]: [f"Unknown parameter; this endpoint takes: {known}."]
+                    for name in unknown
+                }
             )
 
     def get_queryset(self) -> Any:
@@ -83,7 +86,7 @@ class ClinicalViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
         node: Any = obj
         for part in self.client_path.split("__") if self.client_path else ():
             node = getattr(node, part)
-        return node  # type: ignore[no-any-return]
+        return node
 
     def audit(self, objects: list[models.Model]) -> None:
         seen: set[int] = set()

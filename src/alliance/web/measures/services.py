@@ -174,7 +174,7 @@ def submit_link(link: Link, request: HttpRequest | None = None) -> SubmitResult:
         ]
         locked.submitted_at = now
         locked.save(update_fields=["submitted_at"])
-        _store_preferences(locked.session.episode, responses)
+        store_preferences(locked.session.episode, responses)
         client = locked.session.episode.client
         record(
             request,
@@ -195,7 +195,7 @@ def submit_link(link: Link, request: HttpRequest | None = None) -> SubmitResult:
     return SubmitResult(stored=True, already=False, responses=responses)
 
 
-def _store_preferences(episode: Episode, responses: list[Response]) -> None:
+def store_preferences(episode: Episode, responses: list[Response]) -> None:
     """Keep the client's C-NIP scale scores on the episode (for the approach suggestion)."""
     for r in responses:
         if r.instrument == "cnip":

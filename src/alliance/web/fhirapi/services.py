@@ -1,0 +1,183 @@
+"""FHIR resources from the clinic's records, and QuestionnaireResponses imported into them.
+
+The core (alliance.fhir) makes and reads the resources; this module maps them
+onto clients (Patient/<id>), sessions (Encounter/<id>) and stored responses
+(QuestionnaireResponse/<id>; Observation/<response id>-<scale>).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+
+from alliance.fhir import (
+    FhirError,
+    observations,
+    questionnaire_response,
+    read_questionnaire_response,
+)
+from alliance.instruments import Instrument
+from alliance.web.audit.log import record
+from alliance.web.care.models import Client, Session
+from alliance.web.custominstruments.registry import instrument_for, instruments_for
+from alliance.web.measures.models import Respondent, Response
+from alliance.web.measures.scoring import score_answers
+
+_REFERENCE = re.compile(r"^(?:.*/)?(Patient|Encounter)/([1-9][0-9]{0,17})$")
+
+
+def base_url(request: HttpRequest | None = None) -> str:
+    """The FHIR base: SITE_URL + /fhir, one stable canonical for every request."""
+    return f"{settings.SITE_URL.rstrip('/')}/fhir"
+
+
+def _answers(response: Response) -> dict[int, Any]:
+    stored = response.answers or {}
+    return {int(k): v for k, v in stored.items() if str(k).isdigit()}
+
+
+def _authored(response: Response) -> dt.datetime:
+    return response.submitted_at
+
+
+def response_resource(response: Response, base: str) -> dict[str, Any]:
+    """A stored response as a QuestionnaireResponse."""
+    session = response.session
+    instrument = instrument_for(session.episode.client.organisation_id, response.instrument)
+    return questionnaire_response(
+        instrument,
+        _answers(response),
+        base_url=base,
+        subject=f"Patient/{session.episode.client_id}",
+        encounter=f"Encounter/{session.pk}",
+        authored=_authored(response),
+        resource_id=str(response.pk),
+    )
+
+
+def observation_resources(response: Response, base: str) -> list[dict[str, Any]]:
+    """The stored response's scale scores as Observations."""
+    session = response.session
+    instrument = instrument_for(session.episode.client.organisation_id, response.instrument)
+    return observations(
+        instrument,
+        response.scores,
+        base_url=base,
+        subject=f"Patient/{session.episode.client_id}",
+        effective=_authored(response),
+        derived_from=f"QuestionnaireResponse/{response.pk}",
+        id_prefix=str(response.pk),
+    )
+
+
+def patient_resource(client: Client, base: str) -> dict[str, Any]:
+    """A minimal Patient: the clinic's pseudonymous client code, nothing else."""
+    return {
+        "resourceType": "Patient",
+        "id": str(client.pk),
+        "identifier": [
+            {
+                "system": f"{base}/clinic/{client.organisation.slug}/client-code",
+                "value": client.code,
+            }
+        ],
+        "active": not client.archived,
+    }
+
+
+def _reference(parsed: str | None, kind: str, path: str) -> int:
+    if not parsed:
+        raise FhirError(f"{path}: give the {kind} reference ('{kind}/<id>')")
+    match = _REFERENCE.match(parsed)
+    if match is None or match.group(1) != kind:
+        raise FhirError(f"{path}: {parsed!r} is not a {kind} reference ('{kind}/<id>')")
+    return int(match.group(2))
+
+
+class ImportRefused(Exception):
+    """The response cannot be stored: ``status`` and FHIR issue ``code`` say why."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+def import_response(
+    resource: Any, user: Any, request: HttpRequest, base: str
+) -> tuple[Response, bool]:
+    """Validate, score and store a QuestionnaireResponse from another system.
+
+    The subject must be one of the caller's clients (``Patient/<id>``) and the
+    encounter one of that client's sessions (``Encounter/<id>``). Returns
+    (response, created); the same answers sent again return the stored
+    response unchanged, other answers for the same session and instrument
+    are refused (409) rather than overwritten.
+    """
+    parsed = read_questionnaire_response(
+        resource, instruments_for(user.organisation_id), base_url=base
+    )
+    client_id = _reference(parsed.subject, "Patient", "QuestionnaireResponse.subject")
+    session_id = _reference(parsed.encounter, "Encounter", "QuestionnaireResponse.encounter")
+    session = (
+        Session.objects.for_user(user)
+        .select_related("episode__client__organisation")
+        .filter(pk=session_id, episode__client_id=client_id)
+        .first()
+    )
+    if session is None:
+        raise ImportRefused(
+            404,
+            "not-found",
+            "No such session (Encounter) of this client (Patient) on your caseload.",
+        )
+    instrument: Instrument = parsed.instrument
+    answers = {str(n): v for n, v in parsed.answers.items() if v is not None}
+    respondent = instrument.respondent
+    if respondent not in (Respondent.CLIENT, Respondent.THERAPIST):
+        raise ImportRefused(
+            422, "not-supported", f"{instrument.id}: unknown respondent {respondent!r}"
+        )
+    return _store(session, instrument, respondent, answers, user, request)
+
+
+def _store(
+    session: Session,
+    instrument: Instrument,
+    respondent: str,
+    answers: dict[str, Any],
+    user: Any,
+    request: HttpRequest,
+) -> tuple[Response, bool]:
+    lookup = {"session": session, "instrument": instrument.id, "respondent": respondent}
+    try:
+        with transaction.atomic():
+            response = Response.objects.create(
+                **lookup,
+                answers=answers,
+                scores=score_answers(instrument, answers),
+                submitted_by=user,
+            )
+    except IntegrityError:
+        existing = Response.objects.select_related("session__episode__client").get(**lookup)
+        if existing.answers != answers:
+            raise ImportRefused(
+                409,
+                "conflict",
+                f"Session {session.number} already has other {instrument.id} answers from the "
+                f"{respondent}; they are kept, not overwritten.",
+            ) from None
+        return existing, False
+    episode = session.episode
+    record(request, "create", response, client=episode.client, instrument=instrument.id, via="fhir")
+    from alliance.web.alerts.services import refresh_alerts
+    from alliance.web.measures.services import store_preferences
+
+    store_preferences(episode, [response])
+    refresh_alerts(episode)
+    return response, True

@@ -1,0 +1,279 @@
+"""FHIR R4 read endpoints and QuestionnaireResponse import under /fhir/.
+
+Same tokens, scopes, scoping and audit as the REST API (alliance.web.api);
+answers are ``application/fhir+json``, errors are OperationOutcomes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, permissions
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response as ApiResponse
+from rest_framework.views import APIView
+
+from alliance.fhir import FhirError, fhir_id, questionnaire
+from alliance.web.api.auth import SAFE, ScopedClinicalAccess
+from alliance.web.api.errors import FHIR_JSON, operation_outcome
+from alliance.web.api.models import ApiToken, Scope
+from alliance.web.audit.log import record
+from alliance.web.care.models import Client
+from alliance.web.custominstruments.registry import instruments_for
+from alliance.web.fhirapi import services
+from alliance.web.measures.models import Response
+
+MAX_COUNT = 100
+DEFAULT_COUNT = 50
+_OBSERVATION_ID = re.compile(r"^([1-9][0-9]{0,17})-([a-z0-9-]{1,40})$")
+_ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 429: "throttled"}
+
+
+class FhirRenderer(JSONRenderer):
+    media_type = FHIR_JSON
+    format = "fhir"
+
+
+class FhirParser(JSONParser):
+    media_type = FHIR_JSON
+
+
+class FhirJsonParser(JSONParser):
+    """Plain application/json is accepted too."""
+
+
+class TokenWithScope(permissions.BasePermission):
+    """Any member of staff with a token that has the method's scope (no client data)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        token = request.auth
+        if not isinstance(token, ApiToken):
+            raise exceptions.NotAuthenticated("Send an API token: Authorization: Bearer <token>.")
+        needed = Scope.READ if request.method in SAFE else Scope.WRITE
+        if needed not in token.scopes:
+            raise exceptions.PermissionDenied(f"This token lacks the '{needed}' scope.")
+        return True
+
+
+@extend_schema(exclude=True)
+class FhirView(APIView):
+    renderer_classes: ClassVar[list[Any]] = [FhirRenderer, JSONRenderer]
+    parser_classes: ClassVar[list[Any]] = [FhirParser, FhirJsonParser]
+    permission_classes: ClassVar[list[Any]] = [ScopedClinicalAccess]
+
+    def handle_exception(self, exc: Exception) -> ApiResponse:
+        if isinstance(exc, FhirError):
+            return self.outcome(400, "invalid", str(exc))
+        if isinstance(exc, services.ImportRefused):
+            return self.outcome(exc.status, exc.code, str(exc))
+        response = super().handle_exception(exc)
+        detail = response.data.get("detail") if isinstance(response.data, dict) else None
+        text = str(detail) if detail is not None else str(response.data)
+        code = _ISSUE_CODES.get(response.status_code, "processing")
+        response.data = operation_outcome(code, text)
+        return response
+
+    @staticmethod
+    def outcome(status: int, code: str, text: str) -> ApiResponse:
+        return ApiResponse(operation_outcome(code, text), status=status)
+
+    def base(self) -> str:
+        return services.base_url(self.request._request)
+
+    def known_params(self, *allowed: str) -> None:
+        unknown = sorted(set(self.request.query_params) - set(allowed))
+        if unknown:
+            raise FhirError(
+                f"unsupported search parameter(s): {', '.join(u[:40] for u in unknown)}; "
+                f"supported: {', '.join(allowed) or 'none'}"
+            )
+
+    def bundle(self, entries: list[dict[str, Any]], total: int) -> dict[str, Any]:
+        base = self.base()
+        return {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "total": total,
+            "link": [{"relation": "self", "url": self.request.build_absolute_uri()}],
+            "entry": [
+                {"fullUrl": f"{base}/{e['resourceType']}/{e['id']}", "resource": e} for e in entries
+            ],
+        }
+
+
+def _positive(name: str, raw: str | None, default: int, maximum: int | None = None) -> int:
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) < 1 or len(raw) > 18:
+        raise FhirError(f"{name}: {raw[:40]!r} is not a whole number of 1 or more")
+    return min(int(raw), maximum) if maximum else int(raw)
+
+
+class Metadata(FhirView):
+    """The CapabilityStatement: what this server offers."""
+
+    permission_classes: ClassVar[list[Any]] = [permissions.AllowAny]
+    authentication_classes: ClassVar[list[Any]] = []
+
+    def get(self, request: Request) -> ApiResponse:
+        read = [{"code": "read"}, {"code": "search-type"}]
+        resources = [
+            {"type": "Questionnaire", "interaction": read},
+            {"type": "Patient", "interaction": [{"code": "read"}]},
+            {
+                "type": "QuestionnaireResponse",
+                "interaction": [*read, {"code": "create"}],
+                "searchParam": [{"name": "patient", "type": "reference"}],
+            },
+            {
+                "type": "Observation",
+                "interaction": read,
+                "searchParam": [{"name": "patient", "type": "reference"}],
+            },
+        ]
+        return ApiResponse(
+            {
+                "resourceType": "CapabilityStatement",
+                "status": "active",
+                "date": "2026-11-27",
+                "kind": "instance",
+                "fhirVersion": "4.3.0",
+                "format": ["json"],
+                "implementation": {"description": "Alliance", "url": self.base()},
+                "rest": [
+                    {
+                        "mode": "server",
+                        "security": {"description": "Authorization: Bearer <Alliance API token>"},
+                        "resource": resources,
+                    }
+                ],
+            }
+        )
+
+
+class QuestionnaireList(FhirView):
+    """Every instrument this clinic can use (built-in and its own), as Questionnaires."""
+
+    permission_classes: ClassVar[list[Any]] = [TokenWithScope]
+
+    def get(self, request: Request) -> ApiResponse:
+        self.known_params()
+        known = instruments_for(request.user.organisation_id)
+        found = [questionnaire(i, base_url=self.base()) for _, i in sorted(known.items())]
+        return ApiResponse(self.bundle(found, len(found)))
+
+
+class QuestionnaireRead(FhirView):
+    permission_classes: ClassVar[list[Any]] = [TokenWithScope]
+
+    def get(self, request: Request, resource_id: str) -> ApiResponse:
+        self.known_params()
+        for instrument in instruments_for(request.user.organisation_id).values():
+            if fhir_id(instrument.id) == resource_id:
+                return ApiResponse(questionnaire(instrument, base_url=self.base()))
+        raise exceptions.NotFound(f"No Questionnaire {resource_id!r} in this clinic.")
+
+
+class PatientRead(FhirView):
+    def get(self, request: Request, resource_id: int) -> ApiResponse:
+        self.known_params()
+        client = (
+            Client.objects.for_user(request.user)
+            .select_related("organisation")
+            .filter(pk=resource_id)
+            .first()
+        )
+        if client is None:
+            raise exceptions.NotFound("No such Patient on your caseload.")
+        record(request._request, "view", client, client=client, api="fhir-patient")
+        return ApiResponse(services.patient_resource(client, self.base()))
+
+
+class _ResponseSearch(FhirView):
+    """Search stored responses by ``patient``; ``_count`` and ``page`` page through them."""
+
+    def responses(self) -> tuple[list[Response], int]:
+        self.known_params("patient", "subject", "_count", "page")
+        queryset = Response.objects.for_user(self.request.user).select_related(
+            "session__episode__client"
+        )
+        params = self.request.query_params
+        for name in ("patient", "subject"):
+            if name in params:
+                raw = params[name].removeprefix("Patient/")
+                queryset = queryset.filter(session__episode__client_id=_positive(name, raw, 0))
+        count = _positive("_count", params.get("_count"), DEFAULT_COUNT, MAX_COUNT)
+        page = _positive("page", params.get("page"), 1)
+        total = queryset.count()
+        rows = list(queryset.order_by("pk")[(page - 1) * count : page * count])
+        self.audit(rows)
+        return rows, total
+
+    def audit(self, rows: list[Response]) -> None:
+        seen: set[int] = set()
+        for row in rows:
+            client = row.session.episode.client
+            if client.pk not in seen:
+                seen.add(client.pk)
+                record(self.request._request, "view", client, client=client, api="fhir")
+
+    def one(self, pk: int) -> Response:
+        row = (
+            Response.objects.for_user(self.request.user)
+            .select_related("session__episode__client")
+            .filter(pk=pk)
+            .first()
+        )
+        if row is None:
+            raise exceptions.NotFound("No such resource among the records you may see.")
+        self.audit([row])
+        return row
+
+
+class QuestionnaireResponseList(_ResponseSearch):
+    def get(self, request: Request) -> ApiResponse:
+        rows, total = self.responses()
+        base = self.base()
+        return ApiResponse(self.bundle([services.response_resource(r, base) for r in rows], total))
+
+    def post(self, request: Request) -> ApiResponse:
+        self.known_params()
+        response, created = services.import_response(
+            request.data, request.user, request._request, self.base()
+        )
+        body = services.response_resource(response, self.base())
+        location = f"{self.base()}/QuestionnaireResponse/{response.pk}"
+        return ApiResponse(body, status=201 if created else 200, headers={"Location": location})
+
+
+class QuestionnaireResponseRead(_ResponseSearch):
+    def get(self, request: Request, resource_id: int) -> ApiResponse:
+        self.known_params()
+        return ApiResponse(services.response_resource(self.one(resource_id), self.base()))
+
+
+class ObservationList(_ResponseSearch):
+    def get(self, request: Request) -> ApiResponse:
+        rows, _ = self.responses()
+        base = self.base()
+        found = [o for r in rows for o in services.observation_resources(r, base)]
+        bundle = self.bundle(found, len(found))
+        bundle.pop("total")  # pages count responses; the number of scores per page varies
+        return ApiResponse(bundle)
+
+
+class ObservationRead(_ResponseSearch):
+    def get(self, request: Request, resource_id: str) -> ApiResponse:
+        self.known_params()
+        match = _OBSERVATION_ID.match(resource_id)
+        if match is None:
+            raise exceptions.NotFound("Observation ids look like '<response>-<scale>'.")
+        response = self.one(int(match.group(1)))
+        for found in services.observation_resources(response, self.base()):
+            if found["id"] == resource_id:
+                return ApiResponse(found)
+        raise exceptions.NotFound("That response has no such score.")
