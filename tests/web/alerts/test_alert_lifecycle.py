@@ -6,7 +6,7 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from alliance.web.alerts.models import Alert
-from alliance.web.alerts.views import NOTE_LIMIT
+from alliance.web.alerts.lifecycle import NOTE_LIMIT
 
 
 def status(alert: Alert) -> str:

@@ -314,6 +314,7 @@ def test_every_url_answers_with_the_headers_and_no_inline_code(
         ),
         "instrument": ["sai", "wai_sr_t"],
         "step": [1],
+        "resource_id": [str(c1.pk)],  # FHIR ids (digits fit every FHIR route)
     }
     token_for = {"measures": c1_link.token, "portal": c1_portal_token}
     opened = 0

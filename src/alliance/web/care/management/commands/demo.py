@@ -69,6 +69,10 @@ class Command(BaseCommand):
             f"  {base}{reverse('measures:start', args=[demo.client_link_token])}\n"
         )
         self.stdout.write(
+            f"API docs: {base}/api/docs/ (tokens: sign in, then API tokens); "
+            f"FHIR: {base}/fhir/metadata\n"
+        )
+        self.stdout.write(
             f"E-mail goes to the console ({str(settings.EMAIL_BACKEND).rsplit('.', 2)[-2]} backend).\n"
         )
         if options["no_serve"]:
