@@ -12,7 +12,9 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from api_helpers import token_for
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.core.parameters import ParameterLocation
@@ -33,6 +35,14 @@ EXCLUDED = [positive_data_acceptance]
 @pytest.fixture
 def world(c1_sessions, c1_link, c1_goal, c1_task, c1_alert, x1_link, settings):
     settings.ALLIANCE_API_RATE = "1000000/min"
+    # Requests go through the real WSGI app, which closes the database connection at
+    # the end of each request; inside the test's transaction it must stay open (as
+    # Django's own test client arranges).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(world, alice):
