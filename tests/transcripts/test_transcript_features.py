@@ -64,3 +64,28 @@ def test_assemble_stacks_blocks_for_selected_rows() -> None:
         assemble(("nope",), emb=emb, lex=lex, ctx=c)
     with pytest.raises(ValueError, match="n-gram matrix"):
         assemble(("bow",), emb=emb, lex=lex, ctx=c)
+
+
+def test_context_finds_same_role_neighbours_and_position() -> None:
+    c = context(["a", "a", "a", "a", "b", "b"], [True, False, True, False, False, True])
+    assert c.prev_same.tolist() == [-1, -1, 0, 1, -1, -1]  # never across transcripts
+    assert c.next_same.tolist() == [2, 3, -1, -1, -1, -1]
+    assert c.position.tolist() == pytest.approx([0, 1 / 3, 2 / 3, 1, 0, 1])
+    assert context(["x"], [False]).position.tolist() == [0.0]
+    with pytest.raises(ValueError, match="therapist flags"):
+        context(["a", "a"], [True])
+
+
+def test_assemble_gives_same_role_turns_and_position() -> None:
+    emb = np.arange(10, dtype=np.float32).reshape(5, 2)
+    lex = np.ones((5, 1), dtype=np.float32)
+    c = context(["a"] * 5, [False, True, False, True, False])
+    x = assemble(
+        ("emb_prev_same", "emb_next_same", "position"),
+        emb=emb,
+        lex=lex,
+        ctx=c,
+        rows=np.array([2, 0]),
+    )
+    assert x[0].tolist() == [0, 1, 8, 9, 0.5, 0.25]  # client turns 0 and 4 around row 2
+    assert x[1].tolist() == [0, 0, 4, 5, 0, 0]  # the first client turn has none before it

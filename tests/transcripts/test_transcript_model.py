@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from transcript_helpers import stub_embed, tiny_annomi_frame
 
+import alliance.transcripts.train as train_module
 from alliance.transcripts import TranscriptClassifier, analyse, parse_transcript
 from alliance.transcripts.embed import model_dir
 from alliance.transcripts.train import read_annomi, train
@@ -68,7 +69,11 @@ def test_shipped_artefact_is_small_pickle_free_and_documented() -> None:
     assert "Apache-2.0" in licence and "MIT" in licence and "public domain" in licence
 
 
-def test_training_pipeline_runs_end_to_end_with_a_stub_embedder(tmp_path: Path) -> None:
+def test_training_pipeline_runs_end_to_end_with_a_stub_embedder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grid = (300.0, 3000.0)  # the spec's own penalty (10,000) is not among them
+    monkeypatch.setattr(train_module, "L2_GRID", grid)
     data = tiny_annomi_frame()
     csv = tmp_path / "annomi-full-train.csv"
     data.write_csv(csv)
@@ -78,6 +83,9 @@ def test_training_pipeline_runs_end_to_end_with_a_stub_embedder(tmp_path: Path) 
     assert set(cv["tasks"]) == {"behaviour", "talk", "question", "reflection", "input"}
     assert cv["tasks"]["behaviour"]["macro_f1"] > 0.6  # keyword-driven labels are learnable
     assert "auc" in cv["quality"]
+    talk = result.classifier.heads["talk"]
+    assert talk.spec.l2 in grid  # chosen on inner folds, stored with the head
+    assert talk.offsets is not None and talk.offsets.shape == (3,)
     out = tmp_path / "model"
     result.classifier.save(out)
     loaded = TranscriptClassifier.load(out, embed=stub_embed)
@@ -86,6 +94,7 @@ def test_training_pipeline_runs_end_to_end_with_a_stub_embedder(tmp_path: Path) 
     b = loaded.label(utts).frame
     assert a["label"].to_list() == b["label"].to_list()
     np.testing.assert_allclose(a["probability"].to_numpy(), b["probability"].to_numpy(), atol=1e-4)
+    assert loaded.heads["talk"].spec == talk.spec
     q = loaded.quality_probability(b)
     assert set(q) == {"1"} and 0.0 <= q["1"] <= 1.0
 

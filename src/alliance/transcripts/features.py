@@ -2,7 +2,9 @@
 
 A task picks its blocks by name (:data:`BLOCKS`); :func:`assemble` stacks
 them into one matrix. The surrounding turns are the previous and next
-utterance of the same transcript (zeros at the edges), whoever spoke them.
+utterance of the same transcript (zeros at the edges), whoever spoke them;
+the ``*_same`` blocks look at the previous / next utterance by the same role
+(for a client utterance: the client's turn before and after it).
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ BLOCKS = (
     "speaker_prev",  # 1 if the previous utterance is the therapist's, 0 client, 0.5 none
     "bow",  # tf-idf word uni- and bigrams over the task's vocabulary
     "client_mean",  # mean embedding of the transcript's client utterances
+    "emb_prev_same",  # embedding of the same speaker role's previous utterance
+    "emb_next_same",  # embedding of the same speaker role's next utterance
+    "position",  # place in the transcript, p and p**2 with p = index / (length - 1)
 )
 
 _WORD = re.compile(r"[a-z0-9']+|[?!.,]")
@@ -214,12 +219,20 @@ class Context:
             transcript, -1 when there is none.
         group: transcript number of each row (0..n_transcripts-1).
         therapist: True for the therapist's rows.
+        prev_same, next_same: row of the previous / next utterance by the
+            same role (therapist or client) in the same transcript, -1 when
+            there is none.
+        position: ``index / (length - 1)`` of each row in its transcript
+            (0 for a one-utterance transcript).
     """
 
     prev: NDArray[np.int64]
     next: NDArray[np.int64]
     group: NDArray[np.int64]
     therapist: NDArray[np.bool_]
+    prev_same: NDArray[np.int64]
+    next_same: NDArray[np.int64]
+    position: NDArray[np.float64]
 
 
 def context(transcript_ids: Sequence[str], therapist: Sequence[bool]) -> Context:
@@ -229,6 +242,8 @@ def context(transcript_ids: Sequence[str], therapist: Sequence[bool]) -> Context
         >>> c = context(["a", "a", "b"], [True, False, True])
         >>> c.prev.tolist(), c.next.tolist()
         ([-1, 0, -1], [1, -1, -1])
+        >>> context(["a", "a", "a"], [False, True, False]).prev_same.tolist()
+        [-1, -1, 0]
     """
     tid = np.asarray(list(transcript_ids), dtype=object).astype(str)
     n = tid.size
@@ -241,8 +256,24 @@ def context(transcript_ids: Sequence[str], therapist: Sequence[bool]) -> Context
     if n > 1:
         same_next[:-1] = same_prev[1:]
     nxt = np.where(same_next, idx + 1, -1)
-    group = np.cumsum(~same_prev) - 1
-    return Context(prev, nxt, group.astype(np.int64), np.asarray(therapist, dtype=bool))
+    group = (np.cumsum(~same_prev) - 1).astype(np.int64)
+    ther = np.asarray(therapist, dtype=bool)
+    if ther.size != n:
+        raise ValueError(f"therapist flags: {ther.size} for {n} transcript ids")
+    prev_same = np.full(n, -1, dtype=np.int64)
+    next_same = np.full(n, -1, dtype=np.int64)
+    for role in (ther, ~ther):
+        r = np.flatnonzero(role)
+        same = group[r[1:]] == group[r[:-1]]
+        prev_same[r[1:]] = np.where(same, r[:-1], -1)
+        next_same[r[:-1]] = np.where(same, r[1:], -1)
+    start = np.flatnonzero(~same_prev) if n else np.zeros(0, dtype=np.int64)
+    length = np.diff(np.append(start, n))
+    offset = idx - start[group] if n else idx
+    position = offset / np.maximum(length[group] - 1, 1) if n else np.zeros(0)
+    return Context(
+        prev, nxt, group, ther, prev_same, next_same, np.asarray(position, dtype=np.float64)
+    )
 
 
 def _shift(a: NDArray[np.float32], at: NDArray[np.int64]) -> NDArray[np.float32]:
@@ -297,6 +328,13 @@ def assemble(
             parts.append(bow)
         elif b == "client_mean":
             parts.append(_group_mean(emb, ctx.group, ~ctx.therapist)[r])
+        elif b == "emb_prev_same":
+            parts.append(_shift(emb, ctx.prev_same[r]))
+        elif b == "emb_next_same":
+            parts.append(_shift(emb, ctx.next_same[r]))
+        elif b == "position":
+            at = ctx.position[r]
+            parts.append(np.stack([at, at * at], axis=1).astype(np.float32))
         else:
             raise ValueError(f"unknown feature block {b!r}; known: {', '.join(BLOCKS)}")
     if not parts:

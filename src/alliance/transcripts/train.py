@@ -7,7 +7,10 @@
 3. assign videos to ``folds`` folds (:func:`~alliance.transcripts.linear.grouped_folds`
    on ``video_url``, so that no video is on both sides of a split);
 4. for every head: fit on the other folds, predict the held-out fold, and
-   score the out-of-fold predictions (macro-F1); then fit on everything;
+   score the out-of-fold predictions (macro-F1); then fit on everything.
+   A head with ``tune_offsets`` (client talk) picks its penalty from
+   :data:`L2_GRID` and its class offsets on an inner grouped CV inside each
+   training split, so the outer score never sees them chosen;
 5. session quality: from the out-of-fold utterance labels build each
    transcript's :data:`~alliance.transcripts.profile.QUALITY_FEATURES`, fit a
    logistic regression across the same folds (out-of-fold AUC), calibrate its
@@ -22,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +35,7 @@ from numpy.typing import NDArray
 
 from alliance.errors import DataError
 from alliance.transcripts.embed import EmbedFn
-from alliance.transcripts.features import Context, build_vocabulary, context, lexical
+from alliance.transcripts.features import Context, assemble, build_vocabulary, context, lexical
 from alliance.transcripts.linear import (
     fit_platt,
     fit_softmax,
@@ -52,7 +55,7 @@ from alliance.transcripts.model import (
 )
 from alliance.transcripts.profile import QUALITY_FEATURES, quality_features
 
-__all__ = ["DEFAULT_TASKS", "QUALITY_L2", "TrainResult", "read_annomi", "train"]
+__all__ = ["DEFAULT_TASKS", "L2_GRID", "QUALITY_L2", "TrainResult", "read_annomi", "train"]
 
 _CTX = ("emb", "emb_prev", "emb_next", "lex", "lex_prev", "lex_next", "speaker_prev", "bow")
 
@@ -64,7 +67,7 @@ DEFAULT_TASKS: tuple[TaskSpec, ...] = (
         "client",
         "client_talk_type",
         None,
-        (*_CTX, "client_mean"),
+        (*_CTX, "client_mean", "emb_prev_same", "emb_next_same", "position"),
         negation=True,
         l2=10000.0,
         tune_offsets=True,
@@ -103,8 +106,11 @@ DEFAULT_TASKS: tuple[TaskSpec, ...] = (
 
 #: Penalty of the session-quality logistic regression.
 QUALITY_L2 = 200.0
-#: Inner folds used to tune class offsets.
-INNER_FOLDS = 3
+#: Inner folds used to tune class offsets (and the penalty, see :data:`L2_GRID`).
+INNER_FOLDS = 5
+#: Penalties tried on the inner folds of a head with ``tune_offsets``; the one
+#: whose offset-tuned inner out-of-fold macro-F1 is highest is used (ties: the first).
+L2_GRID: tuple[float, ...] = (3000.0, 10000.0, 30000.0)
 
 REQUIRED = (
     "transcript_id",
@@ -305,7 +311,15 @@ def _fit_head(
     groups: Sequence[str],
     seed: int,
 ) -> Head:
-    """Fit one head on ``rows``; with ``spec.tune_offsets`` pick class offsets by inner CV."""
+    """Fit one head on ``rows``.
+
+    With ``spec.tune_offsets`` the penalty (from :data:`L2_GRID`) and the
+    class offsets are chosen on an inner grouped CV over ``rows`` only; the
+    stored spec carries the chosen penalty.
+    """
+    offsets = np.zeros(len(classes))
+    if spec.tune_offsets:
+        spec, offsets = _inner_tuning(spec, texts, emb, lex, ctx, rows, y, classes, groups, seed)
     vocab = build_vocabulary(
         [texts[i] for i in rows],
         negation=spec.negation,
@@ -314,13 +328,10 @@ def _fit_head(
     )
     x = head_features(spec, vocab, texts, emb, lex, ctx, rows)
     model = fit_softmax(x, y, l2=spec.l2, classes=classes)
-    offsets = np.zeros(len(classes))
-    if spec.tune_offsets:
-        offsets = _inner_offsets(spec, texts, emb, lex, ctx, rows, y, classes, groups, seed)
     return Head(spec, vocab, model, offsets)
 
 
-def _inner_offsets(
+def _inner_tuning(
     spec: TaskSpec,
     texts: Sequence[str],
     emb: NDArray[np.float32],
@@ -331,27 +342,51 @@ def _inner_offsets(
     classes: Sequence[str],
     groups: Sequence[str],
     seed: int,
-) -> NDArray[np.float64]:
-    """Offsets tuned on out-of-fold probabilities of an inner grouped CV over ``rows``."""
-    inner = grouped_folds([groups[i] for i in rows], INNER_FOLDS, seed + 1)
+) -> tuple[TaskSpec, NDArray[np.float64]]:
+    """Penalty and offsets from out-of-fold probabilities of an inner grouped CV over ``rows``.
+
+    ``min(INNER_FOLDS, videos)`` inner folds (none, and no tuning, with fewer
+    than two videos). For each penalty in :data:`L2_GRID`, offsets are tuned on the inner
+    out-of-fold probabilities (:func:`~alliance.transcripts.linear.tune_offsets`)
+    and the penalty with the highest tuned macro-F1 wins.
+    """
+    inner_groups = [groups[i] for i in rows]
+    k_inner = min(INNER_FOLDS, len(set(inner_groups)))
+    if k_inner < 2:  # too few videos to tune on: keep the spec, no offsets
+        return spec, np.zeros(len(classes))
+    inner = grouped_folds(inner_groups, k_inner, seed + 1)
     ya = np.asarray(y, dtype=object)
-    probs = np.zeros((rows.size, len(classes)))
-    for k in range(INNER_FOLDS):
+    # Features other than the n-grams do not depend on the training rows: build them once.
+    dense = replace(spec, blocks=tuple(b for b in spec.blocks if b != "bow"))
+    xd = assemble(dense.blocks, emb=emb, lex=lex, ctx=ctx, rows=rows)
+    fold_x: list[tuple[NDArray[np.float32], NDArray[np.float32]]] = []
+    for k in range(k_inner):
         tr, te = inner != k, inner == k
-        vocab = build_vocabulary(
-            [texts[i] for i in rows[tr]],
-            negation=spec.negation,
-            min_df=spec.min_df,
-            max_terms=spec.max_terms,
-        )
-        m = fit_softmax(
-            head_features(spec, vocab, texts, emb, lex, ctx, rows[tr]),
-            list(ya[tr]),
-            l2=spec.l2,
-            classes=classes,
-        )
-        probs[te] = m.predict_proba(head_features(spec, vocab, texts, emb, lex, ctx, rows[te]))
-    return tune_offsets(probs, y, classes)
+        a, b = xd[tr], xd[te]
+        if "bow" in spec.blocks:
+            vocab = build_vocabulary(
+                [texts[i] for i in rows[tr]],
+                negation=spec.negation,
+                min_df=spec.min_df,
+                max_terms=spec.max_terms,
+            )
+            a = np.hstack([a, vocab.transform([texts[i] for i in rows[tr]])])
+            b = np.hstack([b, vocab.transform([texts[i] for i in rows[te]])])
+        fold_x.append((a, b))
+    best: tuple[float, float, NDArray[np.float64]] | None = None
+    for l2 in L2_GRID:
+        probs = np.zeros((rows.size, len(classes)))
+        for k, (a, b) in enumerate(fold_x):
+            m = fit_softmax(a, list(ya[inner != k]), l2=l2, classes=classes)
+            probs[inner == k] = m.predict_proba(b)
+        off = tune_offsets(probs, y, classes)
+        logp = np.log(np.clip(probs, 1e-12, 1.0)) + off
+        score = macro_f1(y, [classes[i] for i in np.argmax(logp, axis=1)], classes)
+        if best is None or score > best[0] + 1e-12:
+            best = (score, l2, off)
+    if best is None:
+        raise ValueError("L2_GRID is empty")
+    return replace(spec, l2=best[1]), best[2]
 
 
 def _oof_frame(
