@@ -21,6 +21,8 @@ COMMANDS = [
     ("instruments", "list"),
     ("instruments", "show"),
     ("instruments", "validate"),
+    ("instruments", "fhir"),
+    ("instruments", "import"),
     ("score",),
     ("reliability",),
     ("change",),
@@ -28,6 +30,8 @@ COMMANDS = [
     ("agreement",),
     ("simulate",),
     ("demo",),
+    ("export",),
+    ("report",),
 ]
 IDS = [" ".join(c) for c in COMMANDS]
 
@@ -69,7 +73,7 @@ def test_group_help_exits_0_and_lists_its_commands(
     done = alliance(*group, "--help")
     assert done.code == 0, done.err
     expected = (
-        ["list", "show", "validate"]
+        ["list", "show", "validate", "fhir", "import"]
         if group
         else [
             "score",
@@ -79,6 +83,8 @@ def test_group_help_exits_0_and_lists_its_commands(
             "agreement",
             "simulate",
             "demo",
+            "export",
+            "report",
             "instruments",
         ]
     )

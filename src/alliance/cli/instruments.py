@@ -173,7 +173,7 @@ def import_(
     """Add an instrument from a FHIR Questionnaire or a TOML file: writes OUTPUT/<id>.toml.
 
     A Questionnaire exported by Alliance carries its own scoring rules; one
-    from elsewhere needs --scoring with [[scales]], [licence] and [citation]
+    from elsewhere needs --scoring with \\[\\[scales]], \\[licence] and \\[citation]
     (nothing about scoring or licensing is assumed). Exit 3 for a bad file.
     """
     instrument = read_instrument(file, scoring)

@@ -27,7 +27,12 @@ from alliance.scoring import score as score_frame
 from alliance.stats.agreement import dyad_gaps, icc
 from alliance.stats.change import ChangeRule, SDiffMethod, classify_change
 from alliance.stats.reliability import cronbach_alpha, item_total_correlations, mcdonald_omega
-from alliance.stats.ruptures import detect_ruptures, rupture_summary
+from alliance.stats.ruptures import (
+    detect_ruptures,
+    estimate_min_drop,
+    min_drop_for,
+    rupture_summary,
+)
 
 InputArg = Annotated[Path, typer.Argument(help="Input file: .csv .tsv .xlsx .sav .parquet")]
 Layout = Annotated[str, typer.Option(help=LAYOUT_HELP)]
@@ -313,41 +318,22 @@ def ruptures(
 def _min_drop(
     inst: Instrument, scale_id: str, frame: pl.DataFrame, given: float | None, estimate: bool
 ) -> tuple[float | None, str]:
+    """Given > published reliable change (unless --estimate) > estimated from this data."""
     if given is not None:
         return given, "given with --min-drop"
-    norms = inst.scale(scale_id).change
-    if (
-        not estimate
-        and norms is not None
-        and norms.published
-        and norms.min_reliable_change is not None
-    ):
-        return norms.min_reliable_change, norms.source + (" [check]" if norms.check else "")
+    published = None if estimate else min_drop_for(inst, scale_id)
+    if published is not None:
+        norms = inst.scale(scale_id).change
+        source = "instrument file" if norms is None else norms.source
+        return published, source + (" [check]" if norms is not None and norms.check else "")
     if not estimate:
         raise typer.BadParameter(
             f"no published reliable change for {inst.id}_{scale_id}: give --min-drop, or --estimate to "
             "estimate it from this data (first-session SD and Cronbach's alpha)",
             param_hint="--min-drop",
         )
-    from alliance.stats.change import min_reliable_change, s_diff
-
-    column = f"{inst.id}_{scale_id}"
-    first = frame.sort("id", "session").group_by("id", maintain_order=True).first()
-    cols = [inst.item_column(n) for n in inst.scale(scale_id).items]
-    if not all(c in first.columns for c in cols):
-        raise DataError(f"--estimate needs the item columns of {inst.id} to compute alpha")
-    alpha = cronbach_alpha(first.select(cols), nan_policy="listwise").alpha
-    spread = first[column].drop_nulls().cast(pl.Float64).std()
-    sd = float(spread) if isinstance(spread, (int, float)) else 0.0
-    if sd <= 0 or not 0 < alpha < 1:
-        raise DataError(
-            f"cannot estimate reliable change: first-session SD {sd:.3f}, alpha {alpha:.3f}"
-        )
-    drop = min_reliable_change(s_diff(sd, alpha))
-    return (
-        drop,
-        f"estimated from this data: first-session SD {sd:.2f}, alpha {alpha:.3f} (Jacobson-Truax, 1.96 x S_diff)",
-    )
+    found = estimate_min_drop(frame, inst, scale_id)
+    return found.drop, found.source
 
 
 def agreement(

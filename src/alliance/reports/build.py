@@ -49,12 +49,12 @@ from alliance.reports.model import (
     Wording,
 )
 from alliance.scoring.validate import check_duplicates
-from alliance.stats.change import min_reliable_change, s_diff
 from alliance.stats.outcome import BETWEEN, SESSION, WITHIN, alliance_outcome_model
 from alliance.stats.reliability import cronbach_alpha, mcdonald_omega
 from alliance.stats.ruptures import (
     RuptureSummary,
     detect_ruptures,
+    estimate_min_drop,
     min_drop_for,
     rupture_summary,
 )
@@ -376,8 +376,8 @@ def _min_drop(
 
     Given > the instrument's published reliable change > estimated from this
     data by Jacobson & Truax (``1.96 * sqrt(2) * SD * sqrt(1 - alpha)``, with
-    the SD of the first scored session and Cronbach's alpha of its items) >
-    none (the SD rule alone).
+    the SD of the first scored session and Cronbach's alpha of its items;
+    :func:`alliance.stats.ruptures.estimate_min_drop`) > none (the SD rule alone).
     """
     if given is not None:
         if not (math.isfinite(given) and given > 0):
@@ -397,19 +397,13 @@ def _min_drop(
             None,
             "no published reliable change and no item columns to estimate it: drop rule off",
         )
-    first = _first_administrations(frame, id_col, session_col, [col])
-    sd = _num(first.get_column(col).cast(pl.Float64).std())
     try:
-        alpha = cronbach_alpha(first.select(items), nan_policy="listwise").alpha
+        estimate = estimate_min_drop(
+            frame, inst, scale_id, score=col, id_col=id_col, session_col=session_col
+        )
     except ValueError as exc:
-        return None, f"could not estimate a reliable drop ({exc}): drop rule off"
-    if sd is None or sd <= 0 or not 0 < alpha < 1:
-        return None, "could not estimate a reliable drop from this data: drop rule off"
-    drop = min_reliable_change(s_diff(sd, alpha))
-    return drop, (
-        f"estimated from this data: first-session SD {sd:.2f}, alpha {alpha:.3f} "
-        "(Jacobson-Truax, 1.96 x S_diff)"
-    )
+        return None, f"{exc}: drop rule off"
+    return estimate.drop, estimate.source
 
 
 def _rupture_row(group: str, s: RuptureSummary) -> RuptureRow:

@@ -44,12 +44,15 @@ import polars as pl
 from alliance.errors import DataError
 from alliance.instruments import Instrument, get
 from alliance.stats.change import min_reliable_change, s_diff
+from alliance.stats.reliability import cronbach_alpha
 
 __all__ = [
     "DetectionAccuracy",
+    "DropEstimate",
     "RuptureSummary",
     "detect_ruptures",
     "detection_accuracy",
+    "estimate_min_drop",
     "min_drop_for",
     "min_drop_from_norms",
     "rupture_summary",
@@ -96,6 +99,93 @@ def min_drop_for(
     if norms.sd is not None and norms.reliability is not None:
         return min_drop_from_norms(norms.sd, norms.reliability, z=z)
     return None
+
+
+@dataclass(frozen=True)
+class DropEstimate:
+    """A minimum reliable drop estimated from a data set's own first sessions.
+
+    ``drop = z * sqrt(2) * sd * sqrt(1 - alpha)``; ``clients`` is the number of
+    first sessions behind ``sd`` (``alpha`` uses those with every item).
+    """
+
+    drop: float
+    sd: float
+    alpha: float
+    clients: int
+    z: float = 1.96
+
+    @property
+    def source(self) -> str:
+        """Where the drop comes from, in words, for reports and command output."""
+        return (
+            f"estimated from this data: first-session SD {self.sd:.2f}, alpha {self.alpha:.3f} "
+            f"(Jacobson-Truax, {self.z:g} x S_diff)"
+        )
+
+
+def estimate_min_drop(
+    frame: pl.DataFrame,
+    instrument: Instrument | str,
+    scale: str = "total",
+    *,
+    score: str | None = None,
+    id_col: str = "id",
+    session_col: str = "session",
+    z: float = 1.96,
+) -> DropEstimate:
+    """Minimum reliable drop on ``scale`` estimated from ``frame`` itself.
+
+    For scales without a published norm (WAI-SR, SAI; :func:`min_drop_for`
+    returns None). Each client's first session with ``score`` answered gives
+    one row; ``sd`` is the SD (``ddof=1``) of the score over those rows and
+    ``alpha`` Cronbach's alpha of the scale's items over the complete rows
+    (:func:`alliance.stats.reliability.cronbach_alpha`). Then
+    ``drop = z * sqrt(2) * sd * sqrt(1 - alpha)`` (Jacobson & Truax 1991;
+    :func:`min_drop_from_norms`). First sessions are used because later
+    ones are changed by the therapy being studied.
+
+    Raises :class:`alliance.errors.DataError` naming the column when the score
+    or an item column is missing, or when the SD is not positive or alpha not
+    in (0, 1).
+
+    >>> from alliance.scoring import score
+    >>> from alliance.simulate import simulate_cohort
+    >>> raw = simulate_cohort(40, 6, seed=3, instruments=("wai_sr",)).data
+    >>> est = estimate_min_drop(score(raw, "wai_sr").scores, "wai_sr")
+    >>> est.clients, 0 < est.alpha < 1
+    (40, True)
+    >>> round(est.drop, 6) == round(min_drop_from_norms(est.sd, est.alpha), 6)
+    True
+    """
+    inst = get(instrument) if isinstance(instrument, str) else instrument
+    column = score if score is not None else f"{inst.id}_{scale}"
+    items = [inst.item_column(n) for n in inst.scale(scale).items]
+    missing = [c for c in (id_col, session_col, column, *items) if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"cannot estimate a reliable drop for {column}: missing column(s) "
+            f"{', '.join(missing)} (the items are needed for Cronbach's alpha)"
+        )
+    first = (
+        frame.filter(pl.col(column).is_not_null())
+        .sort(id_col, session_col)
+        .group_by(id_col, maintain_order=True)
+        .first()
+    )
+    spread = first.get_column(column).cast(pl.Float64).std()
+    sd = float(spread) if isinstance(spread, int | float) and math.isfinite(spread) else 0.0
+    try:
+        alpha = cronbach_alpha(first.select(items), nan_policy="listwise").alpha
+    except ValueError as exc:
+        raise DataError(f"cannot estimate a reliable drop for {column}: {exc}") from exc
+    if sd <= 0 or not 0 < alpha < 1:
+        raise DataError(
+            f"cannot estimate a reliable drop for {column}: first-session SD {sd:.3f}, "
+            f"alpha {alpha:.3f} (needs SD > 0 and alpha between 0 and 1)"
+        )
+    drop = min_drop_from_norms(sd, alpha, z=z)
+    return DropEstimate(drop=drop, sd=sd, alpha=alpha, clients=first.height, z=z)
 
 
 def _validate(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from alliance.web.alerts.models import Alert
 from alliance.web.alerts.lifecycle import NOTE_LIMIT
+from alliance.web.alerts.models import Alert
 
 
 def status(alert: Alert) -> str:
