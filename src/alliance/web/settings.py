@@ -243,7 +243,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Clients, episodes, sessions, questionnaire links, responses, scores, alerts, goals "
         "and tasks, with the web app's permission rules. Authenticate with "
-        "`Authorization: Bearer <token>` (create tokens under Account > API tokens). "
+        "`Authorization: Bearer <token>` (create tokens on the API tokens page, /api/tokens/). "
         "FHIR R4 resources are under /fhir/."
     ),
     "VERSION": "1",
