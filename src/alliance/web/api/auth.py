@@ -63,13 +63,26 @@ class ScopedClinicalAccess(permissions.BasePermission):
     message = "Client records are open to the clinic's clinical staff only."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        token = request.auth
-        if not isinstance(token, ApiToken):
-            raise exceptions.NotAuthenticated("Send an API token: Authorization: Bearer <token>.")
-        needed = Scope.READ if request.method in SAFE else Scope.WRITE
-        if needed not in token.scopes:
-            raise exceptions.PermissionDenied(f"This token lacks the '{needed}' scope.")
+        check_token_scope(request)
         return bool(getattr(request.user, "is_clinician", False))
+
+
+class TokenWithScope(permissions.BasePermission):
+    """Any member of staff with a token whose scopes cover the method (no client data)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        check_token_scope(request)
+        return True
+
+
+def check_token_scope(request: Request) -> None:
+    """A token is present and has ``read`` (GET) or ``write`` (anything else)."""
+    token = request.auth
+    if not isinstance(token, ApiToken):
+        raise exceptions.NotAuthenticated("Send an API token: Authorization: Bearer <token>.")
+    needed = Scope.READ if request.method in SAFE else Scope.WRITE
+    if needed not in token.scopes:
+        raise exceptions.PermissionDenied(f"This token lacks the '{needed}' scope.")
 
 
 def parse_rate(rate: str) -> tuple[int, int]:

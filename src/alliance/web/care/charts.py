@@ -145,7 +145,10 @@ def outcome_charts(timeline: Timeline) -> list[ChartHtml]:
     return [result] if result is not None else []
 
 
-def goal_chart(timeline: Timeline, goals: list[Goal]) -> ChartHtml | None:
+def goal_chart(
+    timeline: Timeline, goals: list[Goal], *, title: str | None = None
+) -> ChartHtml | None:
+    """Goal ratings (-2 to +2) per goal and session (goals prefetched with ratings)."""
     if not goals or not timeline.numbers:
         return None
     series: dict[str, list[int | None]] = {}
@@ -155,4 +158,6 @@ def goal_chart(timeline: Timeline, goals: list[Goal]) -> ChartHtml | None:
             series[g.text[:40]] = [by_session.get(n) for n in timeline.numbers]
     if not series:
         return None
-    return as_html(core_goal_chart(timeline.numbers, series))
+    if title is None:
+        return as_html(core_goal_chart(timeline.numbers, series))
+    return as_html(core_goal_chart(timeline.numbers, series, title=title))

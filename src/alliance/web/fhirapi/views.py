@@ -18,9 +18,8 @@ from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
 from alliance.fhir import FhirError, fhir_id, questionnaire
-from alliance.web.api.auth import SAFE, ScopedClinicalAccess
+from alliance.web.api.auth import ScopedClinicalAccess, TokenWithScope
 from alliance.web.api.errors import FHIR_JSON, operation_outcome
-from alliance.web.api.models import ApiToken, Scope
 from alliance.web.audit.log import record
 from alliance.web.care.models import Client
 from alliance.web.custominstruments.registry import instruments_for
@@ -44,19 +43,6 @@ class FhirParser(JSONParser):
 
 class FhirJsonParser(JSONParser):
     """Plain application/json is accepted too."""
-
-
-class TokenWithScope(permissions.BasePermission):
-    """Any member of staff with a token that has the method's scope (no client data)."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        token = request.auth
-        if not isinstance(token, ApiToken):
-            raise exceptions.NotAuthenticated("Send an API token: Authorization: Bearer <token>.")
-        needed = Scope.READ if request.method in SAFE else Scope.WRITE
-        if needed not in token.scopes:
-            raise exceptions.PermissionDenied(f"This token lacks the '{needed}' scope.")
-        return True
 
 
 @extend_schema(exclude=True)

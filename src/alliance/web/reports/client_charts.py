@@ -27,9 +27,9 @@ from alliance.charts.definitions import (
     radar_chart,
     session_alliance_chart,
 )
-from alliance.charts.definitions import goal_chart as core_goal_chart
 from alliance.charts.svg import LegendEntry, LineChart
 from alliance.instruments import get
+from alliance.web.care.charts import goal_chart as care_goal_chart
 from alliance.web.care.timeline import Timeline
 from alliance.web.charts import ChartHtml, as_html
 from alliance.web.goals.models import Goal
@@ -144,14 +144,5 @@ def outcome_charts(timeline: Timeline) -> list[ChartHtml]:
 
 
 def goal_chart(timeline: Timeline, goals: list[Goal]) -> ChartHtml | None:
-    """Goal progress ratings (-2 to +2) per goal and session (goals prefetched with ratings)."""
-    if not goals or not timeline.numbers:
-        return None
-    series: dict[str, list[int | None]] = {}
-    for g in goals:
-        by_session = {r.session.number: r.level for r in g.ratings.all()}
-        if by_session:
-            series[g.text[:40]] = [by_session.get(n) for n in timeline.numbers]
-    if not series:
-        return None
-    return as_html(core_goal_chart(timeline.numbers, series, title="Progress towards your goals"))
+    """The client page's goal chart, titled for the client."""
+    return care_goal_chart(timeline, goals, title="Progress towards your goals")
