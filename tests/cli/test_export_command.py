@@ -46,7 +46,7 @@ def test_default_export_has_no_identifier_date_or_free_text_and_says_what_it_lef
     frame = pl.read_csv("research.csv")
     assert frame.columns == ["client_id", "therapist_id", "session_date_days", "session",
                              "phq9_1", "phq9_total", "phq9_band"]  # fmt: skip
-    assert frame["session_date_days"].to_list() == [7, 14, 0]
+    assert sorted(frame["session_date_days"].to_list()) == [0, 7, 14]
     out = done.out_flat
     assert "pseudonymised client_id" in out
     assert "days since intake session_date -> session_date_days" in out
@@ -62,7 +62,8 @@ def test_two_exports_of_the_same_file_share_no_pseudonym(alliance: Alliance, dat
     one, two = pl.read_csv("one.csv"), pl.read_csv("two.csv")
     for column in ("client_id", "therapist_id"):
         assert not set(one[column]) & set(two[column])
-    assert one.drop("client_id", "therapist_id").equals(two.drop("client_id", "therapist_id"))
+    rest = [c for c in one.columns if c not in ("client_id", "therapist_id")]
+    assert one.select(rest).sort(rest).equals(two.select(rest).sort(rest))
 
 
 def test_free_text_comes_only_with_its_name_and_allow_text(alliance: Alliance, data: Path) -> None:
@@ -72,16 +73,17 @@ def test_free_text_comes_only_with_its_name_and_allow_text(alliance: Alliance, d
     assert not Path("r.csv").exists()
     done = export(alliance, data, "r.csv", "--include-text", "comment", "--allow-text")
     assert done.code == 0, done.err
-    assert pl.read_csv("r.csv")["comment"].to_list()[:2] == ["Ann said her sister Jo", "better"]
+    comments = pl.read_csv("r.csv")["comment"].to_list()
+    assert {"Ann said her sister Jo", "better"} <= set(comments)
 
 
 def test_spss_and_parquet_files_read_back(alliance: Alliance, data: Path) -> None:
     assert export(alliance, data, "r.sav").code == 0
     frame, meta = pyreadstat.read_sav("r.sav")
-    assert list(frame["session_date_days"]) == [7, 14, 0]
+    assert sorted(frame["session_date_days"]) == [0, 7, 14]
     assert meta.variable_value_labels["phq9_band"][1.0] == "minimal"
     assert export(alliance, data, "r.parquet").code == 0
-    assert pl.read_parquet("r.parquet")["phq9_total"].to_list() == [12, 9, 20]
+    assert sorted(pl.read_parquet("r.parquet")["phq9_total"].to_list()) == [9, 12, 20]
 
 
 @pytest.mark.parametrize(

@@ -258,6 +258,11 @@ def deidentify(
     del secret
     kept = [d for d in decisions if d.output is not None]
     out = work.select(pl.col(d.column).alias(d.output or d.column) for d in kept)
+    # Rows in pseudonym order (random for each export), each person's rows in their
+    # original order: the input's order (e.g. by internal record number) would let
+    # two exports be lined up row by row, and linked.
+    by = [d.output for d in kept if d.column in prefixes and d.output is not None]
+    out = out.sort(by, maintain_order=True, nulls_last=True)
     return Deidentified(
         frame=out,
         decisions=decisions,

@@ -52,6 +52,8 @@ def as_mapping(resource: Mapping[str, Any] | str | bytes, expected: str) -> dict
             data = json.loads(resource)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise FhirError(f"not valid JSON: {exc}") from None
+        except RecursionError:
+            raise FhirError("not valid JSON: nested too deeply") from None
     else:
         data = resource
     if not isinstance(data, Mapping):

@@ -85,7 +85,7 @@ def test_a_retried_link_post_makes_one_link_and_one_email(
     with django_capture_on_commit_callbacks(execute=True):
         first = api.post("links/", body, "link-0002")
         again = api.post("links/", body, "link-0002")
-    assert first.json() == again.json()
+    assert again.json() == {**first.json(), "url": None}  # the secret URL is never stored
     assert Link.objects.filter(session=session).count() == 1
     assert len(mailoutbox) == 1
 
@@ -130,3 +130,21 @@ def test_a_concurrent_duplicate_is_rolled_back_and_gets_the_first_answer(
     assert again.json() == first.json()
     assert Session.objects.filter(episode=c1_episode).count() == 5
     assert IdempotentRequest.objects.filter(key="race-0001").count() == 1
+
+
+def test_the_tick_forgets_retry_records_older_than_a_week(alice, c1_sessions, c1_episode):
+    import datetime as dt
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from alliance.web.api.models import IdempotentRequest
+
+    api = Api(alice)
+    api.post("sessions/", {"episode": c1_episode.pk, "date": "2026-11-20"}, "old-0001")
+    api.post("sessions/", {"episode": c1_episode.pk, "date": "2026-11-21"}, "new-0001")
+    IdempotentRequest.objects.filter(key="old-0001").update(
+        created=timezone.now() - dt.timedelta(days=8)
+    )
+    call_command("alliance_tick")
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["new-0001"]

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, Sum, Value, When
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, permissions
@@ -95,11 +95,12 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 class TokenRateThrottle(BaseThrottle):
-    """At most ``ALLIANCE_API_RATE`` requests per token per window.
+    """At most ``ALLIANCE_API_RATE`` requests per person per window, all their tokens together.
 
-    The counter lives on the token's row and is advanced by one UPDATE, so
-    every app process shares it (the default DRF throttles keep it in a
-    per-process cache).
+    Each token's row counts its own requests in the current window, advanced by
+    one UPDATE, so every app process shares the count (the default DRF
+    throttles keep it in a per-process cache); the person's budget is the sum
+    over their tokens, so more tokens do not mean more requests.
     """
 
     def allow_request(self, request: Request, view: Any) -> bool:
@@ -117,9 +118,11 @@ class TokenRateThrottle(BaseThrottle):
             window=window,
             last_used_at=timezone.now(),
         )
-        count = ApiToken.objects.filter(pk=token.pk).values_list("window_count", flat=True).first()
+        used = ApiToken.objects.filter(user_id=token.user_id, window=window).aggregate(
+            total=Sum("window_count")
+        )["total"]
         self._wait = seconds - (time.time() % seconds)
-        return count is not None and count <= limit
+        return used is not None and used <= limit
 
     def wait(self) -> float | None:
         return getattr(self, "_wait", None)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, status
@@ -67,8 +68,23 @@ def stored_answer(user: Any, key: str) -> IdempotentRequest | None:
     return IdempotentRequest.objects.filter(user=user, key=key).first()
 
 
-def run_once(request: Request, create: Callable[[], Response]) -> Response:
-    """Run ``create`` at most once per (user, key); replay its answer on retries."""
+def _storable(data: Any, secret_fields: tuple[str, ...]) -> Any:
+    """The answer as stored for replays: JSON, without secrets (link URLs)."""
+    body = json.loads(json.dumps(data, default=str))
+    if isinstance(body, dict):
+        for name in secret_fields:
+            if name in body:
+                body[name] = None
+    return body
+
+
+def run_once(
+    request: Request, create: Callable[[], Response], *, secret_fields: tuple[str, ...] = ()
+) -> Response:
+    """Run ``create`` at most once per (user, key); replay its answer on retries.
+
+    ``secret_fields`` of the answer are not stored: a replay shows them as null.
+    """
     key = _key(request)
     fingerprint = _fingerprint(request)
     stored = stored_answer(request.user, key)
@@ -79,7 +95,7 @@ def run_once(request: Request, create: Callable[[], Response]) -> Response:
             response = create()
             if response.status_code >= 400:  # errors are not stored: the retry may succeed
                 return response
-            body: Any = json.loads(json.dumps(response.data, default=str))
+            body = _storable(response.data, secret_fields)
             IdempotentRequest.objects.create(
                 user=request.user,
                 key=key,
@@ -93,3 +109,13 @@ def run_once(request: Request, create: Callable[[], Response]) -> Response:
             raise
         return _replay(stored, fingerprint)
     return response
+
+
+KEEP_DAYS = 7
+
+
+def forget_old(days: int = KEEP_DAYS) -> int:
+    """Delete stored answers older than ``days`` (retries come within minutes); returns how many."""
+    cutoff = timezone.now() - timezone.timedelta(days=days)
+    deleted, _ = IdempotentRequest.objects.filter(created__lt=cutoff).delete()
+    return deleted

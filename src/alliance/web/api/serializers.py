@@ -58,8 +58,8 @@ class SessionSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None and request.user is not None:
-            field = self.fields["episode"]
-            field.queryset = Episode.objects.for_user(request.user)
+            field = self.fields["episode"]  # open episodes only, as on the web page
+            field.queryset = Episode.objects.for_user(request.user).filter(ended__isnull=True)
 
 
 class LinkSerializer(serializers.ModelSerializer):
@@ -107,7 +107,10 @@ class LinkCreateSerializer(serializers.Serializer):
 
 
 class CreatedLinkSerializer(LinkSerializer):
-    url = serializers.CharField(help_text="The client's single-use link. Shown only this once.")
+    url = serializers.CharField(
+        allow_null=True,
+        help_text="The client's single-use link. Shown only this once (null on a replay).",
+    )
     emailed = serializers.BooleanField()
 
     class Meta(LinkSerializer.Meta):

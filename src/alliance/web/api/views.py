@@ -26,7 +26,7 @@ from alliance.web.audit.log import record
 from alliance.web.care.models import Client, Episode, Session
 from alliance.web.goals.models import Goal, Task
 from alliance.web.measures.models import Link, Response
-from alliance.web.measures.services import create_link, email_link, link_url, start_session
+from alliance.web.measures.services import email_link, link_url, replace_link, start_session
 
 MAX_ID = 2**63 - 1
 
@@ -158,7 +158,13 @@ class SessionViewSet(mixins.CreateModelMixin, ClinicalViewSet):
 
 @_filters(("client", "client"), ("session", "session"))
 class LinkViewSet(mixins.CreateModelMixin, ClinicalViewSet):
-    """Questionnaire links (administrations). POST creates the link due at a session."""
+    """Questionnaire links (administrations).
+
+    POST creates the link due at a session (older open links of the session stop
+    working) and returns its URL once. A retried POST (same Idempotency-Key)
+    returns the same link without the URL, which is never stored: create a new
+    link if it was lost.
+    """
 
     model = Link
     client_path = "session__episode__client"
@@ -177,15 +183,15 @@ class LinkViewSet(mixins.CreateModelMixin, ClinicalViewSet):
         responses={201: s.CreatedLinkSerializer},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> ApiResponse:
-        return run_once(request, lambda: self._create(request))
+        return run_once(request, lambda: self._create(request), secret_fields=("url",))
 
     def _create(self, request: Request) -> ApiResponse:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         session: Session = serializer.validated_data["session"]
-        try:
-            link, token = create_link(session, request.user, request._request)
-        except ValueError as exc:  # nothing due, or consent withdrawn: say why
+        try:  # the web page's rules: not once answered; older open links stop working
+            link, token = replace_link(session, request.user, request._request)
+        except ValueError as exc:  # answered, nothing due, or consent withdrawn: say why
             raise exceptions.ValidationError({"session": [str(exc)]}) from None
         client = session.episode.client
         emailed = bool(serializer.validated_data["send_email"] and client.email)

@@ -12,7 +12,6 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from alliance.approach import suggest_approach
@@ -28,9 +27,11 @@ from alliance.web.measures.models import Link, Respondent, Response
 from alliance.web.measures.plans import create_default_plan, due
 from alliance.web.measures.qr import qr_svg
 from alliance.web.measures.services import (
+    AnswersAlreadyIn,
     create_link,
     email_link,
     link_url,
+    replace_link,
     save_therapist_response,
     start_session,
 )
@@ -266,15 +267,11 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def link_new(request: HttpRequest, pk: int) -> HttpResponse:
     """A fresh link for a session (e.g. after the first expired); older open links are revoked."""
     session = session_for(request, pk)
-    if session.responses.filter(respondent=Respondent.CLIENT).exists():
-        messages.info(request, "The client's answers for this session are already in.")
-        return redirect("care:session", pk=session.pk)
     try:
-        with transaction.atomic():
-            Link.objects.filter(
-                session=session, submitted_at__isnull=True, revoked_at__isnull=True
-            ).update(revoked_at=timezone.now())
-            link, token = create_link(session, request.user, request)
+        link, token = replace_link(session, request.user, request)
+    except AnswersAlreadyIn as exc:
+        messages.info(request, str(exc))
+        return redirect("care:session", pk=session.pk)
     except ValueError as exc:  # refused (consent withdrawn, data erased, nothing due): says why
         messages.error(request, str(exc))
         return redirect("care:session", pk=session.pk)

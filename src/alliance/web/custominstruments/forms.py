@@ -49,6 +49,8 @@ class UploadForm(forms.Form):
             return tomllib.loads(read_text(upload))
         except tomllib.TOMLDecodeError as exc:
             raise forms.ValidationError(f"Not valid TOML: {exc}") from None
+        except RecursionError:
+            raise forms.ValidationError("Not valid TOML: nested too deeply.") from None
 
 
 def _kind(name: str) -> str | None:

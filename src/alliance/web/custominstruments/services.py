@@ -26,6 +26,8 @@ def read_upload(kind: str, text: str, scoring: dict[str, Any] | None) -> Instrum
             raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise InstrumentError(f"not valid TOML: {exc}") from None
+        except RecursionError:
+            raise InstrumentError("not valid TOML: nested too deeply") from None
         return parse_instrument(raw, "instrument file")
     return instrument_from_questionnaire(text, scoring=scoring)
 

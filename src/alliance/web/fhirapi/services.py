@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -45,10 +46,18 @@ def _authored(response: Response) -> dt.datetime:
     return response.submitted_at
 
 
-def response_resource(response: Response, base: str) -> dict[str, Any]:
-    """A stored response as a QuestionnaireResponse."""
+def _instrument(response: Response, known: Mapping[str, Instrument] | None) -> Instrument:
+    if known is not None and response.instrument in known:
+        return known[response.instrument]
+    return instrument_for(response.session.episode.client.organisation_id, response.instrument)
+
+
+def response_resource(
+    response: Response, base: str, known: Mapping[str, Instrument] | None = None
+) -> dict[str, Any]:
+    """A stored response as a QuestionnaireResponse (``known``: the clinic's instruments)."""
     session = response.session
-    instrument = instrument_for(session.episode.client.organisation_id, response.instrument)
+    instrument = _instrument(response, known)
     return questionnaire_response(
         instrument,
         _answers(response),
@@ -60,10 +69,12 @@ def response_resource(response: Response, base: str) -> dict[str, Any]:
     )
 
 
-def observation_resources(response: Response, base: str) -> list[dict[str, Any]]:
+def observation_resources(
+    response: Response, base: str, known: Mapping[str, Instrument] | None = None
+) -> list[dict[str, Any]]:
     """The stored response's scale scores as Observations."""
     session = response.session
-    instrument = instrument_for(session.episode.client.organisation_id, response.instrument)
+    instrument = _instrument(response, known)
     return observations(
         instrument,
         response.scores,

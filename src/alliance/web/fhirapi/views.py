@@ -11,7 +11,6 @@ from typing import Any, ClassVar
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response as ApiResponse
@@ -20,6 +19,7 @@ from rest_framework.views import APIView
 from alliance.fhir import FhirError, fhir_id, questionnaire
 from alliance.web.api.auth import ScopedClinicalAccess, TokenWithScope
 from alliance.web.api.errors import FHIR_JSON, operation_outcome
+from alliance.web.api.parsers import SafeJSONParser
 from alliance.web.audit.log import record
 from alliance.web.care.models import Client
 from alliance.web.custominstruments.registry import instruments_for
@@ -37,11 +37,11 @@ class FhirRenderer(JSONRenderer):
     format = "fhir"
 
 
-class FhirParser(JSONParser):
+class FhirParser(SafeJSONParser):
     media_type = FHIR_JSON
 
 
-class FhirJsonParser(JSONParser):
+class FhirJsonParser(SafeJSONParser):
     """Plain application/json is accepted too."""
 
 
@@ -195,7 +195,8 @@ class _ResponseSearch(FhirView):
         count = _positive("_count", params.get("_count"), DEFAULT_COUNT, MAX_COUNT)
         page = _positive("page", params.get("page"), 1)
         total = queryset.count()
-        rows = list(queryset.order_by("pk")[(page - 1) * count : page * count])
+        start = (page - 1) * count
+        rows = list(queryset.order_by("pk")[start : start + count]) if start < total else []
         self.audit(rows)
         return rows, total
 
@@ -223,8 +224,9 @@ class _ResponseSearch(FhirView):
 class QuestionnaireResponseList(_ResponseSearch):
     def get(self, request: Request) -> ApiResponse:
         rows, total = self.responses()
-        base = self.base()
-        return ApiResponse(self.bundle([services.response_resource(r, base) for r in rows], total))
+        base, known = self.base(), instruments_for(request.user.organisation_id)
+        found = [services.response_resource(r, base, known) for r in rows]
+        return ApiResponse(self.bundle(found, total))
 
     def post(self, request: Request) -> ApiResponse:
         self.known_params()
@@ -245,8 +247,8 @@ class QuestionnaireResponseRead(_ResponseSearch):
 class ObservationList(_ResponseSearch):
     def get(self, request: Request) -> ApiResponse:
         rows, _ = self.responses()
-        base = self.base()
-        found = [o for r in rows for o in services.observation_resources(r, base)]
+        base, known = self.base(), instruments_for(request.user.organisation_id)
+        found = [o for r in rows for o in services.observation_resources(r, base, known)]
         bundle = self.bundle(found, len(found))
         bundle.pop("total")  # pages count responses; the number of scores per page varies
         return ApiResponse(bundle)

@@ -84,6 +84,27 @@ def create_link(
     return link, token
 
 
+class AnswersAlreadyIn(ValueError):
+    """The client's answers for this session are in: no new link is needed."""
+
+
+def replace_link(
+    session: Session, user: Any, request: HttpRequest | None = None
+) -> tuple[Link, str]:
+    """A fresh link for a session; older open links stop working. Pages and API alike.
+
+    Raises :class:`AnswersAlreadyIn` when the client's answers for the session
+    are stored, or the ValueError of :func:`create_link` saying why it refused.
+    """
+    if session.responses.filter(respondent=Respondent.CLIENT).exists():
+        raise AnswersAlreadyIn("The client's answers for this session are already in.")
+    with transaction.atomic():
+        Link.objects.filter(
+            session=session, submitted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        return create_link(session, user, request)
+
+
 def email_link(
     link: Link, token: str, request: HttpRequest | None = None, *, reminder: bool = False
 ) -> bool:
@@ -160,18 +181,29 @@ def submit_link(link: Link, request: HttpRequest | None = None) -> SubmitResult:
             raise ValueError(f"not answered yet: {', '.join(missing)}")
         now = timezone.now()
         organisation_id = locked.session.episode.client.organisation_id
-        responses = [
-            Response.objects.create(
-                session=locked.session,
-                instrument=i,
-                respondent=Respondent.CLIENT,
-                answers=locked.draft[i],
-                scores=score_answers(instrument_for(organisation_id, i), locked.draft[i]),
-                link=locked,
-                submitted_at=now,
-            )
-            for i in locked.instruments
-        ]
+        responses: list[Response] = []
+        kept_in_draft: list[str] = []
+        for i in locked.instruments:
+            try:
+                with transaction.atomic():  # a savepoint per instrument
+                    responses.append(
+                        Response.objects.create(
+                            session=locked.session,
+                            instrument=i,
+                            respondent=Respondent.CLIENT,
+                            answers=locked.draft[i],
+                            scores=score_answers(
+                                instrument_for(organisation_id, i), locked.draft[i]
+                            ),
+                            link=locked,
+                            submitted_at=now,
+                        )
+                    )
+            except IntegrityError:
+                # The session already has the client's answers to this instrument (e.g.
+                # imported from the record system): those are never overwritten, and
+                # these stay in the link's draft rather than being lost.
+                kept_in_draft.append(i)
         locked.submitted_at = now
         locked.save(update_fields=["submitted_at"])
         store_preferences(locked.session.episode, responses)
@@ -183,6 +215,7 @@ def submit_link(link: Link, request: HttpRequest | None = None) -> SubmitResult:
             client=client,
             actor_label="client link",
             instruments=locked.instruments,
+            kept_in_draft=kept_in_draft,
         )
     from alliance.web.alerts.services import refresh_alerts
 
