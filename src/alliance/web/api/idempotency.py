@@ -10,6 +10,7 @@ replayed, so exactly one record exists.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -116,6 +117,6 @@ KEEP_DAYS = 7
 
 def forget_old(days: int = KEEP_DAYS) -> int:
     """Delete stored answers older than ``days`` (retries come within minutes); returns how many."""
-    cutoff = timezone.now() - timezone.timedelta(days=days)
+    cutoff = timezone.now() - dt.timedelta(days=days)
     deleted, _ = IdempotentRequest.objects.filter(created__lt=cutoff).delete()
     return deleted
