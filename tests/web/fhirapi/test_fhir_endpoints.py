@@ -260,3 +260,36 @@ def test_an_imported_risk_answer_raises_the_urgent_alert(world, alice, c1, new_s
     )
     assert Fhir(alice).post("QuestionnaireResponse", body).status_code == 201
     assert new_session.episode.alerts.filter(severity="urgent", session_number=5).exists()
+
+
+def test_a_client_link_for_a_session_with_imported_answers_keeps_both_and_never_fails(
+    world, alice, c1, c1_link
+):
+    """Session 4 has an open link; the record system sends its PHQ-9 first."""
+    from django.urls import reverse
+    from web_factories import STEADY, step_data
+
+    from alliance.web.measures.models import Link
+
+    session = c1_link.link.session
+    imported = _phq9_from_another_system(c1.pk, session.pk, 3)
+    assert Fhir(alice).post("QuestionnaireResponse", imported).status_code == 201
+    link = c1_link.link
+    last = len(link.instruments)
+    Link.objects.filter(pk=link.pk).update(draft={i: STEADY[i] for i in link.instruments[:-1]})
+    final = link.instruments[-1]
+    page = HttpClient().post(
+        reverse("measures:step", args=[c1_link.token, last]),
+        step_data(final, STEADY[final]),
+        follow=True,
+    )
+    assert page.status_code == 200
+    phq9 = Response.objects.get(session=session, instrument="phq9", respondent="client")
+    assert phq9.answers == {str(n): 3 for n in range(1, 10)}  # the imported answers stay
+    link.refresh_from_db()
+    assert link.submitted_at is not None
+    assert link.draft["phq9"] == STEADY["phq9"]  # the client's own answers are not lost
+    others = Response.objects.filter(session=session, link=link).values_list(
+        "instrument", flat=True
+    )
+    assert set(others) == set(link.instruments) - {"phq9"}

@@ -181,29 +181,29 @@ def submit_link(link: Link, request: HttpRequest | None = None) -> SubmitResult:
             raise ValueError(f"not answered yet: {', '.join(missing)}")
         now = timezone.now()
         organisation_id = locked.session.episode.client.organisation_id
-        responses: list[Response] = []
-        kept_in_draft: list[str] = []
-        for i in locked.instruments:
-            try:
-                with transaction.atomic():  # a savepoint per instrument
-                    responses.append(
-                        Response.objects.create(
-                            session=locked.session,
-                            instrument=i,
-                            respondent=Respondent.CLIENT,
-                            answers=locked.draft[i],
-                            scores=score_answers(
-                                instrument_for(organisation_id, i), locked.draft[i]
-                            ),
-                            link=locked,
-                            submitted_at=now,
-                        )
-                    )
-            except IntegrityError:
-                # The session already has the client's answers to this instrument (e.g.
-                # imported from the record system): those are never overwritten, and
-                # these stay in the link's draft rather than being lost.
-                kept_in_draft.append(i)
+        # The session may already hold the client's answers to an instrument (e.g.
+        # imported from the record system): those are never overwritten, and these
+        # stay in the link's draft rather than being lost.
+        kept_in_draft = sorted(
+            Response.objects.filter(
+                session=locked.session,
+                respondent=Respondent.CLIENT,
+                instrument__in=locked.instruments,
+            ).values_list("instrument", flat=True)
+        )
+        responses = [
+            Response.objects.create(
+                session=locked.session,
+                instrument=i,
+                respondent=Respondent.CLIENT,
+                answers=locked.draft[i],
+                scores=score_answers(instrument_for(organisation_id, i), locked.draft[i]),
+                link=locked,
+                submitted_at=now,
+            )
+            for i in locked.instruments
+            if i not in kept_in_draft
+        ]
         locked.submitted_at = now
         locked.save(update_fields=["submitted_at"])
         store_preferences(locked.session.episode, responses)
