@@ -234,11 +234,17 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = session_for(request, pk)
     client = session.episode.client
     links = list(session.links.all())
+    stored = set(session.responses.filter(link__isnull=False).values_list("link_id", "instrument"))
     shown = []
     for link in links:
         token = read(request, f"link_token_{link.pk}")
         url = link_url(token, request) if token and link.state() == "open" else None
-        shown.append({"link": link, "url": url, "qr": qr_svg(url) if url else None})
+        # Answered through the link but not stored: the session already had the client's
+        # answers to it (e.g. imported from the record system). Kept in the link's draft.
+        kept = [i for i in link.instruments if link.submitted_at and (link.pk, i) not in stored]
+        shown.append(
+            {"link": link, "url": url, "qr": qr_svg(url) if url else None, "kept_in_draft": kept}
+        )
     therapist_due = due(list(session.episode.plan.all()), session.number, Respondent.THERAPIST)
     done = set(
         session.responses.filter(respondent=Respondent.THERAPIST).values_list(
