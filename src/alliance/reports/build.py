@@ -49,6 +49,7 @@ from alliance.reports.model import (
     Wording,
 )
 from alliance.scoring.validate import check_duplicates
+from alliance.stats._checks import require_no_nulls
 from alliance.stats.outcome import BETWEEN, SESSION, WITHIN, alliance_outcome_model
 from alliance.stats.reliability import cronbach_alpha, mcdonald_omega
 from alliance.stats.ruptures import (
@@ -138,14 +139,7 @@ def _clean_keys(
 ) -> pl.DataFrame:
     """Ids and therapists as text, sessions as integers; no blank keys, no repeats."""
     for col in (id_col, session_col):
-        nulls = frame.get_column(col).null_count()
-        if nulls:
-            row = int(frame.get_column(col).is_null().arg_true()[0]) + 1
-            raise DataError(
-                f"column {col!r} has {nulls} missing value(s), first at row {row}",
-                row=row,
-                column=col,
-            )
+        require_no_nulls(frame, col)
     session = frame.get_column(session_col)
     if not session.dtype.is_integer():
         as_int = session.cast(pl.Int64, strict=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from alliance.charts.definitions import (
@@ -14,7 +15,7 @@ from alliance.charts.definitions import (
 from alliance.charts.definitions import (
     goal_chart as core_goal_chart,
 )
-from alliance.instruments import get
+from alliance.instruments import Scale, get
 from alliance.web.care.expected import client_band
 from alliance.web.care.timeline import Timeline
 from alliance.web.charts import ChartHtml, as_html
@@ -95,26 +96,44 @@ def alliance_charts(timeline: Timeline, ruptures: list[dict[str, Any]]) -> list[
     return [c for c in charts if c is not None]
 
 
+@dataclass(frozen=True)
+class OutcomeSeries:
+    """One outcome's total scores over the sessions, with its scale and chart extent."""
+
+    instrument: str
+    values: list[float | None]
+    scale: Scale
+
+    @property
+    def y_max(self) -> float:
+        bands = self.scale.bands
+        return bands[-1].max if bands else max(v for v in self.values if v is not None)
+
+
+def outcome_series(
+    timeline: Timeline, outcomes: tuple[tuple[str, str], ...] = OUTCOMES
+) -> dict[str, OutcomeSeries]:
+    """Label -> total scores, for the outcome instruments with at least one score."""
+    found = {}
+    for label, instrument in outcomes:
+        values = timeline.series(f"{instrument}_total")
+        if any(v is not None for v in values):
+            found[label] = OutcomeSeries(instrument, values, get(instrument).scale("total"))
+    return found
+
+
 def outcome_charts(timeline: Timeline) -> list[ChartHtml]:
     sessions = timeline.numbers
-    scores: dict[str, list[float | None]] = {}
-    bands: dict[str, Any] = {}
+    found = outcome_series(timeline)
+    scores = {label: o.values for label, o in found.items()}
+    bands: dict[str, Any] = {label: o.scale.bands for label, o in found.items()}
+    y_max = {label: o.y_max for label, o in found.items()}
     reliable: dict[str, tuple[float, float]] = {}
     expected: dict[str, list[tuple[float, float, float]]] = {}
-    y_max: dict[str, float] = {}
     cutoffs: dict[str, float] = {}
     org_id = timeline.episode.client.organisation_id
-    for label, instrument in OUTCOMES:
-        series = timeline.series(f"{instrument}_total")
-        if not any(v is not None for v in series):
-            continue
-        scale = get(instrument).scale("total")
-        scores[label] = series
-        bands[label] = scale.bands
-        y_max[label] = (
-            scale.bands[-1].max if scale.bands else max(v for v in series if v is not None)
-        )
-        norms = scale.change
+    for label, o in found.items():
+        instrument, norms = o.instrument, o.scale.change
         baseline = timeline.value(sessions[0], f"{instrument}_total") if sessions else None
         if norms is not None and norms.min_reliable_change and baseline is not None:
             reliable[label] = (

@@ -28,8 +28,8 @@ from alliance.charts.definitions import (
     session_alliance_chart,
 )
 from alliance.charts.svg import LegendEntry, LineChart
-from alliance.instruments import get
 from alliance.web.care.charts import goal_chart as care_goal_chart
+from alliance.web.care.charts import outcome_series
 from alliance.web.care.timeline import Timeline
 from alliance.web.charts import ChartHtml, as_html
 from alliance.web.goals.models import Goal
@@ -110,20 +110,14 @@ def alliance_charts(timeline: Timeline) -> list[ChartHtml]:
 def outcome_charts(timeline: Timeline) -> list[ChartHtml]:
     """PHQ-9 and GAD-7 with their severity zones and the reliable-change zone around intake."""
     sessions = timeline.numbers
-    scores: dict[str, list[float | None]] = {}
-    bands: dict[str, Any] = {}
+    found = outcome_series(timeline, OUTCOMES)
+    scores = {label: o.values for label, o in found.items()}
+    bands: dict[str, Any] = {label: o.scale.bands for label, o in found.items()}
+    y_max = {label: o.y_max for label, o in found.items()}
     reliable: dict[str, tuple[float, float]] = {}
-    y_max: dict[str, float] = {}
-    for label, instrument in OUTCOMES:
-        series = timeline.series(f"{instrument}_total")
-        known = [v for v in series if v is not None]
-        if not known:
-            continue
-        scale = get(instrument).scale("total")
-        scores[label] = series
-        bands[label] = scale.bands
-        y_max[label] = scale.bands[-1].max if scale.bands else max(known)
-        norms = scale.change
+    for label, o in found.items():
+        known = [v for v in o.values if v is not None]
+        norms = o.scale.change
         if norms is not None and norms.min_reliable_change:
             reliable[label] = (
                 known[0] - norms.min_reliable_change,
