@@ -117,8 +117,24 @@ class ResponseQuerySet(models.QuerySet["Response"]):
         return self.filter(q) if q is not None else self.none()
 
 
+class Source(models.TextChoices):
+    """Which way an answer came in (every way goes through ``record_answers``)."""
+
+    LINK = "link", "Client link"
+    THERAPIST = "therapist", "Therapist form"
+    API = "api", "REST API"
+    FHIR = "fhir", "FHIR import"
+    PAPER = "paper", "Paper form"
+    DEMO = "demo", "Demo data"
+
+
 class Response(models.Model):
-    """One completed instrument for one session from one side, scored by the core engine."""
+    """One completed instrument for one session from one side, scored by the core engine.
+
+    ``submitted_at`` is when the respondent answered (as they or their system
+    stated it: a FHIR ``authored`` time, the date on a paper form);
+    ``recorded_at`` is when Alliance stored it.
+    """
 
     session = models.ForeignKey("care.Session", on_delete=models.CASCADE, related_name="responses")
     instrument = models.CharField(max_length=40)
@@ -134,6 +150,8 @@ class Response(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     submitted_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.LINK)
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = ResponseQuerySet.as_manager()
 
