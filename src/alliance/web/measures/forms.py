@@ -6,10 +6,10 @@ from typing import Any
 
 from django import forms
 
-from alliance.instruments import Instrument
+from alliance.instruments import MAX_TEXT_ANSWER, Instrument
 from alliance.instruments.schema import ResponseScale
 
-TEXT_LIMIT = 4000
+TEXT_LIMIT = MAX_TEXT_ANSWER  # one limit for every way in (alliance.instruments.answers)
 
 
 def _number(value: float) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from alliance.instruments import Instrument, get
+from alliance.instruments import Instrument, check_answers, get
 from alliance.scoring import output_columns, score
 
 
@@ -16,10 +16,13 @@ def score_answers(instrument: Instrument | str, answers: dict[str, Any]) -> dict
 
     ``instrument`` is the Instrument itself (a clinic's own instrument comes
     from :func:`alliance.web.custominstruments.registry.instrument_for`) or a
-    built-in id.
+    built-in id. The answers are checked first (:func:`alliance.instruments.check_answers`:
+    allowed values, free text within ``MAX_TEXT_ANSWER``), so every writer that
+    scores before storing refuses the same bad answers with a DataError.
     """
     if isinstance(instrument, str):
         instrument = get(instrument)
+    check_answers(instrument, answers)
     row: dict[str, list[Any]] = {}
     for n in instrument.scored_items():
         value = answers.get(str(n))
