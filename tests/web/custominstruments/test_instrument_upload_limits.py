@@ -61,3 +61,19 @@ def test_a_fhir_questionnaire_with_too_wide_a_numeric_range_is_refused(
     assert page.status_code == 400
     assert "more than 101 possible answers" in page.content.decode()
     assert not CustomInstrument.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("deep.toml", ("a = " + "[" * 5000 + "]" * 5000).encode()),
+        ("deep.json", ("[" * 5000 + "]" * 5000).encode()),
+    ],
+)
+def test_a_deeply_nested_upload_is_refused_not_a_500(
+    client: HttpClient, ada, name: str, body: bytes
+) -> None:
+    client.force_login(ada)
+    client.raise_request_exception = False
+    page = upload(client, body, name=name)
+    assert page.status_code == 400
