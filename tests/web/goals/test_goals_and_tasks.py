@@ -80,7 +80,10 @@ def test_a_task_is_set_at_the_latest_session_by_the_therapist(
     client.force_login(alice)
     latest = len(c1_sessions)
     body = _post(
-        client, "goals:task_new", c1_episode.pk, {"text": "Call a friend", "due_session": latest + 1}
+        client,
+        "goals:task_new",
+        c1_episode.pk,
+        {"text": "Call a friend", "due_session": latest + 1},
     )
     assert "Task added." in body
     task = Task.objects.get(episode=c1_episode)
@@ -93,7 +96,10 @@ def test_a_task_due_before_the_session_it_is_set_in_is_refused(
     client.force_login(alice)
     latest = len(c1_sessions)
     body = _post(
-        client, "goals:task_new", c1_episode.pk, {"text": "Call a friend", "due_session": latest - 1}
+        client,
+        "goals:task_new",
+        c1_episode.pk,
+        {"text": "Call a friend", "due_session": latest - 1},
     )
     assert f"Due session must be {latest} or later." in body
     assert not Task.objects.filter(episode=c1_episode).exists()
