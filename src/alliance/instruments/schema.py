@@ -93,6 +93,20 @@ class ResponseScale(Strict):
         span = (_exact(self.max) - _exact(self.min)) / _exact(self.step or 1)
         return math.floor(span) + 1
 
+    def choice_values(self) -> tuple[float, ...]:
+        """Every answer the scale offers, in order (a numeric scale without step: whole numbers).
+
+        Numeric values are ``min + k * step`` computed exactly, so a step of 0.1
+        gives 0.3, not 0.30000000000000004.
+
+        >>> ResponseScale(kind="numeric", min=0, max=0.3, step=0.1).choice_values()
+        (0.0, 0.1, 0.2, 0.3)
+        """
+        if self.kind == "choice":
+            return tuple(o.value for o in self.options)
+        low, step = _exact(self.min or 0), _exact(self.step or 1)
+        return tuple(float(low + k * step) for k in range(self.choice_count()))
+
     def _count_text(self) -> str:
         if self.kind == "choice":
             return f"{len(self.options)} options"
