@@ -99,3 +99,12 @@ def test_the_new_colleague_signs_in_with_the_full_name(client: HttpClient, ada, 
     signed_in = fresh.post(reverse("login"), {"username": "robin@northside", "password": PASSWORD})
     assert signed_in.status_code == 302
     assert signed_in.headers["Location"] != reverse("login")
+
+
+def test_the_name_leaves_room_for_the_clinics_short_name(client: HttpClient, ada) -> None:
+    room = 150 - len("@northside")
+    client.force_login(ada)
+    add(client, "n" * (room + 1))
+    assert not User.objects.filter(username__startswith="nnn").exists()
+    add(client, "n" * room)
+    assert User.objects.get(username__startswith="nnn").username == "n" * room + "@northside"

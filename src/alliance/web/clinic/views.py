@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.password_validation import validate_password
+from django.core.validators import MaxLengthValidator
 from django.db import connection
 from django.db.models import Count, FloatField, Q
 from django.db.models.fields.json import KeyTextTransform
@@ -130,7 +131,6 @@ class StaffForm(forms.Form):
 
     username = forms.RegexField(
         regex=r"^[\w.+-]+$",
-        max_length=100,
         help_text="Letters, digits and . + - _; your clinic's short name is added after an @.",
         error_messages={"invalid": "Use letters, digits and . + - _ only (no @ or spaces)."},
     )
@@ -145,6 +145,11 @@ class StaffForm(forms.Form):
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organisation = organisation
+        room = User._meta.get_field("username").max_length or 150
+        name_field = cast(forms.RegexField, self.fields["username"])
+        name_field.max_length = room - len(f"@{organisation.slug}")
+        name_field.validators.append(MaxLengthValidator(name_field.max_length))
+        name_field.widget.attrs["maxlength"] = str(name_field.max_length)
 
     def clean_username(self) -> str:
         """The full sign-in name; only this clinic's people can hold one ending in its name."""
