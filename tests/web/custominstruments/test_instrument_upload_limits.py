@@ -13,7 +13,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client as HttpClient
-from test_clinic_instruments import SCORING, SRS_LIKE, upload
+from upload_helpers import SCORING, SRS_LIKE, upload
 
 from alliance.instruments import dumps, registry
 from alliance.web.custominstruments.models import CustomInstrument
