@@ -51,10 +51,11 @@ def report(
         str | None,
         typer.Option("--outcome", help="Outcome score column (default: phq9_total or gad7_total)."),
     ] = None,
-    min_drop: Annotated[
+    noise_sd: Annotated[
         float | None,
         typer.Option(
-            help="Alliance drop that counts as a rupture (default: published or estimated)."
+            help="Session-to-session SD of the alliance score for the rupture rule "
+            "(default: estimated from the data)."
         ),
     ] = None,
     title: Annotated[str, typer.Option(help="Title of the report.")] = "Alliance research report",
@@ -79,7 +80,7 @@ def report(
             therapist_col=therapist_col,
             alliance_col=alliance_col,
             outcome_col=outcome_col,
-            min_drop=min_drop,
+            noise_sd=noise_sd,
             wording=Wording(title=title, data_source=data.name),
             source=data.name,
         )
