@@ -50,7 +50,7 @@ from alliance.reports.model import (
 )
 from alliance.scoring.validate import check_duplicates
 from alliance.stats._checks import require_no_nulls
-from alliance.stats.outcome import BETWEEN, SESSION, WITHIN, alliance_outcome_model
+from alliance.stats.outcome import BETWEEN, PRIOR, SESSION, WITHIN, alliance_outcome_model
 from alliance.stats.reliability import cronbach_alpha, mcdonald_omega
 from alliance.stats.rupture_noise import (
     NoiseEstimate,
@@ -471,9 +471,10 @@ def _ruptures(
 
 _TERM_LABELS = {
     "Intercept": "Intercept",
-    WITHIN: "Alliance, within client (session minus client's mean)",
+    WITHIN: "Alliance, within client (session minus the client's own trend)",
     BETWEEN: "Alliance, between clients (client's mean)",
     SESSION: "Session number (of the outcome)",
+    PRIOR: "Outcome at the alliance's session (prior outcome)",
 }
 
 
@@ -563,21 +564,26 @@ def _reading(
     if w is not None:
         out.append(
             f"Within clients: in a session where a client's {a_info.label} was 1 point above "
-            f"their own average, their {o_info.label} score at {later} was {abs(w.estimate):.2f} "
-            f"points {_direction(w.estimate, o_info)} ({_ci_words(w)})."
+            f"their own trend, their {o_info.label} score at {later} was {abs(w.estimate):.2f} "
+            f"points {_direction(w.estimate, o_info)}, given their {o_info.label} score in that "
+            f"session ({_ci_words(w)}). The model allows each client their own trend over "
+            "sessions (random slope; the alliance detrended within client), so clients whose "
+            "alliance and symptoms both change over time do not make a within effect appear "
+            "(Curran & Bauer 2011; Wang & Maxwell 2015; Falkenstroem et al. 2017)."
         )
     b = by.get(BETWEEN)
     if b is not None:
         out.append(
             f"Between clients: clients whose average {a_info.label} was 1 point higher had "
             f"{o_info.label} scores {abs(b.estimate):.2f} points {_direction(b.estimate, o_info)}, "
-            f"at the same session number ({_ci_words(b)})."
+            f"at the same session number and prior score ({_ci_words(b)})."
         )
     s = by.get(SESSION)
     if s is not None:
         out.append(
-            f"Over time: {o_info.label} scores changed by {s.estimate:+.2f} points per session on "
-            "average."
+            f"Session number: {s.estimate:+.2f} {o_info.label} points per session, given the prior "
+            "score (with the prior score in the model this is not the average change per "
+            "session)."
         )
     out.append(
         "These are associations in observational data, not proof that the alliance causes "
