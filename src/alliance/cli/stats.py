@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, cast
 
@@ -24,7 +23,8 @@ from alliance.cli.common import (
 from alliance.errors import DataError
 from alliance.instruments import Instrument, resolve
 from alliance.scoring import score as score_frame
-from alliance.stats.agreement import dyad_gaps, icc
+from alliance.stats.agreement import IccEstimate, IccResult, dyad_gaps, icc_wide
+from alliance.stats.agreement_nested import NestedIcc, first_session_pairs, icc_dyad_bootstrap
 from alliance.stats.change import ChangeRule, SDiffMethod, classify_change
 from alliance.stats.reliability import cronbach_alpha, item_total_correlations, mcdonald_omega
 from alliance.stats.rupture_noise import (
@@ -385,40 +385,62 @@ def agreement(
     scale: Annotated[
         str, typer.Option(help="Scale to compare (total, goal, task, bond...).")
     ] = "total",
+    by_session: Annotated[
+        bool, typer.Option(help="Also show the ICCs of each session number (10+ dyads).")
+    ] = False,
+    n_boot: Annotated[
+        int, typer.Option(help="Dyad-bootstrap resamples for the all-sessions interval.")
+    ] = 2000,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Per-dyad gaps file.")
     ] = None,
     layout: Layout = "wide",
     mapping: Mapping_ = None,
 ) -> None:
-    """Client-therapist agreement: ICC(2,1) absolute agreement, ICC(3,1) consistency, and gaps."""
+    """Client-therapist agreement (ICC(2,1) absolute, ICC(3,1) consistency) that respects dyads.
+
+    First sessions: one row per dyad, so the F test and its interval hold.
+    All sessions: the same ICCs over every dyad-session, with an interval
+    from a bootstrap that resamples whole dyads, and no p-value (sessions of
+    one dyad are not independent).
+    """
     c_col, t_col = f"{resolve(client).id}_{scale}", f"{resolve(therapist).id}_{scale}"
     frame = with_score(with_score(load(data, layout=layout, mapping=mapping), c_col), t_col)
-    keys = ["id", "session"] if _sessions_present(frame) else ["id"]
-    pairs = frame.select(*keys, c_col, t_col).drop_nulls()
-    if pairs.height < 3:
+    if "id" not in frame.columns:
+        raise DataError("agreement needs an id column (one id per dyad)", column="id")
+    if "session" not in frame.columns:
+        frame = frame.with_columns(pl.lit(1).alias("session"))
+    pairs = frame.select("id", "session", c_col, t_col).drop_nulls()
+    first = first_session_pairs(
+        pairs, id_col="id", session_col="session", client_col=c_col, therapist_col=t_col
+    )
+    if first.height < 3:
         raise DataError(
-            f"only {pairs.height} rows have both {c_col} and {t_col}; at least 3 are needed"
+            f"only {first.height} dyads have both {c_col} and {t_col}; at least 3 are needed"
         )
-    target = pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator="/").alias("dyad")
-    long = pairs.select(target, c_col, t_col).unpivot(
-        index="dyad", variable_name="rater", value_name="score"
-    )
-    result = icc(long, target="dyad", rater="rater", score="score")
-    rows = [
-        asdict(result.agreement) | {"model": "ICC(2,1) absolute agreement"},
-        asdict(result.consistency) | {"model": "ICC(3,1) consistency"},
-    ]
+    rows = [_first_row(r) for r in _pair(icc_wide(first[c_col], first[t_col]))]
+    if pairs.height > first.height:
+        nested = icc_dyad_bootstrap(
+            pairs, id_col="id", client_col=c_col, therapist_col=t_col, n_boot=n_boot
+        )
+        rows += _nested_rows(nested)
     table(
-        f"Agreement between {c_col} and {t_col} (n = {result.n} dyad-sessions)",
-        pl.DataFrame(rows).select("model", "icc", "ci_low", "ci_high", "f", "p"),
+        f"Agreement between {c_col} and {t_col} ({first.height} dyads, {pairs.height} "
+        "dyad-sessions)",
+        pl.DataFrame(rows),
     )
+    say(
+        "first: each dyad's first session with both ratings (independent dyads: Shrout & "
+        "Fleiss F test and interval). all: every dyad-session, interval from "
+        f"{n_boot} bootstrap resamples of whole dyads; no p-value, since sessions of one dyad "
+        "are not independent."
+    )
+    if by_session:
+        table(
+            "By session number (sessions with 10 or more dyads)", _by_session(pairs, c_col, t_col)
+        )
     gaps = dyad_gaps(
-        pairs if "session" in pairs.columns else pairs.with_columns(pl.lit(1).alias("session")),
-        id_col="id",
-        session_col="session",
-        client_col=c_col,
-        therapist_col=t_col,
+        pairs, id_col="id", session_col="session", client_col=c_col, therapist_col=t_col
     )
     say(
         f"Mean gap (client - therapist): {_number(gaps['gap'].mean())}; "
@@ -426,6 +448,60 @@ def agreement(
     )
     if output is not None:
         save(gaps, output)
+
+
+def _pair(result: IccResult) -> tuple[IccEstimate, IccEstimate]:
+    return result.agreement, result.consistency
+
+
+_MODEL = {"ICC(2,1)": "ICC(2,1) absolute agreement", "ICC(3,1)": "ICC(3,1) consistency"}
+
+
+def _first_row(e: IccEstimate) -> dict[str, object]:
+    return {
+        "sessions": "first",
+        "model": _MODEL[e.kind],
+        "icc": e.icc,
+        "ci_low": e.ci_low,
+        "ci_high": e.ci_high,
+        "p": e.p,
+    }
+
+
+def _nested_rows(n: NestedIcc) -> list[dict[str, object]]:
+    return [
+        {
+            "sessions": "all",
+            "model": _MODEL[kind],
+            "icc": icc_value,
+            "ci_low": low,
+            "ci_high": high,
+            "p": None,
+        }
+        for kind, icc_value, low, high in (
+            ("ICC(2,1)", n.agreement, n.agreement_ci_low, n.agreement_ci_high),
+            ("ICC(3,1)", n.consistency, n.consistency_ci_low, n.consistency_ci_high),
+        )
+    ]
+
+
+def _by_session(pairs: pl.DataFrame, c_col: str, t_col: str) -> pl.DataFrame:
+    rows = []
+    for (session,), part in pairs.sort("session").group_by("session", maintain_order=True):
+        if part.height < 10:
+            continue
+        res = icc_wide(part[c_col], part[t_col])
+        rows.append(
+            {
+                "session": session,
+                "dyads": part.height,
+                "icc_2_1": res.agreement.icc,
+                "icc_3_1": res.consistency.icc,
+                "ci_low_3_1": res.consistency.ci_low,
+                "ci_high_3_1": res.consistency.ci_high,
+            }
+        )
+    return pl.DataFrame(rows)
 
 
 def _number(value: object) -> str:
