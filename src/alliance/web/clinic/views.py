@@ -16,9 +16,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from alliance.alerts.rupture import false_alarm_rate
 from alliance.web.accounts.access import admin_required, supervisor_required
 from alliance.web.accounts.models import Organisation, Role, User
 from alliance.web.alerts.models import Alert
+from alliance.web.alerts.services import alert_config
 from alliance.web.audit.log import record
 from alliance.web.clinic.charts import alerts_by_therapist_chart, alliance_distribution_chart
 from alliance.web.measures.models import Link, Response
@@ -54,6 +56,17 @@ def _latest_sai_per_client(org_id: int) -> list[float]:
         if value is not None:
             values.append(float(value))
     return values
+
+
+def _rupture_settings(organisation_id: int) -> dict[str, str]:
+    """What a supervisor needs to trust the rupture alerts: the expected false-alarm rate of
+    the settings in use and where the noise estimate comes from (the clinic's own data once
+    it has enough, a documented default before)."""
+    config = alert_config(organisation_id)
+    return {
+        "false_alarms": false_alarm_rate(config).sentence(),
+        "noise": config.source("rupture_noise_sd"),
+    }
 
 
 @supervisor_required
@@ -107,6 +120,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "links": completion,
         "ruptures": rupture_stats,
         "repair_rate": _rate(rupture_stats["repaired"], rupture_stats["judged"]),
+        "rupture_settings": _rupture_settings(org_id),
         "distribution": alliance_distribution_chart(sai),
         "alerts_chart": alerts_by_therapist_chart(
             {t.display(): (t.urgent, t.warnings) for t in therapists}
