@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alliance.web.care.forms import APPROACH_NOTE_LIMIT
+from alliance.web.caseload.forms import APPROACH_NOTE_LIMIT
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils.html import escape
