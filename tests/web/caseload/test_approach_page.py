@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from alliance.web.caseload.forms import APPROACH_NOTE_LIMIT
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils.html import escape
@@ -10,6 +9,7 @@ from web_factories import add_sessions, response
 
 from alliance.approach import suggest_approach
 from alliance.web.care.models import Approach, Episode
+from alliance.web.caseload.forms import APPROACH_NOTE_LIMIT
 
 PREFERS_LEAD = {"directiveness": 8, "emotional_intensity": 0, "past_orientation": 0, "warm_support": 6}
 PREFERS_CHALLENGE = {"directiveness": 8, "emotional_intensity": 0, "past_orientation": 0, "warm_support": -7}
