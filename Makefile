@@ -34,7 +34,7 @@ test: lint typecheck docs unit unit-postgres
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
-	$(BIN)/lint-imports --config .importlinter
+	$(BIN)/lint-imports .importlinter
 	$(BIN)/bandit -c pyproject.toml -r src --severity-level high --quiet
 
 ## audit: known vulnerabilities in every pinned package (pip-audit on requirements/constraints.txt,
