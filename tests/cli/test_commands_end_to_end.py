@@ -229,10 +229,13 @@ def test_agreement_on_the_unscored_cohort_scores_both_forms_first(
 
 
 def _guide_commands(page: Path) -> list[str]:
-    """The ``alliance`` lines of the first ``sh`` block of a page."""
-    text = page.read_text(encoding="utf-8")
-    block = text[text.index("```sh") + len("```sh") : text.index("```", text.index("```sh") + 5)]
-    return [line.strip() for line in block.splitlines() if line.strip().startswith("alliance ")]
+    """The ``alliance`` lines of the first ``sh`` block of a page that has any."""
+    for block in page.read_text(encoding="utf-8").split("```sh")[1:]:
+        lines = block.split("```")[0].splitlines()
+        commands = [line.strip() for line in lines if line.strip().startswith("alliance ")]
+        if commands:
+            return commands
+    return []
 
 
 def test_the_readme_commands_are_the_first_steps_of_the_researchers_guide() -> None:
