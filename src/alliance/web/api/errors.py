@@ -23,9 +23,11 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return defaults.page_not_found(request, exception or Exception())
 
 
-def operation_outcome(code: str, text: str, *, expression: str | None = None) -> dict[str, Any]:
-    """A FHIR OperationOutcome with one error issue."""
-    issue: dict[str, Any] = {"severity": "error", "code": code, "diagnostics": text}
+def operation_outcome(
+    code: str, text: str, *, expression: str | None = None, severity: str = "error"
+) -> dict[str, Any]:
+    """A FHIR OperationOutcome with one issue (an error unless ``severity`` says otherwise)."""
+    issue: dict[str, Any] = {"severity": severity, "code": code, "diagnostics": text}
     if expression:
         issue["expression"] = [expression]
     return {"resourceType": "OperationOutcome", "issue": [issue]}

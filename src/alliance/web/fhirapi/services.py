@@ -15,20 +15,25 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from alliance.fhir import (
     FhirError,
     observations,
     questionnaire_response,
     read_questionnaire_response,
+    validate,
 )
 from alliance.instruments import Instrument
 from alliance.web.audit.log import record
 from alliance.web.care.models import Client, Session
 from alliance.web.custominstruments.registry import instrument_for, instruments_for
-from alliance.web.measures.models import Respondent, Response
+from alliance.web.measures.models import Respondent, Response, Source
 from alliance.web.measures.scoring import score_answers
+from alliance.web.rights.consent import consent_state, is_erased
 
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+"""Clock difference allowed between the sender and this server for ``authored``."""
 _REFERENCE = re.compile(r"^(?:.*/)?(Patient|Encounter)/([1-9][0-9]{0,17})$")
 
 
@@ -86,19 +91,28 @@ def observation_resources(
     )
 
 
+def instrument_of_clinic(user: Any, instrument_id: str) -> Instrument:
+    """One of the caller's clinic's instruments, switched-off ones included."""
+    return instrument_for(user.organisation_id, instrument_id)
+
+
+def client_code_system(base: str, clinic_slug: str) -> str:
+    """The identifier system of a clinic's client codes."""
+    return f"{base}/clinic/{clinic_slug}/client-code"
+
+
 def patient_resource(client: Client, base: str) -> dict[str, Any]:
     """A minimal Patient: the clinic's pseudonymous client code, nothing else."""
-    return {
+    resource = {
         "resourceType": "Patient",
         "id": str(client.pk),
         "identifier": [
-            {
-                "system": f"{base}/clinic/{client.organisation.slug}/client-code",
-                "value": client.code,
-            }
+            {"system": client_code_system(base, client.organisation.slug), "value": client.code}
         ],
         "active": not client.archived,
     }
+    validate(resource)
+    return resource
 
 
 def _reference(parsed: str | None, kind: str, path: str) -> int:
@@ -154,7 +168,50 @@ def import_response(
         raise ImportRefused(
             422, "not-supported", f"{instrument.id}: unknown respondent {respondent!r}"
         )
-    return _store(session, instrument, respondent, answers, user, request)
+    _check_consent(session)
+    sent = resource.get("authored") if isinstance(resource, Mapping) else None
+    if sent is not None and parsed.authored is None:
+        raise FhirError(
+            f"QuestionnaireResponse.authored: {str(sent)[:40]!r}; give the full date and time "
+            "with its zone (e.g. 2026-12-09T09:30:00Z), so the time kept is the one you meant"
+        )
+    authored = _authored_time(parsed.authored)
+    return _store(session, instrument, respondent, answers, user, request, authored)
+
+
+def _authored_time(authored: dt.datetime | None) -> dt.datetime:
+    """When the answers were given, as the sender says (``authored``); now when it says nothing."""
+    now = timezone.now()
+    if authored is None:
+        return now
+    if authored.tzinfo is None:
+        raise FhirError("QuestionnaireResponse.authored: a time needs its time zone (Z or +hh:mm)")
+    if authored > now + FUTURE_TOLERANCE:
+        raise FhirError(
+            f"QuestionnaireResponse.authored: {authored.isoformat()} is in the future; "
+            "send the time the answers were given"
+        )
+    return authored
+
+
+def _check_consent(session: Session) -> None:
+    """Answers are refused, like new links, for an erased episode or one whose consent was
+    withdrawn (the consent rules of alliance.web.rights.consent)."""
+    episode = session.episode
+    if is_erased(episode):
+        raise ImportRefused(
+            403, "forbidden", "This client's data were erased: no answers are stored."
+        )
+    state = consent_state(episode)
+    if state.status == "withdrawn" and state.record is not None:
+        when = timezone.localtime(state.record.withdrawn_at)
+        raise ImportRefused(
+            403,
+            "forbidden",
+            f"The client withdrew consent to the questionnaires on {when:%d %b %Y}: answers for "
+            "this episode are not stored. If they agree again, record it on their page, then "
+            "send the answers again.",
+        )
 
 
 def _store(
@@ -164,6 +221,7 @@ def _store(
     answers: dict[str, Any],
     user: Any,
     request: HttpRequest,
+    authored: dt.datetime,
 ) -> tuple[Response, bool]:
     lookup = {"session": session, "instrument": instrument.id, "respondent": respondent}
     try:
@@ -173,6 +231,8 @@ def _store(
                 answers=answers,
                 scores=score_answers(instrument, answers),
                 submitted_by=user,
+                submitted_at=authored,
+                source=Source.FHIR,
             )
     except IntegrityError:
         existing = Response.objects.select_related("session__episode__client").get(**lookup)
@@ -185,7 +245,15 @@ def _store(
             ) from None
         return existing, False
     episode = session.episode
-    record(request, "create", response, client=episode.client, instrument=instrument.id, via="fhir")
+    record(
+        request,
+        "create",
+        response,
+        client=episode.client,
+        instrument=instrument.id,
+        via="fhir",
+        authored=authored.isoformat(),
+    )
     from alliance.web.alerts.services import refresh_alerts
     from alliance.web.measures.services import store_preferences
 
