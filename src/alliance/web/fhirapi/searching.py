@@ -27,12 +27,18 @@ from alliance.web.fhirapi.resources import Caller, QuestionnaireType, ResourceTy
 DEFAULT_COUNT = 50
 MAX_COUNT = 100
 FORMATS = ("json", "application/json", "application/fhir+json", "application/json+fhir")
+TOTALS = {"_total": ("none", "estimate", "accurate"), "_totalMethod": ("count", "estimate", "none")}
 RESULT_PARAMS: dict[str, tuple[str, str]] = {
     "_count": ("number", f"Resources per page, 0 (total only) to {MAX_COUNT}; default 50."),
     "_sort": ("string", "Sort keys, comma-separated, '-' first for descending (see each type)."),
     "_offset": ("number", "Where a page starts; set by the Bundle's links, follow those."),
     "_snapshot": ("number", "Fixes a search's records at its first page; set by the links."),
     "_format": ("string", "json, application/json or application/fhir+json (the only format)."),
+    "_total": ("string", "none, estimate or accurate: the total is always given, exactly."),
+    "_totalMethod": (
+        "string",
+        "count, estimate or none (as fhirpy's count() sends it): as _total.",
+    ),
 }
 """Parameters every search takes besides its type's own (advertised at rest level)."""
 
@@ -97,6 +103,10 @@ def _result_param(search: Search, name: str, values: list[str]) -> None:
         search.offset = parse_offset("_offset", value)
     elif name == "_snapshot":
         search.snapshot = parse_offset("_snapshot", value)
+    elif name in ("_total", "_totalMethod"):
+        allowed = TOTALS[name]
+        if value not in allowed:
+            raise FhirError(f"{name}: {value[:40]!r}; one of {', '.join(allowed)}")
     elif value not in FORMATS:
         raise FhirError(f"_format: {value[:40]!r}; this server answers JSON only ({FORMATS[0]})")
 
