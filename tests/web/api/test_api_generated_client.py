@@ -68,10 +68,18 @@ def generated(live_server, settings, tmp_path, c1_sessions, c1_link, c1_goal, c1
     (tmp_path / "config.json").write_text(json.dumps(config))
     result = subprocess.run(  # noqa: S603 - the pinned generator, on a file we wrote
         [
-            str(generator), "generate", "--path", str(tmp_path / "schema.json"),
-            "--config", str(tmp_path / "config.json"), "--meta", "none",
-            "--output-path", str(tmp_path / PACKAGE), "--fail-on-warning",
-        ],  # fmt: skip
+            str(generator),
+            "generate",
+            "--path",
+            str(tmp_path / "schema.json"),
+            "--config",
+            str(tmp_path / "config.json"),
+            "--meta",
+            "none",
+            "--output-path",
+            str(tmp_path / PACKAGE),
+            "--fail-on-warning",
+        ],
         capture_output=True,
         text=True,
         timeout=120,

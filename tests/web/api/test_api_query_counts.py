@@ -33,4 +33,3 @@ def test_a_list_runs_the_same_queries_for_3_or_15_answered_sessions(
     answer_sessions(add_sessions(c1_episode, 12))
     large = _count(http, key, path)
     assert large == small
-

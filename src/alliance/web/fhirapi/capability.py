@@ -72,6 +72,14 @@ def capability_statement(base: str) -> dict[str, Any]:
                     {"name": name, "type": kind, "documentation": doc}
                     for name, (kind, doc) in RESULT_PARAMS.items()
                 ],
+                "operation": [
+                    {
+                        "name": "export",
+                        "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export",
+                        "documentation": "System-level Bulk Data export (asynchronous, NDJSON) of "
+                        "Patient, QuestionnaireResponse and Observation; GET [base]/$export.",
+                    }
+                ],
             }
         ],
     }

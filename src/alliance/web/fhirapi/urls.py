@@ -10,7 +10,20 @@ app_name = "fhir"
 
 
 def _routes() -> list[URLPattern]:
-    routes = [path("metadata", views.Metadata.as_view(), name="metadata")]
+    routes = [
+        path("metadata", views.Metadata.as_view(), name="metadata"),
+        re_path(r"^\$export$", views.ExportKickoff.as_view(), name="export"),
+        re_path(
+            r"^\$export-status/(?P<export_id>[^/]{1,40})$",
+            views.ExportStatus.as_view(),
+            name="export-status",
+        ),
+        re_path(
+            r"^\$export-file/(?P<file_id>[^/]{1,40})$",
+            views.ExportFile.as_view(),
+            name="export-file",
+        ),
+    ]
     for name, kind in TYPES.items():
         routes += [
             path(name, views.Search.as_view(kind=kind), name=f"{name}-search"),

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse, JsonResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions
 from rest_framework.negotiation import BaseContentNegotiation
@@ -28,8 +29,10 @@ from alliance.web.api.auth import ScopedClinicalAccess, TokenWithScope
 from alliance.web.api.errors import FHIR_JSON, operation_outcome
 from alliance.web.api.parsers import SafeJSONParser
 from alliance.web.audit.log import record
-from alliance.web.fhirapi import services
+from alliance.web.care.models import Client
+from alliance.web.fhirapi import bulk, services
 from alliance.web.fhirapi.capability import capability_statement
+from alliance.web.fhirapi.models import BulkExport, BulkExportFile
 from alliance.web.fhirapi.resources import Caller, QuestionnaireType, ResourceType
 from alliance.web.fhirapi.searching import read_search, run, searchset
 
@@ -213,3 +216,74 @@ class Nowhere(FhirView):
         )
 
     get = post = put = patch = delete = options = _missing
+
+
+class ExportKickoff(FhirView):
+    """``GET /fhir/$export``: start a Bulk Data export; 202 with the status URL."""
+
+    def get(self, request: Request) -> ApiResponse:
+        types, since = bulk.read_kickoff(request.query_params)
+        export = bulk.start(request._request, request.user, types, since)
+        url = bulk.status_url(services.base_url(request._request), export)
+        body = operation_outcome(
+            "informational", f"Export queued; poll {url}", severity="information"
+        )
+        return ApiResponse(body, status=202, headers={"Content-Location": url})
+
+
+class _OwnExport(FhirView):
+    def export(self, export_id: str) -> BulkExport:
+        found = (
+            BulkExport.objects.filter(pk=int(export_id), requested_by=self.request.user).first()
+            if export_id.isdigit() and len(export_id) < 19
+            else None
+        )
+        if found is None:
+            raise exceptions.NotFound(
+                "No such export of yours (finished exports stay until deleted)."
+            )
+        return found
+
+
+class ExportStatus(_OwnExport):
+    """Poll an export: 202 with X-Progress while it runs, then 200 with the manifest;
+    ``DELETE`` cancels it (or deletes its files once done)."""
+
+    def get(self, request: Request, export_id: str) -> Any:
+        export = self.export(export_id)
+        if export.status == BulkExport.Status.FAILED:
+            return self.outcome(500, "exception", f"The export failed ({export.error}).")
+        if export.status != BulkExport.Status.DONE:
+            progress = export.progress or export.get_status_display()
+            return ApiResponse(status=202, headers={"X-Progress": progress, "Retry-After": "2"})
+        manifest = bulk.manifest(services.base_url(request._request), export)
+        return JsonResponse(manifest, headers={"Expires": "0"})
+
+    def delete(self, request: Request, export_id: str) -> ApiResponse:
+        self.export(export_id).delete()
+        return ApiResponse(status=202)
+
+
+class ExportFile(_OwnExport):
+    """One NDJSON file of a finished export, for its requester; each download is audited."""
+
+    def get(self, request: Request, file_id: str) -> Any:
+        found = (
+            BulkExportFile.objects.select_related("export")
+            .filter(pk=int(file_id), export__requested_by=request.user)
+            .first()
+            if file_id.isdigit() and len(file_id) < 19
+            else None
+        )
+        if found is None:
+            raise exceptions.NotFound("No such export file of yours.")
+        for client in Client.objects.filter(pk__in=found.clients):
+            record(
+                request._request,
+                "export",
+                client,
+                client=client,
+                what="fhir bulk export file",
+                resource_type=found.resource_type,
+            )
+        return HttpResponse(found.ndjson, content_type=bulk.NDJSON)
