@@ -58,6 +58,13 @@ class Caller:
     def instruments(self) -> dict[str, Instrument]:
         return instruments_for(getattr(self.user, "organisation_id", None))
 
+    def instrument(self, instrument_id: str) -> Instrument:
+        """One of the clinic's instruments, switched-off ones included (looked up once)."""
+        if instrument_id not in self.instruments:
+            found = services.instrument_of_clinic(self.user, instrument_id)
+            self.instruments[instrument_id] = found
+        return self.instruments[instrument_id]
+
 
 @dataclass(frozen=True)
 class SearchParam:
@@ -199,10 +206,12 @@ class QuestionnaireResponseType(ResourceType):
         return _responses(caller)
 
     def resources(self, rows: Sequence[Any], caller: Caller) -> list[Resource]:
-        return [
-            with_meta(services.response_resource(r, caller.base, caller.instruments), r.recorded_at)
-            for r in rows
-        ]
+        found = []
+        for r in rows:
+            caller.instrument(r.instrument)
+            resource = services.response_resource(r, caller.base, caller.instruments)
+            found.append(with_meta(resource, r.recorded_at))
+        return found
 
     def clients(self, rows: Sequence[Any]) -> list[Client]:
         return [r.session.episode.client for r in rows]
@@ -238,6 +247,7 @@ class ObservationType(ResourceType):
         return _responses(caller)
 
     def _observations(self, row: Response, caller: Caller) -> list[Resource]:
+        caller.instrument(row.instrument)
         found = services.observation_resources(row, caller.base, caller.instruments)
         return [with_meta(o, row.recorded_at) for o in found]
 
@@ -250,10 +260,7 @@ class ObservationType(ResourceType):
     def _sizes(self, queryset: QuerySet[Any], caller: Caller) -> Iterable[tuple[int, int]]:
         """(response pk, number of Observations) in search order, from the scores alone."""
         for pk, instrument_id, scores in queryset.values_list("pk", "instrument", "scores"):
-            instrument = caller.instruments.get(instrument_id)
-            if instrument is None:
-                instrument = services.instrument_of_clinic(caller.user, instrument_id)
-            yield pk, len(scored_scales(instrument, scores or {}))
+            yield pk, len(scored_scales(caller.instrument(instrument_id), scores or {}))
 
     def page(
         self, queryset: QuerySet[Any], offset: int, count: int, caller: Caller
