@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -25,12 +24,10 @@ from alliance.fhir import (
     validate,
 )
 from alliance.instruments import Instrument
-from alliance.web.audit.log import record
 from alliance.web.care.models import Client, Session
 from alliance.web.custominstruments.registry import instrument_for, instruments_for
+from alliance.web.measures.answers import AnswersConflict, AnswersRefused, record_answers
 from alliance.web.measures.models import Respondent, Response, Source
-from alliance.web.measures.scoring import score_answers
-from alliance.web.rights.consent import consent_state, is_erased
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 """Clock difference allowed between the sender and this server for ``authored``."""
@@ -168,7 +165,6 @@ def import_response(
         raise ImportRefused(
             422, "not-supported", f"{instrument.id}: unknown respondent {respondent!r}"
         )
-    _check_consent(session)
     sent = resource.get("authored") if isinstance(resource, Mapping) else None
     if sent is not None and parsed.authored is None:
         raise FhirError(
@@ -194,25 +190,6 @@ def _authored_time(authored: dt.datetime | None) -> dt.datetime:
     return authored
 
 
-def _check_consent(session: Session) -> None:
-    """Answers are refused, like new links, for an erased episode or one whose consent was
-    withdrawn (the consent rules of alliance.web.rights.consent)."""
-    episode = session.episode
-    if is_erased(episode):
-        raise ImportRefused(
-            403, "forbidden", "This client's data were erased: no answers are stored."
-        )
-    state = consent_state(episode)
-    if state.status == "withdrawn" and state.record is not None:
-        when = timezone.localtime(state.record.withdrawn_at)
-        raise ImportRefused(
-            403,
-            "forbidden",
-            f"The client withdrew consent to the questionnaires on {when:%d %b %Y}: answers for "
-            "this episode are not stored. If they agree again, record it on their page, then "
-            "send the answers again.",
-        )
-
 
 def _store(
     session: Session,
@@ -223,40 +200,22 @@ def _store(
     request: HttpRequest,
     authored: dt.datetime,
 ) -> tuple[Response, bool]:
-    lookup = {"session": session, "instrument": instrument.id, "respondent": respondent}
+    """Through the one way in for answers; ``authored`` is kept as the time answered."""
     try:
-        with transaction.atomic():
-            response = Response.objects.create(
-                **lookup,
-                answers=answers,
-                scores=score_answers(instrument, answers),
-                submitted_by=user,
-                submitted_at=authored,
-                source=Source.FHIR,
-            )
-    except IntegrityError:
-        existing = Response.objects.select_related("session__episode__client").get(**lookup)
-        if existing.answers != answers:
-            raise ImportRefused(
-                409,
-                "conflict",
-                f"Session {session.number} already has other {instrument.id} answers from the "
-                f"{respondent}; they are kept, not overwritten.",
-            ) from None
-        return existing, False
-    episode = session.episode
-    record(
-        request,
-        "create",
-        response,
-        client=episode.client,
-        instrument=instrument.id,
-        via="fhir",
-        authored=authored.isoformat(),
-    )
-    from alliance.web.alerts.services import refresh_alerts
-    from alliance.web.measures.services import store_preferences
-
-    store_preferences(episode, [response])
-    refresh_alerts(episode)
-    return response, True
+        recorded = record_answers(
+            session,
+            instrument,
+            respondent,
+            answers,
+            source=Source.FHIR,
+            by=user,
+            request=request,
+            answered_at=authored,
+        )
+    except AnswersConflict as exc:
+        raise ImportRefused(409, "conflict", str(exc)) from None
+    except AnswersRefused as exc:
+        raise ImportRefused(403, "forbidden", str(exc)) from None
+    except ValueError as exc:
+        raise ImportRefused(422, "invalid", str(exc)) from None
+    return recorded.response, recorded.created
