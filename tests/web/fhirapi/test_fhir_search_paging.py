@@ -12,9 +12,9 @@ from fhir_web import Fhir, outcome
 
 from alliance.fhir.observation import scored_scales
 from alliance.instruments import get
+from alliance.scoring.answers import score_answers
 from alliance.web.care.models import Session
 from alliance.web.measures.models import Response
-from alliance.web.measures.scoring import score_answers
 
 pytestmark = pytest.mark.django_db
 
