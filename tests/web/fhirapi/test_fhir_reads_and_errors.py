@@ -188,3 +188,24 @@ def test_an_import_after_consent_was_withdrawn_is_refused_like_links(
     assert answer.status_code == 403
     assert "withdrew consent" in outcome(answer)
     assert not Response.objects.filter(session=new_session).exists()
+
+
+def test_a_request_refused_before_any_view_is_an_operation_outcome(world, settings):
+    settings.ALLOWED_HOSTS = ["testserver"]
+    answer = HttpClient().get("/fhir/metadata", HTTP_HOST="elsewhere.example")
+    assert answer.status_code == 400
+    assert outcome(answer)
+
+
+def test_a_server_failure_is_an_operation_outcome(world, alice, monkeypatch):
+    from alliance.web.fhirapi.resources import PatientType
+
+    def broken(*args: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(PatientType, "queryset", broken)
+    api = Fhir(alice)
+    api.http.raise_request_exception = False
+    answer = api.get("Patient")
+    assert answer.status_code == 500
+    assert "logged" in outcome(answer)
