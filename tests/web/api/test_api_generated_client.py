@@ -115,7 +115,11 @@ def _all_pages(client: Any, resource: str, **filters: Any) -> list[Any]:
 
 def test_the_generated_client_reads_every_resource(generated, alice, c1):
     client_module = importlib.import_module(f"{PACKAGE}.client")
-    api = client_module.AuthenticatedClient(base_url=generated, token=token_for(alice))
+    with client_module.AuthenticatedClient(base_url=generated, token=token_for(alice)) as api:
+        _read_everything(api, alice, c1)
+
+
+def _read_everything(api: Any, alice: Any, c1: Any) -> None:
     for resource, model in LISTS.items():
         records = _all_pages(api, resource)
         expected = model.objects.for_user(alice).count()
@@ -131,7 +135,11 @@ def test_the_generated_client_reads_every_resource(generated, alice, c1):
 def test_the_generated_client_writes_every_writable_resource(generated, alice, c1_episode):
     models = importlib.import_module(f"{PACKAGE}.models")
     client_module = importlib.import_module(f"{PACKAGE}.client")
-    api = client_module.AuthenticatedClient(base_url=generated, token=token_for(alice))
+    with client_module.AuthenticatedClient(base_url=generated, token=token_for(alice)) as api:
+        _write_everything(api, models, alice, c1_episode)
+
+
+def _write_everything(api: Any, models: Any, alice: Any, c1_episode: Any) -> None:
     session = _op("sessions_create").sync(
         client=api,
         body=models.SessionRecordRequest(episode=c1_episode.pk, date=dt.date(2026, 12, 1)),

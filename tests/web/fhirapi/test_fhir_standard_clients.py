@@ -37,6 +37,18 @@ R4_MODELS: dict[str, Any] = {
 
 
 @pytest.fixture
+def smart(server):
+    """A fhirclient FHIRClient with the token; its HTTP session is closed after the test
+    (an open keep-alive connection would outlive the live server)."""
+    client = smart_client.FHIRClient(
+        settings={"app_id": "alliance-tests", "api_base": server["base"] + "/"}
+    )
+    client.server.session.headers["Authorization"] = f"Bearer {server['key']}"
+    yield client
+    client.server.session.close()
+
+
+@pytest.fixture
 def server(live_server, settings, c1_sessions, x1_link, alice) -> dict[str, Any]:
     settings.SITE_URL = live_server.url
     settings.ALLIANCE_API_RATE = "100000/min"
@@ -60,11 +72,7 @@ def _expected(kind: str, user: Any) -> set[str]:
     return {str(pk) for pk in Client.objects.for_user(user).values_list("pk", flat=True)}
 
 
-def test_fhirclient_reads_everything_through_the_links_and_parses_it_with_r4_models(server):
-    smart = smart_client.FHIRClient(
-        settings={"app_id": "alliance-tests", "api_base": server["base"] + "/"}
-    )
-    smart.server.session.headers["Authorization"] = f"Bearer {server['key']}"
+def test_fhirclient_reads_everything_through_the_links_and_parses_it_with_r4_models(server, smart):
     smart.server.get_capability()
     assert isinstance(smart.server.capabilityStatement, R4Capability)
     assert smart.server.capabilityStatement.fhirVersion == "4.0.1"
@@ -85,9 +93,7 @@ def test_fhirclient_reads_everything_through_the_links_and_parses_it_with_r4_mod
     assert {"phq9", "wai-sr"} <= {q.id for q in questionnaires}
 
 
-def test_fhirclient_follows_a_responses_references(server):
-    smart = smart_client.FHIRClient(settings={"app_id": "t", "api_base": server["base"] + "/"})
-    smart.server.session.headers["Authorization"] = f"Bearer {server['key']}"
+def test_fhirclient_follows_a_responses_references(smart):
     qr = next(R4Response.where(struct={"_count": "1"}).perform_resources_iter(smart.server))
     encounter = qr.encounter.resolved(R4Encounter) or R4Encounter.read_from(
         qr.encounter.reference, smart.server
