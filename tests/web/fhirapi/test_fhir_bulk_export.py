@@ -126,3 +126,20 @@ def test_researchers_cannot_export_client_records(world, rita):
     answer = Fhir(rita).get("$export")
     assert answer.status_code == 403
     assert outcome(answer)
+
+
+def test_exports_older_than_a_week_are_deleted_and_never_served(world, alice):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from alliance.web.fhirapi.models import BulkExportFile
+
+    api = Fhir(alice)
+    url = _kickoff(api)
+    file_url = api.follow(url).json()["output"][0]["url"]
+    BulkExport.objects.update(created=timezone.now() - dt.timedelta(days=8))
+    assert api.follow(file_url).status_code == 404
+    assert api.follow(url).status_code == 404
+    assert not BulkExport.objects.exists()
+    assert not BulkExportFile.objects.exists()

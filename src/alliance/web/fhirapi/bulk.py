@@ -11,6 +11,7 @@ and every file download are audited.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -28,6 +29,9 @@ from alliance.web.fhirapi.resources import TYPES, Caller
 
 EXPORT_TYPES = ("Patient", "QuestionnaireResponse", "Observation")
 OUTPUT_FORMATS = ("application/fhir+ndjson", "application/ndjson", "ndjson")
+KEEP = dt.timedelta(days=7)
+"""How long an export's files are kept: older exports are deleted at the next kick-off or
+access (by anyone), and never served."""
 MAX_LINES = 10_000
 CHUNK = 200
 NDJSON = "application/fhir+ndjson"
@@ -65,6 +69,7 @@ def _instant(value: str) -> Any:
 
 def start(request: HttpRequest, user: Any, types: list[str], since: Any) -> BulkExport:
     """Record the export, audit the kick-off and queue the background run."""
+    forget_old()
     export = BulkExport.objects.create(
         requested_by=user, request_url=request.build_absolute_uri()[:2000], types=types, since=since
     )
@@ -151,6 +156,12 @@ def _save(export: BulkExport, kind: str, part: int, lines: list[str], clients: s
     )
 
 
+def forget_old() -> int:
+    """Delete exports (and their files) older than :data:`KEEP`; the number deleted."""
+    deleted, _ = BulkExport.objects.filter(created__lt=timezone.now() - KEEP).delete()
+    return deleted
+
+
 def status_url(base: str, export: BulkExport) -> str:
     return f"{base}/$export-status/{export.pk}"
 
@@ -159,6 +170,7 @@ def manifest(base: str, export: BulkExport) -> dict[str, Any]:
     """The Bulk Data completion manifest."""
     return {
         "transactionTime": export.created.isoformat(),
+        "expires": (export.created + KEEP).isoformat(),
         "request": export.request_url,
         "requiresAccessToken": True,
         "output": [

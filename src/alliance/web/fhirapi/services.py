@@ -190,7 +190,6 @@ def _authored_time(authored: dt.datetime | None) -> dt.datetime:
     return authored
 
 
-
 def _store(
     session: Session,
     instrument: Instrument,

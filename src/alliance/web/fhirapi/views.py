@@ -233,6 +233,7 @@ class ExportKickoff(FhirView):
 
 class _OwnExport(FhirView):
     def export(self, export_id: str) -> BulkExport:
+        bulk.forget_old()
         found = (
             BulkExport.objects.filter(pk=int(export_id), requested_by=self.request.user).first()
             if export_id.isdigit() and len(export_id) < 19
@@ -240,7 +241,7 @@ class _OwnExport(FhirView):
         )
         if found is None:
             raise exceptions.NotFound(
-                "No such export of yours (finished exports stay until deleted)."
+                f"No such export of yours (exports are kept {bulk.KEEP.days} days)."
             )
         return found
 
@@ -268,6 +269,7 @@ class ExportFile(_OwnExport):
     """One NDJSON file of a finished export, for its requester; each download is audited."""
 
     def get(self, request: Request, file_id: str) -> Any:
+        bulk.forget_old()
         found = (
             BulkExportFile.objects.select_related("export")
             .filter(pk=int(file_id), export__requested_by=request.user)
