@@ -170,7 +170,7 @@ def manifest(base: str, export: BulkExport) -> dict[str, Any]:
     """The Bulk Data completion manifest."""
     return {
         "transactionTime": export.created.isoformat(),
-        "expires": (export.created + KEEP).isoformat(),
+        "extension": {"expires": (export.created + KEEP).isoformat()},
         "request": export.request_url,
         "requiresAccessToken": True,
         "output": [
