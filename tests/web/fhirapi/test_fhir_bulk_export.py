@@ -143,3 +143,14 @@ def test_exports_older_than_a_week_are_deleted_and_never_served(world, alice):
     assert api.follow(url).status_code == 404
     assert not BulkExport.objects.exists()
     assert not BulkExportFile.objects.exists()
+
+
+def test_patient_level_export_gives_the_same_files(world, alice):
+    api = Fhir(alice)
+    answer = api.get("Patient/$export")
+    assert answer.status_code == 202
+    manifest = api.follow(answer["Content-Location"]).json()
+    assert {o["type"] for o in manifest["output"]} == set(MODELS)
+    statement = api.get("metadata").json()
+    patient = next(r for r in statement["rest"][0]["resource"] if r["type"] == "Patient")
+    assert patient["operation"][0]["name"] == "export"

@@ -11,6 +11,7 @@ from alliance.web.fhirapi.searching import MAX_COUNT, RESULT_PARAMS
 FHIR_VERSION = "4.0.1"
 RELEASED = "2026-12-02"
 SPEC_PARAMS = "http://hl7.org/fhir/SearchParameter"
+BULK = "http://hl7.org/fhir/uv/bulkdata"
 
 
 def _resource(kind: ResourceType) -> dict[str, Any]:
@@ -35,6 +36,15 @@ def _resource(kind: ResourceType) -> dict[str, Any]:
             for p in kind.params
         ],
     }
+    if kind.name == "Patient":
+        entry["operation"] = [
+            {
+                "name": "export",
+                "definition": f"{BULK}/OperationDefinition/patient-export",
+                "documentation": "Patient-level Bulk Data export: the same files as $export "
+                "(every patient you may see, their responses and scores).",
+            }
+        ]
     return entry
 
 
@@ -75,7 +85,7 @@ def capability_statement(base: str) -> dict[str, Any]:
                 "operation": [
                     {
                         "name": "export",
-                        "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export",
+                        "definition": f"{BULK}/OperationDefinition/export",
                         "documentation": "System-level Bulk Data export (asynchronous, NDJSON) of "
                         "Patient, QuestionnaireResponse and Observation; GET [base]/$export.",
                     }

@@ -13,6 +13,7 @@ def _routes() -> list[URLPattern]:
     routes = [
         path("metadata", views.Metadata.as_view(), name="metadata"),
         re_path(r"^\$export$", views.ExportKickoff.as_view(), name="export"),
+        re_path(r"^Patient/\$export$", views.ExportKickoff.as_view(), name="patient-export"),
         re_path(
             r"^\$export-status/(?P<export_id>[^/]{1,40})$",
             views.ExportStatus.as_view(),
