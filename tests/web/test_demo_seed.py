@@ -8,8 +8,8 @@ from django.utils import timezone
 from web_factories import core_scores, same_scores
 
 from alliance.web.accounts.models import Organisation, User
-from alliance.web.care.demo import seed_demo
 from alliance.web.care.models import Client, Episode, Session
+from alliance.web.caseload.demo import seed_demo
 from alliance.web.measures.models import Link, Response, hash_token
 
 

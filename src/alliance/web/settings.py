@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "alliance.web.accounts",
     "alliance.web.audit",
     "alliance.web.care",
+    "alliance.web.caseload",
     "alliance.web.measures",
     "alliance.web.goals",
     "alliance.web.alerts",

@@ -13,7 +13,7 @@ from django.utils import timezone
 from alliance.web.audit.chain import verify
 from alliance.web.audit.log import record
 from alliance.web.audit.models import AuditEvent
-from alliance.web.audit.views import PAGE_SIZE
+from alliance.web.clinic.audit_views import PAGE_SIZE
 
 URL = "/audit/"
 

@@ -12,7 +12,7 @@ from web_factories import add_sessions, episode_of, make_client, response
 from alliance.web.accounts.models import Organisation, User
 from alliance.web.alerts.models import Alert
 from alliance.web.alerts.services import refresh_alerts
-from alliance.web.care.page import client_page_context
+from alliance.web.caseload.page import client_page_context
 
 
 def _sai(level: int) -> dict[str, Any]:

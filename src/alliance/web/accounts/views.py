@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from alliance.web.accounts import throttle
+from alliance.web.accounts.access import admin_required
 from alliance.web.accounts.forms import ClinicSecurityForm, CodeForm, ThrottledAuthenticationForm
 from alliance.web.accounts.middleware import (
     CODE_PENDING,
@@ -39,7 +40,6 @@ from alliance.web.accounts.otp import (
     secret_for_typing,
 )
 from alliance.web.audit.log import client_ip, record
-from alliance.web.care.access import admin_required
 
 WRONG_CODE = (
     "That code did not work. Codes change every 30 seconds: type the newest one. If it keeps "

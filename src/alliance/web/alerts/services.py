@@ -19,11 +19,11 @@ from alliance.alerts.config import AlertConfig
 from alliance.alerts.findings import Finding
 from alliance.alerts.history import SessionRecord
 from alliance.alerts.rules import evaluate
+from alliance.web.alerts.expected import client_band
 from alliance.web.alerts.mail import email_alert
 from alliance.web.alerts.models import Alert
-from alliance.web.care.expected import client_band
+from alliance.web.alerts.timeline import Timeline, history, load_timeline
 from alliance.web.care.models import Episode
-from alliance.web.care.timeline import Timeline, history, load_timeline
 
 logger = logging.getLogger(__name__)
 

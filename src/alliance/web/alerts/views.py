@@ -7,9 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
+from alliance.web.accounts.access import clinician_required
 from alliance.web.alerts import lifecycle
 from alliance.web.alerts.models import Alert
-from alliance.web.care.access import clinician_required
 
 
 def _alert(request: HttpRequest, pk: int) -> Alert:

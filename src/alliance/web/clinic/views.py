@@ -15,10 +15,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from alliance.web.accounts.access import admin_required, supervisor_required
 from alliance.web.accounts.models import Role, User
 from alliance.web.alerts.models import Alert
 from alliance.web.audit.log import record
-from alliance.web.care.access import admin_required, supervisor_required
 from alliance.web.clinic.charts import alerts_by_therapist_chart, alliance_distribution_chart
 from alliance.web.measures.models import Link, Response
 

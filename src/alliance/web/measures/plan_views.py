@@ -11,8 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from alliance.instruments import Instrument
+from alliance.web.accounts.access import clinician_required
 from alliance.web.audit.log import record
-from alliance.web.care.access import clinician_required, episode_for
+from alliance.web.care.lookup import episode_for
 from alliance.web.custominstruments.registry import instruments_for
 from alliance.web.measures.models import PlanEntry, Respondent
 

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from alliance.web.alerts.timeline import load_timeline
 from alliance.web.audit.log import record
 from alliance.web.care.models import Episode
-from alliance.web.care.timeline import load_timeline
 from alliance.web.goals.forms import ClientTaskForm, FeedbackForm, TaskDoneForm
 from alliance.web.goals.models import Goal, Task
 from alliance.web.portal.models import Feedback, PortalAccess

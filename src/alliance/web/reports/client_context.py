@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from alliance.web.alerts.timeline import load_timeline
 from alliance.web.care.models import Client
-from alliance.web.care.timeline import load_timeline
 from alliance.web.reports.client_charts import alliance_charts, goal_chart, outcome_charts
 from alliance.web.reports.client_summary import (
     alliance_sentences,

@@ -1,4 +1,4 @@
-"""The audit log viewer: clinic administrators only, their own clinic's events only.
+"""The audit log page for clinic administrators (the log itself: alliance.web.audit).
 
 Opening it (with its filters) is itself recorded. Event details are ids and
 labels (see chain.check_detail), so nothing here shows answers or free text.
@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from alliance.web.accounts.access import admin_required
 from alliance.web.accounts.models import User
 from alliance.web.audit.log import record
 from alliance.web.audit.models import AuditEvent
-from alliance.web.care.access import admin_required
 from alliance.web.care.models import Client
 
 PAGE_SIZE = 50

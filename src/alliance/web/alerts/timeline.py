@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alliance.alerts.history import Expectations, GoalRecord, History, SessionRecord, TaskRecord
+from alliance.instruments import Instrument, registry
+from alliance.scoring.keys import parse_key
 from alliance.web.care.models import Episode, Session
+from alliance.web.custominstruments.registry import instrument_for
 from alliance.web.goals.models import Goal, Task
 from alliance.web.measures.models import Response
 
@@ -20,6 +23,7 @@ class Timeline:
     episode: Episode
     sessions: list[Session]
     responses: dict[tuple[int, str, str], Response] = field(default_factory=dict)
+    _owners: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def numbers(self) -> list[int]:
@@ -29,9 +33,30 @@ class Timeline:
         return self.responses.get((number, instrument, respondent))
 
     def value(self, number: int, column: str, respondent: str = "client") -> Any:
-        instrument = _instrument_of(column, {key[1] for key in self.responses})
-        r = self.response(number, instrument, respondent)
+        r = self.response(number, self.instrument_of(column), respondent)
         return None if r is None else r.scores.get(column)
+
+    def instrument_of(self, column: str) -> str:
+        """The instrument that writes ``column`` (``wai_sr_t_goal_mean`` -> ``wai_sr_t``),
+        from the instruments' own column names; "" for a column no instrument writes."""
+        if column not in self._owners:
+            try:
+                self._owners[column] = parse_key(column, self._instruments()).instrument
+            except ValueError:
+                self._owners[column] = ""
+        return self._owners[column]
+
+    def _instruments(self) -> list[Instrument]:
+        known = registry()
+        answered = {key[1] for key in self.responses} - set(known)
+        organisation_id = self.episode.client.organisation_id
+        found = list(known.values())
+        for instrument_id in sorted(answered):
+            try:
+                found.append(instrument_for(organisation_id, instrument_id))
+            except KeyError:  # a clinic instrument deleted since: its columns stay unread
+                continue
+        return found
 
     def series(self, column: str, respondent: str = "client") -> list[float | None]:
         return [self.value(n, column, respondent) for n in self.numbers]
@@ -56,21 +81,6 @@ class Timeline:
             if v is not None:
                 return n, float(v)
         return None
-
-
-def _instrument_of(column: str, answered: set[str] | frozenset[str] = frozenset()) -> str:
-    """``wai_sr_t_goal_mean`` -> ``wai_sr_t``: the longest known instrument prefix.
-
-    Known: the built-in instruments and those ``answered`` in this episode
-    (a clinic's own instruments), so no query is needed.
-    """
-    from alliance.instruments import registry
-
-    best = ""
-    for inst in {*registry(), *answered}:
-        if column.startswith(inst + "_") and len(inst) > len(best):
-            best = inst
-    return best
 
 
 def load_timeline(episode: Episode) -> Timeline:
