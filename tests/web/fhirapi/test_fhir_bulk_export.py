@@ -3,16 +3,18 @@ files for the caller's own records, cancel, access only for the requester, and a
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
+from django.utils import timezone
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir_web import Fhir, outcome
 
 from alliance.web.audit.models import AuditEvent
-from alliance.web.fhirapi.models import BulkExport
+from alliance.web.fhirapi.models import BulkExport, BulkExportFile
 from alliance.web.measures.models import Response
 
 pytestmark = pytest.mark.django_db
@@ -129,12 +131,6 @@ def test_researchers_cannot_export_client_records(world, rita):
 
 
 def test_exports_older_than_a_week_are_deleted_and_never_served(world, alice):
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from alliance.web.fhirapi.models import BulkExportFile
-
     api = Fhir(alice)
     url = _kickoff(api)
     file_url = api.follow(url).json()["output"][0]["url"]

@@ -14,6 +14,7 @@ from fhir_web import Fhir, outcome
 from alliance.fhir import questionnaire_response
 from alliance.instruments import get
 from alliance.web.care.models import Session
+from alliance.web.fhirapi.resources import PatientType
 from alliance.web.fhirapi.services import base_url
 from alliance.web.measures.models import Response
 from alliance.web.rights.consent import withdraw_consent
@@ -198,8 +199,6 @@ def test_a_request_refused_before_any_view_is_an_operation_outcome(world, settin
 
 
 def test_a_server_failure_is_an_operation_outcome(world, alice, monkeypatch):
-    from alliance.web.fhirapi.resources import PatientType
-
     def broken(*args: Any) -> None:
         raise RuntimeError("boom")
 
