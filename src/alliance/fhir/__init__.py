@@ -19,7 +19,7 @@ another system) are validated the same way, and errors name the FHIR path.
 
 from alliance.fhir.common import DEFAULT_BASE, fhir_id, questionnaire_url
 from alliance.fhir.encounter import encounter
-from alliance.fhir.errors import FhirError
+from alliance.fhir.errors import FhirError, FhirRuleError
 from alliance.fhir.meta import etag, with_meta
 from alliance.fhir.observation import observations, scored_scales
 from alliance.fhir.questionnaire import instrument_from_questionnaire, questionnaire
@@ -33,6 +33,7 @@ from alliance.fhir.validation import validate
 __all__ = [
     "DEFAULT_BASE",
     "FhirError",
+    "FhirRuleError",
     "ParsedResponse",
     "encounter",
     "etag",

@@ -1,5 +1,6 @@
 """Instrument definitions as data files, with loader and validation."""
 
+from alliance.instruments.answers import MAX_TEXT_ANSWER, answer_problem, check_answers
 from alliance.instruments.loader import (
     builtin,
     dumps,
@@ -12,11 +13,14 @@ from alliance.instruments.loader import (
 from alliance.instruments.schema import Instrument, Item, ResponseScale, Scale
 
 __all__ = [
+    "MAX_TEXT_ANSWER",
     "Instrument",
     "Item",
     "ResponseScale",
     "Scale",
+    "answer_problem",
     "builtin",
+    "check_answers",
     "dumps",
     "get",
     "load_file",

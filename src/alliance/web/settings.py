@@ -70,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "alliance.web.security.SecurityHeadersMiddleware",  # outermost: redirects get them too
+    "alliance.web.security.NoStoreMiddleware",  # nothing but static files is kept by caches
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

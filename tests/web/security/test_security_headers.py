@@ -70,6 +70,7 @@ def assert_security_headers(response: Any, *, page: bool = True) -> None:
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     if page:
         assert response.headers["X-Frame-Options"] == "DENY"
+        assert "no-store" in response.headers["Cache-Control"]  # see test_no_store.py
 
 
 class _InlineFinder(HTMLParser):

@@ -25,6 +25,10 @@ from alliance.web.audit.models import AuditEvent
 from alliance.web.care.models import Client
 
 PAGE_SIZE = 50
+# Filter dates outside these years are form errors: far-off days overflow the
+# date arithmetic (9999-12-31 plus a day) and time-zone conversion, and no
+# audit event can lie there.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 # Who acts without a staff login (see the callers of record()).
 NON_STAFF_ACTORS = ("client link", "client portal", "anonymous")
 
@@ -65,6 +69,20 @@ class AuditFilterForm(forms.Form):
         ]
         type_field: Any = self.fields["object_type"]
         type_field.choices = [("", "Any"), *((t, t) for t in object_types())]
+
+    def _clean_day(self, name: str) -> dt.date | None:
+        day: dt.date | None = self.cleaned_data.get(name)
+        if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise forms.ValidationError(
+                f"Give a date between the years {FIRST_YEAR} and {LAST_YEAR}."
+            )
+        return day
+
+    def clean_since(self) -> dt.date | None:
+        return self._clean_day("since")
+
+    def clean_until(self) -> dt.date | None:
+        return self._clean_day("until")
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}

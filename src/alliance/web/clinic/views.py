@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.password_validation import validate_password
+from django.core.validators import MaxLengthValidator
 from django.db import connection
 from django.db.models import Count, FloatField, Q
 from django.db.models.fields.json import KeyTextTransform
@@ -16,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from alliance.web.accounts.access import admin_required, supervisor_required
-from alliance.web.accounts.models import Role, User
+from alliance.web.accounts.models import Organisation, Role, User
 from alliance.web.alerts.models import Alert
 from alliance.web.audit.log import record
 from alliance.web.clinic.charts import alerts_by_therapist_chart, alliance_distribution_chart
@@ -121,7 +122,19 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 class StaffForm(forms.Form):
-    username = forms.RegexField(regex=r"^[\w.@+-]+$", max_length=150)
+    """A new colleague. Sign-in names are ``<name>@<clinic short name>``.
+
+    The administrator chooses the name; the clinic's short name (its unique
+    slug) is added. Whether a name is free therefore depends on this clinic's
+    team only, so adding staff reveals nothing about other clinics' staff,
+    while sign-in stays one name and one password.
+    """
+
+    username = forms.RegexField(
+        regex=r"^[\w.+-]+$",
+        help_text="Letters, digits and . + - _; your clinic's short name is added after an @.",
+        error_messages={"invalid": "Use letters, digits and . + - _ only (no @ or spaces)."},
+    )
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150, required=False)
     email = forms.EmailField()
@@ -130,10 +143,20 @@ class StaffForm(forms.Form):
         widget=forms.PasswordInput, help_text="At least 10 characters; they can change it later."
     )
 
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        room = User._meta.get_field("username").max_length or 150
+        name_field = cast(forms.RegexField, self.fields["username"])
+        name_field.max_length = room - len(f"@{organisation.slug}")
+        name_field.validators.append(MaxLengthValidator(name_field.max_length))
+        name_field.widget.attrs["maxlength"] = str(name_field.max_length)
+
     def clean_username(self) -> str:
-        name: str = self.cleaned_data["username"]
+        """The full sign-in name; only this clinic's people can hold one ending in its name."""
+        name = f"{self.cleaned_data['username']}@{self.organisation.slug}"
         if User.objects.filter(username__iexact=name).exists():
-            raise forms.ValidationError("This username is taken.")
+            raise forms.ValidationError("Someone in your clinic already has this username.")
         return name
 
     def clean(self) -> dict[str, Any]:
@@ -152,7 +175,7 @@ class StaffForm(forms.Form):
 @admin_required
 def team(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    form = StaffForm(request.POST or None)
+    form = StaffForm(request.POST or None, organisation=user.organisation)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         member = User.objects.create_user(
@@ -166,7 +189,9 @@ def team(request: HttpRequest) -> HttpResponse:
         )
         record(request, "create", member, role=member.role)
         messages.success(
-            request, f"{member.display()} added as {member.get_role_display().lower()}."
+            request,
+            f"{member.display()} added as {member.get_role_display().lower()}; "
+            f"they sign in as {member.username}.",
         )
         return redirect("clinic:team")
     staff = (

@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
-from alliance.fhir import FhirError
+from alliance.fhir import FhirError, FhirRuleError
 from alliance.fhir.meta import etag, with_meta
 from alliance.fhir.search import prefer_handling
 from alliance.web.api.auth import ScopedClinicalAccess, TokenWithScope
@@ -93,6 +93,8 @@ class FhirView(APIView):
         super().initial(request, *args, **kwargs)
 
     def handle_exception(self, exc: Exception) -> ApiResponse:
+        if isinstance(exc, FhirRuleError):
+            return self.outcome(422, "business-rule", str(exc))
         if isinstance(exc, FhirError):
             return self.outcome(400, "invalid", str(exc))
         if isinstance(exc, services.ImportRefused):

@@ -6,10 +6,10 @@ from typing import Any
 
 from django import forms
 
-from alliance.instruments import Instrument
+from alliance.instruments import MAX_TEXT_ANSWER, Instrument
 from alliance.instruments.schema import ResponseScale
 
-TEXT_LIMIT = 4000
+TEXT_LIMIT = MAX_TEXT_ANSWER  # one limit for every way in (alliance.instruments.answers)
 
 
 def _number(value: float) -> str:
@@ -19,13 +19,7 @@ def _number(value: float) -> str:
 def _choices(response: ResponseScale) -> list[tuple[str, str]]:
     if response.kind == "choice":
         return [(_number(o.value), o.label) for o in response.options]
-    step = response.step or 1
-    values = []
-    v = response.low
-    while v <= response.high + 1e-9:
-        values.append(v)
-        v += step
-    return [(_number(x), _number(x)) for x in values]
+    return [(_number(x), _number(x)) for x in response.choice_values()]
 
 
 def _pole_label(text: str, left: str, right: str) -> str:

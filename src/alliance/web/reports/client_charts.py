@@ -1,7 +1,7 @@
 """The client report's charts: the client's own ratings only, titled for the client.
 
 Built from the core's chart definitions (``alliance.charts.definitions``) and
-the instrument files, like the client page's charts (``care.charts``), with
+the instrument files, like the client page's charts (``caseload.charts``), with
 three deliberate differences for a document the client keeps:
 
 - the alliance charts show the client's ratings only. The therapist's WAI-SR
