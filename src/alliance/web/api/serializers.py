@@ -1,9 +1,16 @@
-"""What the API shows of each record. Tokens and link secrets never appear."""
+"""What the API shows of each record. Tokens and link secrets never appear.
+
+OpenAPI component names end in ``Record`` (``ClientRecord``, ``ResponseRecord``):
+the plain names (``Client``, ``Response``, ``Error``) are the runtime types of
+common client generators (openapi-python-client's ``Client`` and ``Response``),
+and a generated client with those names does not work.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from alliance.web.alerts.models import Alert
@@ -12,6 +19,7 @@ from alliance.web.goals.models import Goal, Task
 from alliance.web.measures.models import Link, Response
 
 
+@extend_schema_serializer(component_name="ClientRecord")
 class ClientSerializer(serializers.ModelSerializer):
     class Meta:
         model = Client
@@ -19,6 +27,7 @@ class ClientSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(component_name="EpisodeRecord")
 class EpisodeSerializer(serializers.ModelSerializer):
     approach = serializers.ChoiceField(choices=Approach.choices, allow_blank=True, read_only=True)
     approach_suggested = serializers.ChoiceField(
@@ -46,6 +55,7 @@ class EpisodeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(component_name="SessionRecord")
 class SessionSerializer(serializers.ModelSerializer):
     client = serializers.IntegerField(source="episode.client_id", read_only=True)
 
@@ -62,6 +72,7 @@ class SessionSerializer(serializers.ModelSerializer):
             field.queryset = Episode.objects.for_user(request.user).filter(ended__isnull=True)
 
 
+@extend_schema_serializer(component_name="LinkRecord")
 class LinkSerializer(serializers.ModelSerializer):
     """A questionnaire link (an administration). The secret URL is shown once, on creation."""
 
@@ -90,6 +101,7 @@ class LinkSerializer(serializers.ModelSerializer):
         return link.state()
 
 
+@extend_schema_serializer(component_name="LinkCreate")
 class LinkCreateSerializer(serializers.Serializer):
     session = serializers.PrimaryKeyRelatedField(queryset=Session.objects.none())
     send_email = serializers.BooleanField(
@@ -106,6 +118,7 @@ class LinkCreateSerializer(serializers.Serializer):
             )
 
 
+@extend_schema_serializer(component_name="CreatedLinkRecord")
 class CreatedLinkSerializer(LinkSerializer):
     url = serializers.CharField(
         allow_null=True,
@@ -118,6 +131,7 @@ class CreatedLinkSerializer(LinkSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(component_name="ScoreRecord")
 class ScoreSerializer(serializers.ModelSerializer):
     client = serializers.IntegerField(source="session.episode.client_id", read_only=True)
     episode = serializers.IntegerField(source="session.episode_id", read_only=True)
@@ -142,6 +156,7 @@ class ScoreSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(component_name="ResponseRecord")
 class ResponseSerializer(ScoreSerializer):
     answers = serializers.DictField(
         child=serializers.JSONField(), read_only=True, help_text="Item number -> answer."
@@ -152,6 +167,7 @@ class ResponseSerializer(ScoreSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(component_name="AlertRecord")
 class AlertSerializer(serializers.ModelSerializer):
     client = serializers.IntegerField(source="episode.client_id", read_only=True)
 
@@ -178,16 +194,19 @@ class AlertSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(component_name="AlertResolution")
 class ResolveSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, help_text="What was done.")
 
 
+@extend_schema_serializer(component_name="GoalRatingRecord")
 class GoalRatingSerializer(serializers.Serializer):
     session = serializers.IntegerField(source="session_id", allow_null=True)
     level = serializers.IntegerField()
     rated_at = serializers.DateTimeField()
 
 
+@extend_schema_serializer(component_name="GoalRecord")
 class GoalSerializer(serializers.ModelSerializer):
     client = serializers.IntegerField(source="episode.client_id", read_only=True)
     ratings = GoalRatingSerializer(many=True, read_only=True)
@@ -211,6 +230,7 @@ class GoalSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(component_name="TaskRecord")
 class TaskSerializer(serializers.ModelSerializer):
     client = serializers.IntegerField(source="episode.client_id", read_only=True)
 
