@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import polars as pl
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from alliance import io
-from alliance.scoring.layout import apply_mapping, long_to_wide, read_mapping
+if TYPE_CHECKING:  # imported where used: `alliance --help` starts without polars
+    import polars as pl
 
 EXIT_USAGE = 2
 EXIT_BAD_DATA = 3
@@ -70,6 +70,9 @@ def load(
     sheet: str | None = None,
 ) -> pl.DataFrame:
     """Read a data file, apply a column mapping, and pivot a long layout to wide."""
+    from alliance import io
+    from alliance.scoring.layout import apply_mapping, long_to_wide, read_mapping
+
     columns = read_mapping(mapping) if mapping is not None else None
     ids = tuple({"id", *(k for k, v in (columns or {}).items() if v == "id")})
     frame = io.read_table(path, sheet=sheet, text_columns=ids)
@@ -83,6 +86,8 @@ def load(
 
 
 def save(frame: pl.DataFrame, path: Path) -> None:
+    from alliance import io
+
     io.write_table(frame, path)
     note(f"wrote {frame.height:,} rows to {path}")
 

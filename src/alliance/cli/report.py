@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 
 from alliance.cli.common import QUIET_HELP, note, progress, step
-from alliance.io import read_table
-from alliance.reports import OUTPUT_SUFFIXES, Wording, build_report, render
 
 EPILOG = (
     "Example: alliance report scored.csv -o report.html\n\n"
@@ -61,6 +59,10 @@ def report(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
 ) -> None:
     """Research report on a scored data file: distributions, ruptures, alliance-outcome model, reliability."""
+    # statsmodels, scipy and the report builder load only when a report is written.
+    from alliance.io import read_table
+    from alliance.reports import OUTPUT_SUFFIXES, Wording, build_report, render
+
     suffix = output.suffix.lower()
     if suffix not in OUTPUT_SUFFIXES:
         raise typer.BadParameter(

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 
 from alliance.cli.common import (
@@ -18,13 +17,17 @@ from alliance.cli.common import (
     save,
     step,
 )
-from alliance.instruments import Instrument, registry, resolve
-from alliance.scoring import output_columns
-from alliance.scoring import score as score_frame
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from alliance.instruments import Instrument
 
 
 def detect_instruments(frame: pl.DataFrame) -> list[Instrument]:
     """Instruments whose required item columns are all present in the frame."""
+    from alliance.instruments import registry
+
     found = []
     for inst in registry().values():
         needed = [inst.item_column(n) for n in inst.scored_items() if inst.item(n).required]
@@ -72,6 +75,10 @@ def register(app: typer.Typer) -> None:
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
     ) -> None:
         """Score questionnaires: totals, subscales, item means, bands, flags, missing-data notes."""
+        from alliance.instruments import resolve
+        from alliance.scoring import output_columns
+        from alliance.scoring import score as score_frame
+
         if on_invalid not in ("raise", "skip"):
             raise typer.BadParameter("must be 'raise' or 'skip'", param_hint="--on-invalid")
         with progress(4, quiet) as bar:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
-import polars as pl
 import typer
 
 from alliance.cli.common import (
@@ -22,17 +21,13 @@ from alliance.cli.common import (
     table,
 )
 from alliance.errors import DataError
-from alliance.instruments import Instrument, resolve
-from alliance.scoring import score as score_frame
-from alliance.stats.agreement import dyad_gaps, icc
-from alliance.stats.change import ChangeRule, SDiffMethod, classify_change
-from alliance.stats.reliability import cronbach_alpha, item_total_correlations, mcdonald_omega
-from alliance.stats.ruptures import (
-    detect_ruptures,
-    estimate_min_drop,
-    min_drop_for,
-    rupture_summary,
-)
+
+# The statistics (scipy, statsmodels) are imported inside each command, so that
+# `alliance --help` and the other commands start without them.
+if TYPE_CHECKING:
+    import polars as pl
+
+    from alliance.instruments import Instrument
 
 InputArg = Annotated[Path, typer.Argument(help="Input file: .csv .tsv .xlsx .sav .parquet")]
 Layout = Annotated[str, typer.Option(help=LAYOUT_HELP)]
@@ -59,6 +54,8 @@ def with_score(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     """The frame with ``column`` present: scored from the items when it is not there yet."""
     if column in frame.columns:
         return frame
+    from alliance.scoring import score as score_frame
+
     inst, _scale = split_score_column(column)
     note(f"{column} not in the file: scoring {inst.id} from its item columns first")
     return score_frame(frame, inst).scores
@@ -105,6 +102,15 @@ def reliability(
     mapping: Mapping_ = None,
 ) -> None:
     """Cronbach's alpha (Feldt CI), McDonald's omega, item-total correlations, alpha if deleted, CFA."""
+    import polars as pl
+
+    from alliance.instruments import resolve
+    from alliance.stats.reliability import (
+        cronbach_alpha,
+        item_total_correlations,
+        mcdonald_omega,
+    )
+
     inst = resolve(instrument)
     frame = load(data, layout=layout, mapping=mapping)
     if _sessions_present(frame):
@@ -185,6 +191,8 @@ def change(
     quiet: Quiet = False,
 ) -> None:
     """Reliable and clinically significant change per client, first to last score."""
+    from alliance.stats.change import ChangeRule, SDiffMethod, classify_change
+
     if method_name not in ("jacobson_truax", "maassen"):
         raise typer.BadParameter("use jacobson_truax or maassen", param_hint="--method")
     method = cast(SDiffMethod, method_name)
@@ -256,6 +264,10 @@ def ruptures(
     quiet: Quiet = False,
 ) -> None:
     """Find ruptures (sudden drops in the alliance) and whether they were repaired."""
+    import polars as pl
+
+    from alliance.stats.ruptures import detect_ruptures, rupture_summary
+
     inst, scale_id = split_score_column(score)
     scale = inst.scale(scale_id)
     with progress(4, quiet) as bar:
@@ -319,6 +331,8 @@ def _min_drop(
     inst: Instrument, scale_id: str, frame: pl.DataFrame, given: float | None, estimate: bool
 ) -> tuple[float | None, str]:
     """Given > published reliable change (unless --estimate) > estimated from this data."""
+    from alliance.stats.ruptures import estimate_min_drop, min_drop_for
+
     if given is not None:
         return given, "given with --min-drop"
     published = None if estimate else min_drop_for(inst, scale_id)
@@ -352,6 +366,11 @@ def agreement(
     mapping: Mapping_ = None,
 ) -> None:
     """Client-therapist agreement: ICC(2,1) absolute agreement, ICC(3,1) consistency, and gaps."""
+    import polars as pl
+
+    from alliance.instruments import resolve
+    from alliance.stats.agreement import dyad_gaps, icc
+
     c_col, t_col = f"{resolve(client).id}_{scale}", f"{resolve(therapist).id}_{scale}"
     frame = with_score(with_score(load(data, layout=layout, mapping=mapping), c_col), t_col)
     keys = ["id", "session"] if _sessions_present(frame) else ["id"]
