@@ -13,7 +13,18 @@ import sys
 import typer
 from typer._click.exceptions import ClickException
 
-from alliance.cli import demo, export, instruments, ops, report, score, simulate, stats, transcripts
+from alliance.cli import (
+    demo,
+    export,
+    instruments,
+    ops,
+    report,
+    score,
+    simulate,
+    sql,
+    stats,
+    transcripts,
+)
 from alliance.cli.common import (
     EXIT_BAD_DATA,
     EXIT_MISSING_EXTRA,
@@ -41,6 +52,7 @@ demo.register(app)
 ops.register(app)
 export.register(app)
 report.register(app)
+sql.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

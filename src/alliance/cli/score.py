@@ -73,6 +73,13 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option(help="Keep the item columns in the output.")
         ] = True,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
+        engine: Annotated[
+            str,
+            typer.Option(
+                help="'polars' (default) or 'duckdb': run the instruments' generated SQL "
+                "(alliance sql) on the file in DuckDB; needs the 'sql' extra."
+            ),
+        ] = "polars",
     ) -> None:
         """Score questionnaires: totals, subscales, item means, bands, flags, missing-data notes."""
         from alliance.instruments import resolve
@@ -81,6 +88,11 @@ def register(app: typer.Typer) -> None:
 
         if on_invalid not in ("raise", "skip"):
             raise typer.BadParameter("must be 'raise' or 'skip'", param_hint="--on-invalid")
+        if engine not in ("polars", "duckdb"):
+            raise typer.BadParameter("must be 'polars' or 'duckdb'", param_hint="--engine")
+        if engine == "duckdb":
+            _score_with_duckdb(data, output, instrument, layout, mapping, on_invalid, keep_items)
+            return
         with progress(4, quiet) as bar:
             step(bar, f"reading {data.name}")
             frame = load(data, layout=layout, mapping=mapping)
@@ -107,3 +119,33 @@ def register(app: typer.Typer) -> None:
             )
         added = [c for i in chosen for c in output_columns(i)]
         note(f"scored {', '.join(i.id for i in chosen)}; added columns: {', '.join(added)}")
+
+
+def _score_with_duckdb(
+    data: Path,
+    output: Path,
+    instrument: list[str] | None,
+    layout: str,
+    mapping: Path | None,
+    on_invalid: str,
+    keep_items: bool,
+) -> None:
+    """``alliance score --engine duckdb``: the generated SQL, run by DuckDB on the file."""
+    from alliance.instruments import resolve
+    from alliance.scoring import output_columns
+    from alliance.sqlgen.duckdb_engine import score_file
+
+    if layout != "wide" or mapping is not None or on_invalid != "raise":
+        raise typer.BadParameter(
+            "--engine duckdb reads wide files with our column names and stops at the first "
+            "bad cell: drop --layout long, --map and --on-invalid skip (or use --engine polars)",
+            param_hint="--engine",
+        )
+    if not instrument:
+        raise typer.BadParameter("name the instruments with -i", param_hint="--engine duckdb")
+    chosen = [resolve(i) for i in instrument]
+    items = [i.item_column(n) for i in chosen for n in range(1, len(i.items) + 1)]
+    rows = score_file(data, output, chosen, drop=() if keep_items else items)
+    note(f"wrote {rows:,} rows to {output} (DuckDB)")
+    added = [c for i in chosen for c in output_columns(i)]
+    note(f"scored {', '.join(i.id for i in chosen)}; added columns: {', '.join(added)}")
