@@ -27,8 +27,7 @@ PAIRS = {
 }
 
 
-@pytest.fixture(scope="module")
-def cohort() -> pl.DataFrame:
+def rupture_cohort() -> pl.DataFrame:
     raw = simulate_cohort(120, 10, seed=5, instruments=("wai_sr",)).data
     items = [f"wai_sr_{n}" for n in range(1, 13)]
     # Every 9th session unanswered: not scored, never a reference.
@@ -36,6 +35,11 @@ def cohort() -> pl.DataFrame:
     return raw.select("id", "session", *items).with_columns(
         pl.when(blank).then(None).otherwise(pl.col(c)).alias(c) for c in items
     )
+
+
+@pytest.fixture(scope="module")
+def cohort() -> pl.DataFrame:
+    return rupture_cohort()
 
 
 def check(engine: Engine, cohort: pl.DataFrame, dialect: str) -> None:
@@ -68,11 +72,6 @@ def test_postgres_ruptures_equal_the_detector(
     postgres_engine: Engine, cohort: pl.DataFrame
 ) -> None:
     check(postgres_engine, cohort, "postgres")
-
-
-@pytest.mark.slow
-def test_spark_ruptures_equal_the_detector(spark_engine: Engine, cohort: pl.DataFrame) -> None:
-    check(spark_engine, cohort, "spark")
 
 
 def test_symptom_scale_ruptures_are_rises(duckdb_engine: Engine, cohort: pl.DataFrame) -> None:

@@ -73,12 +73,6 @@ def test_postgres_scores_equal_the_engine(postgres_engine: Engine, inst: Instrum
     check(postgres_engine, inst, "postgres", seed=3)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("inst", INSTRUMENTS, ids=IDS)
-def test_spark_scores_equal_the_engine(spark_engine: Engine, inst: Instrument) -> None:
-    check(spark_engine, inst, "spark", seed=4)
-
-
 def test_several_instruments_in_one_query_keep_the_engines_column_order(
     duckdb_engine: Engine,
 ) -> None:
