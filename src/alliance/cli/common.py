@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -90,6 +91,54 @@ def progress(total: int, quiet: bool = False) -> Iterator[Progress]:
         yield bar
 
 
+@contextmanager
+def row_progress(description: str, quiet: bool = False) -> Iterator[Callable[[int], None]]:
+    """A progress line for streamed work: rows done and rows per second; call it with each batch's rows."""
+    bar = Progress(
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,.0f} rows"),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        console=_err,
+        transient=True,
+        disable=quiet,
+    )
+    started = time.perf_counter()
+    with bar:
+        task = bar.add_task(description, total=None, rate="")
+
+        def advance(rows: int) -> None:
+            bar.advance(task, rows)
+            done = bar.tasks[0].completed
+            seconds = max(time.perf_counter() - started, 1e-9)
+            bar.update(task, rate=f"({done / seconds:,.0f} rows/s)")
+
+        yield advance
+    seconds = max(time.perf_counter() - started, 1e-9)
+    done = bar.tasks[0].completed
+    if not quiet:
+        note(f"{description}: {done:,.0f} rows in {seconds:.1f} s ({done / seconds:,.0f} rows/s)")
+
+
+def memory_setting(text: str) -> int:
+    """--memory as bytes; a bad value is a usage error."""
+    from alliance.streaming import parse_memory
+
+    try:
+        return parse_memory(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--memory") from None
+
+
+def use_streaming(path: Path, stream: bool | None, memory: int) -> bool:
+    """--stream / --in-memory as given; otherwise stream when the input needs more than --memory."""
+    if stream is not None:
+        return stream
+    from alliance.streaming import should_stream
+
+    return should_stream(path, memory)
+
+
 def step(bar: Progress, description: str) -> None:
     """Advance the first task of a progress bar and describe what comes next."""
     task = bar.tasks[0].id
@@ -151,3 +200,11 @@ LAYOUT_HELP = (
 )
 MAP_HELP = 'Column-mapping file (TOML, [columns] "their name" = "our name").'
 QUIET_HELP = "No progress bar."
+MEMORY_HELP = (
+    "Memory for the run (e.g. 2GB, 512MB). A Parquet or CSV input needing more is "
+    "processed in batches within it (the same results), with a rows/s progress line."
+)
+STREAM_HELP = (
+    "--stream: always process in batches; --in-memory: never. Default: stream when the input "
+    "needs more than --memory."
+)

@@ -10,12 +10,17 @@ import typer
 from alliance.cli.common import (
     LAYOUT_HELP,
     MAP_HELP,
+    MEMORY_HELP,
     QUIET_HELP,
+    STREAM_HELP,
     load,
+    memory_setting,
     note,
     progress,
+    row_progress,
     save,
     step,
+    use_streaming,
 )
 
 if TYPE_CHECKING:
@@ -80,6 +85,10 @@ def register(app: typer.Typer) -> None:
                 "(alliance sql) on the file in DuckDB; needs the 'sql' extra."
             ),
         ] = "polars",
+        memory: Annotated[str, typer.Option(help=MEMORY_HELP)] = "2GB",
+        stream: Annotated[
+            bool | None, typer.Option("--stream/--in-memory", help=STREAM_HELP)
+        ] = None,
     ) -> None:
         """Score questionnaires: totals, subscales, item means, bands, flags, missing-data notes."""
         from alliance.instruments import resolve
@@ -92,6 +101,11 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter("must be 'polars' or 'duckdb'", param_hint="--engine")
         if engine == "duckdb":
             _score_with_duckdb(data, output, instrument, layout, mapping, on_invalid, keep_items)
+            return
+        budget = memory_setting(memory)
+        if use_streaming(data, stream, budget):
+            _score_streamed(data, output, instrument, layout, mapping, on_invalid, skipped_report,
+                            keep_items, budget, quiet)  # fmt: skip
             return
         with progress(4, quiet) as bar:
             step(bar, f"reading {data.name}")
@@ -147,5 +161,55 @@ def _score_with_duckdb(
     items = [i.item_column(n) for i in chosen for n in range(1, len(i.items) + 1)]
     rows = score_file(data, output, chosen, drop=() if keep_items else items)
     note(f"wrote {rows:,} rows to {output} (DuckDB)")
+    added = [c for i in chosen for c in output_columns(i)]
+    note(f"scored {', '.join(i.id for i in chosen)}; added columns: {', '.join(added)}")
+
+
+def _score_streamed(
+    data: Path,
+    output: Path,
+    instrument: list[str] | None,
+    layout: str,
+    mapping: Path | None,
+    on_invalid: str,
+    skipped_report: Path | None,
+    keep_items: bool,
+    memory: int,
+    quiet: bool,
+) -> None:
+    """``alliance score`` in batches within ``memory`` (alliance.streaming.score_file)."""
+    import polars as pl
+
+    from alliance.instruments import resolve
+    from alliance.scoring import output_columns
+    from alliance.streaming import scan, score_file
+
+    if layout != "wide" or mapping is not None:
+        raise typer.BadParameter(
+            "streamed input must be wide with our column names: drop --layout long and --map, "
+            "or use --in-memory",
+            param_hint="--stream",
+        )
+    columns = pl.DataFrame(schema=scan(data).collect_schema())
+    chosen = [resolve(i) for i in instrument] if instrument else detect_instruments(columns)
+    if not chosen:
+        raise typer.BadParameter(
+            "no instrument's item columns found; name one with -i (see 'alliance instruments list')"
+        )
+    items = [i.item_column(n) for i in chosen for n in range(1, len(i.items) + 1)]
+    with row_progress(f"scoring {', '.join(i.id for i in chosen)}", quiet) as advance:
+        rows, skipped = score_file(
+            data, output, chosen, on_invalid=on_invalid, memory=memory, progress=advance,
+            drop=() if keep_items else items,
+        )  # fmt: skip
+    note(f"wrote {rows:,} rows to {output} (streamed)")
+    if skipped.height:
+        report = skipped_report or output.with_name(output.stem + ".skipped.csv")
+        skipped.write_csv(report)
+        bad_rows = skipped["row"].n_unique()
+        note(
+            f"skipped {bad_rows:,} row(s) with {skipped.height:,} bad cell(s); "
+            f"each is listed in {report}"
+        )
     added = [c for i in chosen for c in output_columns(i)]
     note(f"scored {', '.join(i.id for i in chosen)}; added columns: {', '.join(added)}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
@@ -11,15 +13,20 @@ import typer
 from alliance.cli.common import (
     LAYOUT_HELP,
     MAP_HELP,
+    MEMORY_HELP,
     QUIET_HELP,
+    STREAM_HELP,
     load,
+    memory_setting,
     missing_extra,
     note,
     progress,
+    row_progress,
     save,
     say,
     step,
     table,
+    use_streaming,
 )
 from alliance.errors import DataError
 
@@ -29,11 +36,14 @@ if TYPE_CHECKING:
     import polars as pl
 
     from alliance.instruments import Instrument
+    from alliance.stats.ruptures import RuptureSummary
 
 InputArg = Annotated[Path, typer.Argument(help="Input file: .csv .tsv .xlsx .sav .parquet")]
 Layout = Annotated[str, typer.Option(help=LAYOUT_HELP)]
 Mapping_ = Annotated[Path | None, typer.Option("--map", help=MAP_HELP)]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)]
+Memory = Annotated[str, typer.Option(help=MEMORY_HELP)]
+Stream = Annotated[bool | None, typer.Option("--stream/--in-memory", help=STREAM_HELP)]
 
 
 def split_score_column(column: str) -> tuple[Instrument, str]:
@@ -60,6 +70,48 @@ def with_score(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     inst, _scale = split_score_column(column)
     note(f"{column} not in the file: scoring {inst.id} from its item columns first")
     return score_frame(frame, inst).scores
+
+
+def _wide_only(layout: str, mapping: Path | None) -> None:
+    if layout != "wide" or mapping is not None:
+        raise typer.BadParameter(
+            "streamed input must be wide with our column names: drop --layout long and --map, "
+            "or use --in-memory",
+            param_hint="--stream",
+        )
+
+
+def _stream_per_client(
+    data: Path,
+    score: str,
+    output: Path | None,
+    step_: Callable[[pl.DataFrame], pl.DataFrame],
+    memory: int,
+    quiet: bool,
+    restart: Callable[[], None],
+) -> int:
+    """Run a per-client step over ``data`` in batches of whole clients (alliance.streaming)."""
+    from alliance.scoring import score as score_frame
+    from alliance.streaming import per_client_file, shift_rows
+
+    inst, _scale = split_score_column(score)
+
+    def prepare(batch: pl.DataFrame, offset: int) -> pl.DataFrame:
+        if score not in batch.columns:
+            try:
+                batch = score_frame(batch, inst).scores
+            except DataError as exc:
+                raise shift_rows(exc, offset) from None
+        return batch.select("id", "session", score)
+
+    with row_progress(f"reading {data.name}", quiet) as advance:
+        rows = per_client_file(
+            data, output, step_, prepare=prepare, memory=memory, progress=advance,
+            restart=restart,
+        )  # fmt: skip
+    if output is not None:
+        note(f"wrote {rows:,} rows to {output} (streamed)")
+    return rows
 
 
 def _sessions_present(frame: pl.DataFrame) -> bool:
@@ -198,39 +250,61 @@ def change(
     layout: Layout = "wide",
     mapping: Mapping_ = None,
     quiet: Quiet = False,
+    memory: Memory = "2GB",
+    stream: Stream = None,
 ) -> None:
     """Reliable and clinically significant change per client, first to last score."""
+    import polars as pl
+
     from alliance.stats.change import ChangeRule, SDiffMethod, classify_change
 
     if method_name not in ("jacobson_truax", "maassen"):
         raise typer.BadParameter("use jacobson_truax or maassen", param_hint="--method")
     method = cast(SDiffMethod, method_name)
     inst, scale_id = split_score_column(score)
-    with progress(3, quiet) as bar:
-        step(bar, f"reading {data.name}")
-        frame = with_score(load(data, layout=layout, mapping=mapping), score)
-        step(bar, "classifying change")
-        try:
-            rule = ChangeRule.from_norms(
-                inst.scale(scale_id), sd=sd, reliability=reliability_, method=method
-            )
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--sd/--reliability") from None
-        result = classify_change(
+    try:
+        rule = ChangeRule.from_norms(
+            inst.scale(scale_id), sd=sd, reliability=reliability_, method=method
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--sd/--reliability") from None
+
+    def classify(frame: pl.DataFrame) -> pl.DataFrame:
+        return classify_change(
             frame, id_col="id", session_col="session", score_col=score, rule=rule
         )
-        step(bar, "done")
-    counts = result.group_by("category").len().sort("len", descending=True)
+
+    budget = memory_setting(memory)
+    if use_streaming(data, stream, budget):
+        _wide_only(layout, mapping)
+        parts: list[pl.DataFrame] = []
+
+        def counted(frame: pl.DataFrame) -> pl.DataFrame:
+            result = classify(frame)
+            parts.append(result.group_by("category").len())
+            return result
+
+        clients = _stream_per_client(data, score, output, counted, budget, quiet, parts.clear)
+        counts = pl.concat(parts).group_by("category").agg(pl.col("len").sum())
+    else:
+        with progress(3, quiet) as bar:
+            step(bar, f"reading {data.name}")
+            frame = with_score(load(data, layout=layout, mapping=mapping), score)
+            step(bar, "classifying change")
+            result = classify(frame)
+            step(bar, "done")
+        clients = result.height
+        counts = result.group_by("category").len()
+        if output is not None:
+            save(result, output)
     table(
-        f"{score}: change from first to last score (n = {result.height:,} clients)",
-        counts.rename({"len": "clients"}),
+        f"{score}: change from first to last score (n = {clients:,} clients)",
+        counts.sort("len", "category", descending=[True, False]).rename({"len": "clients"}),
     )
     say(
         f"Rule: {rule.criterion}, threshold {rule.threshold:.2f} points; source: {rule.source}"
         + (" [check]" if rule.check else "")
     )
-    if output is not None:
-        save(result, output)
 
 
 def ruptures(
@@ -271,6 +345,8 @@ def ruptures(
     layout: Layout = "wide",
     mapping: Mapping_ = None,
     quiet: Quiet = False,
+    memory: Memory = "2GB",
+    stream: Stream = None,
 ) -> None:
     """Find ruptures (sudden drops in the alliance) and whether they were repaired."""
     import polars as pl
@@ -279,13 +355,10 @@ def ruptures(
 
     inst, scale_id = split_score_column(score)
     scale = inst.scale(scale_id)
-    with progress(4, quiet) as bar:
-        step(bar, f"reading {data.name}")
-        frame = with_score(load(data, layout=layout, mapping=mapping), score)
-        step(bar, "choosing thresholds")
-        drop, source = _min_drop(inst, scale_id, frame, min_drop, estimate)
-        step(bar, f"detecting ruptures in {frame.height:,} sessions")
-        flags = detect_ruptures(
+    budget = memory_setting(memory)
+
+    def detect(frame: pl.DataFrame, drop: float | None) -> pl.DataFrame:
+        return detect_ruptures(
             frame.select("id", "session", score),
             score=score,
             min_drop=drop,
@@ -295,8 +368,35 @@ def ruptures(
             repair_within=repair_within,
             higher_is_better=scale.higher_is_better is not False,
         )
-        step(bar, "done")
-    summary = rupture_summary(flags)
+
+    if use_streaming(data, stream, budget):
+        _wide_only(layout, mapping)
+        if estimate or truth is not None:
+            raise typer.BadParameter(
+                "--estimate and --truth need the whole file in memory: give --min-drop, or "
+                "use --in-memory",
+                param_hint="--stream",
+            )
+        drop, source = _min_drop(inst, scale_id, pl.DataFrame(), min_drop, False)
+        parts: list[RuptureSummary] = []
+
+        def summarised(frame: pl.DataFrame) -> pl.DataFrame:
+            flags = detect(frame, drop)
+            parts.append(rupture_summary(flags))
+            return flags
+
+        _stream_per_client(data, score, output, summarised, budget, quiet, parts.clear)
+        summary = _add_summaries(parts)
+    else:
+        with progress(4, quiet) as bar:
+            step(bar, f"reading {data.name}")
+            frame = with_score(load(data, layout=layout, mapping=mapping), score)
+            step(bar, "choosing thresholds")
+            drop, source = _min_drop(inst, scale_id, frame, min_drop, estimate)
+            step(bar, f"detecting ruptures in {frame.height:,} sessions")
+            flags = detect(frame, drop)
+            step(bar, "done")
+        summary = rupture_summary(flags)
     labels = {
         "clients": "clients",
         "sessions": "sessions with a score",
@@ -332,8 +432,31 @@ def ruptures(
             f"{acc.detectable} detectable ruptures found), precision {acc.precision:.3f} "
             f"({acc.true_positives} of {acc.detected} flags at an injected rupture)."
         )
-    if output is not None:
+    if output is not None and not use_streaming(data, stream, budget):
         save(flags, output)
+
+
+def _add_summaries(parts: list[RuptureSummary]) -> RuptureSummary:
+    """The summary of several groups of whole clients: counts added, rates from the totals."""
+    from alliance.stats.ruptures import RuptureSummary
+
+    def total(name: str) -> int:
+        return sum(int(getattr(p, name)) for p in parts)
+
+    ruptures, sessions = total("ruptures"), total("sessions")
+    repaired, not_repaired = total("repaired"), total("not_repaired")
+    return RuptureSummary(
+        clients=total("clients"),
+        sessions=sessions,
+        ruptures=ruptures,
+        rupture_rate=ruptures / sessions if sessions else math.nan,
+        clients_with_rupture=total("clients_with_rupture"),
+        repaired=repaired,
+        not_repaired=not_repaired,
+        censored=total("censored"),
+        unassessed=total("unassessed"),
+        repair_rate=repaired / (repaired + not_repaired) if repaired + not_repaired else math.nan,
+    )
 
 
 def _min_drop(
