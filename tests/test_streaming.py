@@ -109,3 +109,18 @@ def test_memory_setting_reads_units() -> None:
     assert streaming.parse_memory("1.5g") == int(1.5 * 2**30)
     with pytest.raises(ValueError, match="2GB"):
         streaming.parse_memory("lots")
+
+
+def test_streamed_skip_reports_the_same_rows_as_in_memory(cohort: pl.DataFrame) -> None:
+    bad_rows = [3, cohort.height // 2, cohort.height - 2]  # first, middle and last batches
+    bad = cohort.with_columns(
+        pl.when(pl.int_range(pl.len()).is_in(bad_rows)).then(9).otherwise(pl.col("wai_sr_3"))
+        .alias("wai_sr_3")
+    )  # fmt: skip
+    bad.write_parquet("bad.parquet")
+    common = ["score", "bad.parquet", "--on-invalid", "skip", "-q"]
+    assert run([*common, "-o", "whole.parquet", "--in-memory"]) == 0
+    assert run([*common, "-o", "parts.parquet", "--stream", "--memory", MEMORY]) == 0
+    assert pl.read_parquet("parts.parquet").equals(pl.read_parquet("whole.parquet"))
+    assert Path("parts.skipped.csv").read_text() == Path("whole.skipped.csv").read_text()
+    assert pl.read_csv("whole.skipped.csv")["row"].to_list() == [r + 1 for r in bad_rows]

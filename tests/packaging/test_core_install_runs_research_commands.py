@@ -45,7 +45,7 @@ def run(cmd: list[str], cwd: Path, *, check: bool = True) -> subprocess.Complete
     return done
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def core_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A virtual environment with Alliance's core installed (no extras); returns its bin/."""
     home = tmp_path_factory.mktemp("core-venv")
@@ -69,23 +69,20 @@ def core_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-def test_core_install_brings_no_extra(core_env: Path, tmp_path: Path) -> None:
-    probe = "import importlib.util, sys; print([m for m in sys.argv[1:] if importlib.util.find_spec(m)])"
-    done = run([str(core_env / "python"), "-c", probe, *EXTRA_MODULES], cwd=tmp_path)
-    assert done.stdout.strip() == "[]"
-    assert run([str(core_env / "python"), "-m", "pip", "check"], cwd=tmp_path).returncode == 0
-
-
-@pytest.mark.slow
-def test_core_install_scores_and_checks_reliability_and_change(
+def test_core_install_scores_checks_reliability_and_change_without_any_extra(
     core_env: Path, tmp_path: Path
 ) -> None:
-    alliance = str(core_env / "alliance")
+    # One test, so that pytest-xdist builds the environment once.
+    python, alliance = str(core_env / "python"), str(core_env / "alliance")
+    probe = "import importlib.util, sys; print([m for m in sys.argv[1:] if importlib.util.find_spec(m)])"
+    assert run([python, "-c", probe, *EXTRA_MODULES], cwd=tmp_path).stdout.strip() == "[]"
+    assert run([python, "-m", "pip", "check"], cwd=tmp_path).returncode == 0
+
     run([alliance, "simulate", "-o", "cohort.csv", "--clients", "40", "--sessions", "4",
          "--seed", "1", "-q"], cwd=tmp_path)  # fmt: skip
     run([alliance, "score", "cohort.csv", "-o", "scored.parquet", "-q"], cwd=tmp_path)
     check = run(
-        [str(core_env / "python"), "-c",
+        [python, "-c",
          "import polars as pl; f = pl.read_parquet('scored.parquet'); "
          "print(f.height, f['phq9_total'].null_count() < f.height, 'wai_sr_bond' in f.columns)"],
         cwd=tmp_path,
@@ -101,11 +98,7 @@ def test_core_install_scores_and_checks_reliability_and_change(
     assert "reliable" in change.stdout.lower()
     assert (tmp_path / "change.csv").read_text(encoding="utf-8").count("\n") == 41
 
-
-@pytest.mark.slow
-def test_core_install_names_the_extra_a_command_needs(core_env: Path, tmp_path: Path) -> None:
-    alliance = str(core_env / "alliance")
-    run([alliance, "simulate", "-o", "cohort.csv", "--clients", "5", "-q"], cwd=tmp_path)
+    # A command needing an extra names it (exit 4) and writes nothing.
     done = run([alliance, "report", "cohort.csv", "-o", "report.html"], cwd=tmp_path, check=False)
     assert done.returncode == 4
     assert "pip install 'alliance[reports]'" in " ".join(done.stderr.split())
