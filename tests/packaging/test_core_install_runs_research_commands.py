@@ -10,6 +10,7 @@ small simulated cohort. Commands needing an extra say which one (exit 4).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import venv
 from pathlib import Path
@@ -49,6 +50,12 @@ def run(cmd: list[str], cwd: Path, *, check: bool = True) -> subprocess.Complete
 def core_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A virtual environment with Alliance's core installed (no extras); returns its bin/."""
     home = tmp_path_factory.mktemp("core-venv")
+    # Build from a copy, so that the build leaves nothing (build/, *.egg-info) in the checkout.
+    source = home / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, source / name)
+    shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__"))
     venv.create(home / "venv", with_pip=True)
     bin_ = home / "venv" / "bin"
     run(
@@ -61,7 +68,7 @@ def core_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--disable-pip-version-check",
             "-c",
             str(ROOT / "requirements" / "constraints.txt"),
-            str(ROOT),
+            str(source),
         ],
         cwd=home,
     )
