@@ -160,7 +160,10 @@ class TableSink:
     def __init__(self, path: Path) -> None:
         suffix = path.suffix.lower()
         if suffix not in (".parquet", ".pq", ".csv", ".tsv"):
-            raise DataError(f"{path}: streamed output is written as .parquet, .csv or .tsv")
+            raise DataError(
+                f"{path}: streamed output is written as .parquet, .csv or .tsv "
+                "(or use --in-memory for other formats)"
+            )
         if path.parent and not path.parent.exists():
             raise DataError(f"{path}: folder {path.parent} does not exist")
         self.path = path
