@@ -11,7 +11,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 $(STAMP): pyproject.toml requirements/constraints.txt requirements/openapi-generator.txt
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[dev,postgres]'
+	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[all,dev,postgres]'
 	# test-only: the OpenAPI client generator in its own environment (its pins clash with ours)
 	$(PY) -m venv $(VENV)/tools/openapi-python-client
 	$(VENV)/tools/openapi-python-client/bin/pip install --quiet -r requirements/openapi-generator.txt
