@@ -218,7 +218,9 @@ def _app_env(db_url: str, var_dir: Path, extra: dict[str, str]) -> dict[str, str
         SECURE_SSL_REDIRECT="false",  # and no redirect to https
         SITE_URL="http://127.0.0.1",
         ALLIANCE_VAR_DIR=str(var_dir),
-        ALLIANCE_TASK_BACKEND="immediate",
+        # the database task backend: each submission's alert evaluation is enqueued in the
+        # transaction that stores its answers (the outbox), checked by verify.py
+        ALLIANCE_TASK_BACKEND="database",
         LOG_LEVEL="WARNING",
         PYTHONDONTWRITEBYTECODE="1",
     )

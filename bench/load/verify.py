@@ -36,6 +36,8 @@ def check(outcomes: list[dict[str, Any]]) -> dict[str, Any]:
     django.setup()
     from alliance.web.audit.chain import verify
     from alliance.web.audit.models import AuditEvent
+    from django_tasks_db.models import DBTaskResult
+
     from alliance.web.measures.models import Link, Response, hash_token
 
     links = {
@@ -95,6 +97,23 @@ def check(outcomes: list[dict[str, Any]]) -> dict[str, Any]:
     for x in links.values():
         if x.submitted_at is None and responses.get(x.pk):
             problems.append(f"link {x.pk}: responses stored but the link is not marked submitted")
+    # The outbox: every submitted link's episode has its alert evaluation enqueued with the
+    # answers (one task per submission), so no stored response is left without it.
+    enqueued = Counter(
+        int(args[0])
+        for args in DBTaskResult.objects.filter(
+            task_path="alliance.web.alerts.tasks.evaluate_alerts"
+        ).values_list("args_kwargs__args", flat=True)
+    )
+    episodes = dict(
+        Link.objects.filter(pk__in=[x.pk for x in submitted]).values_list(
+            "pk", "session__episode_id"
+        )
+    )
+    expected = Counter(episodes.values())
+    without = sum(max(0, n - enqueued.get(e, 0)) for e, n in expected.items())
+    if without:
+        problems.append(f"{without} submitted link(s) without an enqueued alert evaluation")
     verdict = verify()
     if not verdict.ok:
         problems.append(f"audit chain: {verdict.message()}")
@@ -109,6 +128,8 @@ def check(outcomes: list[dict[str, Any]]) -> dict[str, Any]:
         "duplicates": sum(len(v) - 1 for v in responses.values() if len(v) > 1),
         "failed_but_stored": failed_stored,
         "failed_not_stored": failed_not_stored,
+        "alert_evaluations_enqueued": sum(enqueued.values()),
+        "submitted_without_alert_evaluation": without,
         "audit_chain": verdict.message(),
         "problems": problems[:50],
         "problem_count": len(problems),
