@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from alliance import io
+from alliance.scoring.labels import check_value_labels_for_known_items
 from alliance.scoring.layout import apply_mapping, long_to_wide, read_mapping
 
 EXIT_USAGE = 2
@@ -72,7 +73,7 @@ def load(
     """Read a data file, apply a column mapping, and pivot a long layout to wide."""
     columns = read_mapping(mapping) if mapping is not None else None
     ids = tuple({"id", *(k for k, v in (columns or {}).items() if v == "id")})
-    frame = io.read_table(path, sheet=sheet, text_columns=ids)
+    frame = read_checked(path, sheet=sheet, text_columns=ids)
     if columns is not None:
         frame = apply_mapping(frame, columns)
     if layout == "long":
@@ -80,6 +81,17 @@ def load(
     elif layout != "wide":
         raise typer.BadParameter(f"layout must be 'wide' or 'long', not {layout!r}")
     return frame
+
+
+def read_checked(
+    path: Path, *, sheet: str | None = None, text_columns: tuple[str, ...] = io.ID_COLUMNS
+) -> pl.DataFrame:
+    """Read a file, say what reading changed (SPSS user-missing codes), check value labels."""
+    read = io.read_table_checked(path, sheet=sheet, text_columns=text_columns)
+    for line in read.notes:
+        note(f"{path.name}: {line}")
+    check_value_labels_for_known_items(read.value_labels)
+    return read.frame
 
 
 def save(frame: pl.DataFrame, path: Path) -> None:

@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from alliance.cli.common import QUIET_HELP, note, progress, step
-from alliance.io import read_table
+from alliance.cli.common import QUIET_HELP, note, progress, read_checked, step
 from alliance.reports import OUTPUT_SUFFIXES, Wording, build_report, render
 from alliance.reports.numbers import report_json
 
@@ -83,7 +82,7 @@ def report(
     text_columns = tuple(c for c in (id_col, therapist_col or "therapist") if c)
     with progress(4, quiet) as bar:
         step(bar, f"reading {data.name}")
-        frame = read_table(data, text_columns=text_columns)
+        frame = read_checked(data, text_columns=text_columns)
         step(bar, f"computing the report on {frame.height:,} rows")
         built = build_report(
             frame,
