@@ -181,6 +181,10 @@ def change(
     method_name: Annotated[
         str, typer.Option("--method", help="S_diff method: jacobson_truax or maassen.")
     ] = "jacobson_truax",
+    sd2: Annotated[
+        float | None,
+        typer.Option(help="Post-treatment SD, needed by --method maassen (Maassen 2004)."),
+    ] = None,
     layout: Layout = "wide",
     mapping: Mapping_ = None,
     quiet: Quiet = False,
@@ -196,10 +200,10 @@ def change(
         step(bar, "classifying change")
         try:
             rule = ChangeRule.from_norms(
-                inst.scale(scale_id), sd=sd, reliability=reliability_, method=method
+                inst.scale(scale_id), sd=sd, reliability=reliability_, method=method, sd2=sd2
             )
         except ValueError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--sd/--reliability") from None
+            raise typer.BadParameter(str(exc), param_hint="--sd/--reliability/--sd2") from None
         result = classify_change(
             frame, id_col="id", session_col="session", score_col=score, rule=rule
         )
