@@ -34,10 +34,10 @@ def check(outcomes: list[dict[str, Any]]) -> dict[str, Any]:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliance.web.settings")
     django.setup()
-    from alliance.web.audit.chain import verify
-    from alliance.web.audit.models import AuditEvent
     from django_tasks_db.models import DBTaskResult
 
+    from alliance.web.audit.chain import verify
+    from alliance.web.audit.models import AuditEvent
     from alliance.web.measures.models import Link, Response, hash_token
 
     links = {

@@ -9,6 +9,8 @@ the header).
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,22 @@ def _suffix(path: Path, allowed: tuple[str, ...], verb: str) -> str:
 ID_COLUMNS = ("id",)
 
 
+@dataclass(frozen=True)
+class TableRead:
+    """A table read from a file, with what the reading did to it.
+
+    ``notes``: sentences for the user about values changed on the way in
+    (SPSS user-missing codes read as missing, counted and named);
+    ``value_labels``: SPSS value labels by column (value -> label), without
+    the user-missing codes, for checks against an instrument's coding
+    (:func:`alliance.scoring.labels.check_value_labels`).
+    """
+
+    frame: pl.DataFrame
+    notes: tuple[str, ...] = ()
+    value_labels: Mapping[str, Mapping[float, str]] = field(default_factory=dict)
+
+
 def read_table(
     path: str | Path, *, sheet: str | None = None, text_columns: tuple[str, ...] = ID_COLUMNS
 ) -> pl.DataFrame:
@@ -40,9 +58,18 @@ def read_table(
 
     ``text_columns`` (by default ``id``) are read as text from CSV and TSV
     files, so identifiers such as ``007`` and ``7`` stay two different people.
+    Use :func:`read_table_checked` where the user must be told what reading
+    changed (SPSS user-missing codes) and value labels must be checked.
 
     >>> read_table("answers.csv")  # doctest: +SKIP
     """
+    return read_table_checked(path, sheet=sheet, text_columns=text_columns).frame
+
+
+def read_table_checked(
+    path: str | Path, *, sheet: str | None = None, text_columns: tuple[str, ...] = ID_COLUMNS
+) -> TableRead:
+    """:func:`read_table`, with the notes and SPSS value labels of :class:`TableRead`."""
     p = Path(path)
     suffix = _suffix(p, READABLE, "read")
     if not p.is_file():
@@ -51,7 +78,7 @@ def read_table(
         if suffix in (".csv", ".tsv", ".txt"):
             separator = "\t" if suffix == ".tsv" else ","
             header = pl.read_csv(p, separator=separator, n_rows=0).columns
-            return pl.read_csv(
+            frame = pl.read_csv(
                 p,
                 separator=separator,
                 infer_schema_length=None,
@@ -59,10 +86,11 @@ def read_table(
                 try_parse_dates=False,
                 schema_overrides={c: pl.String for c in text_columns if c in header},
             )
+            return TableRead(frame)
         if suffix in (".parquet", ".pq"):
-            return pl.read_parquet(p)
+            return TableRead(pl.read_parquet(p))
         if suffix in (".xlsx", ".xlsm"):
-            return _read_excel(p, sheet)
+            return TableRead(_read_excel(p, sheet))
         return _read_spss(p)
     except DataError:
         raise
@@ -90,7 +118,7 @@ def scan_table(path: str | Path) -> pl.LazyFrame:
             infer_schema_length=None,
             null_values=[""],
         )
-    return read_table(p).lazy()
+    return read_table(p).lazy()  # Excel and SPSS: read whole (no lazy reader)
 
 
 def _read_excel(path: Path, sheet: str | None) -> pl.DataFrame:
@@ -131,11 +159,67 @@ def _column(values: list[Any]) -> pl.Series:
     return pl.Series([None if v is None else str(v) for v in values], dtype=pl.String)
 
 
-def _read_spss(path: Path) -> pl.DataFrame:
+def _read_spss(path: Path) -> TableRead:
+    """An SPSS file with its declared user-missing codes read as missing, and said so.
+
+    pyreadstat would turn user-missing codes (e.g. -99 "refused") into blanks
+    without a word; they are read as they are, then set to missing here, and
+    every column's count, codes and labels go into the notes.
+    """
     import pyreadstat
 
-    frame, _meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
-    return _from_spss(pl.from_pandas(frame))
+    raw, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True)
+    frame = _from_spss(pl.from_pandas(raw))
+    labels = {c: dict(v) for c, v in (meta.variable_value_labels or {}).items()}
+    notes: list[str] = []
+    fixes: list[pl.Expr] = []
+    for column in frame.columns:
+        declared = _declared_missing(meta, column)
+        if declared is None:
+            continue
+        hit = frame.select(declared.alias("hit"))["hit"].fill_null(False)
+        codes = frame.filter(hit)[column].unique().sort().to_list()
+        if codes:
+            named = ", ".join(_code_text(v, labels.get(column, {})) for v in codes)
+            notes.append(
+                f"{column}: {int(hit.sum())} cell(s) with SPSS user-missing code(s) {named} "
+                "read as missing"
+            )
+            fixes.append(pl.when(declared).then(None).otherwise(pl.col(column)).alias(column))
+        if column in labels:
+            labels[column] = {
+                v: t for v, t in labels[column].items() if not _in_missing(meta, column, v)
+            }
+    if fixes:
+        frame = frame.with_columns(fixes)
+    return TableRead(frame, tuple(notes), labels)
+
+
+def _missing_specs(meta: Any, column: str) -> list[tuple[Any, Any]]:
+    ranges = [(r["lo"], r["hi"]) for r in (meta.missing_ranges or {}).get(column, [])]
+    values = [(v, v) for v in (meta.missing_user_values or {}).get(column, [])]
+    return ranges + values
+
+
+def _declared_missing(meta: Any, column: str) -> pl.Expr | None:
+    specs = _missing_specs(meta, column)
+    if not specs:
+        return None
+    col = pl.col(column)
+    return pl.any_horizontal([(col >= lo) & (col <= hi) for lo, hi in specs])
+
+
+def _in_missing(meta: Any, column: str, value: Any) -> bool:
+    try:
+        return any(lo <= value <= hi for lo, hi in _missing_specs(meta, column))
+    except TypeError:
+        return False
+
+
+def _code_text(value: Any, labels: Mapping[Any, str]) -> str:
+    number = f"{value:g}" if isinstance(value, float) else str(value)
+    label = labels.get(value, labels.get(float(value)) if isinstance(value, int) else None)
+    return f"{number} ({label!r})" if label else number
 
 
 def _from_spss(frame: pl.DataFrame) -> pl.DataFrame:

@@ -309,3 +309,16 @@ def test_a_mapping_file_that_is_not_toml_is_bad_data(alliance: Alliance) -> None
     )
     assert done.code == 3
     assert "columns.toml" in done.err_flat
+
+
+def test_change_with_maassen_runs_with_sd2_and_says_it_is_needed_without(
+    alliance: Alliance,
+) -> None:
+    write_answers()
+    common = ("change", "answers.csv", "--score", "wai_sr_total", "--sd", "8", "--reliability")
+    without = alliance(*common, "0.9", "--method", "maassen", "-q")
+    assert without.code == 2 and "sd2" in without.err_flat
+    done = alliance(*common, "0.9", "--method", "maassen", "--sd2", "6", "-q")
+    assert done.code == 0, done.err
+    # sqrt((8^2 + 6^2) * (1 - 0.9)) = sqrt(10) = 3.162; x 1.96 = 6.20
+    assert "6.20 points" in done.out_flat

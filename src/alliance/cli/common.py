@@ -155,12 +155,11 @@ def load(
     sheet: str | None = None,
 ) -> pl.DataFrame:
     """Read a data file, apply a column mapping, and pivot a long layout to wide."""
-    from alliance import io
     from alliance.scoring.layout import apply_mapping, long_to_wide, read_mapping
 
     columns = read_mapping(mapping) if mapping is not None else None
     ids = tuple({"id", *(k for k, v in (columns or {}).items() if v == "id")})
-    frame = io.read_table(path, sheet=sheet, text_columns=ids)
+    frame = read_checked(path, sheet=sheet, text_columns=ids)
     if columns is not None:
         frame = apply_mapping(frame, columns)
     if layout == "long":
@@ -168,6 +167,22 @@ def load(
     elif layout != "wide":
         raise typer.BadParameter(f"layout must be 'wide' or 'long', not {layout!r}")
     return frame
+
+
+def read_checked(
+    path: Path, *, sheet: str | None = None, text_columns: tuple[str, ...] | None = None
+) -> pl.DataFrame:
+    """Read a file, say what reading changed (SPSS user-missing codes), check value labels."""
+    from alliance import io
+    from alliance.scoring.labels import check_value_labels_for_known_items
+
+    if text_columns is None:
+        text_columns = io.ID_COLUMNS
+    read = io.read_table_checked(path, sheet=sheet, text_columns=text_columns)
+    for line in read.notes:
+        note(f"{path.name}: {line}")
+    check_value_labels_for_known_items(read.value_labels)
+    return read.frame
 
 
 def save(frame: pl.DataFrame, path: Path) -> None:

@@ -74,7 +74,10 @@ def register(app: typer.Typer) -> None:
             err(str(exc))
             return EXIT_USAGE
         text = tuple(include_text or ())
-        frame = io.read_table(data, text_columns=tuple(ids))
+        read = io.read_table_checked(data, text_columns=tuple(ids))
+        for line in read.notes:
+            note(f"{data.name}: {line}")
+        frame = read.frame
         try:
             out = deidentify(
                 frame, ids=ids, intake=intake_date, include_text=text, allow_text=allow_text

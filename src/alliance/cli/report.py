@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from alliance.cli.common import QUIET_HELP, MissingExtra, missing_extra, note, progress, step
+from alliance.cli.common import (
+    QUIET_HELP,
+    MissingExtra,
+    missing_extra,
+    note,
+    progress,
+    read_checked,
+    step,
+)
 
 EPILOG = (
     "Example: alliance report scored.csv -o report.html --json numbers.json\n\n"
@@ -94,7 +102,6 @@ def _report(
     title: str,
     quiet: bool,
 ) -> None:
-    from alliance.io import read_table
     from alliance.reports import OUTPUT_SUFFIXES, Wording, build_report, render
     from alliance.reports.numbers import report_json
 
@@ -107,7 +114,7 @@ def _report(
     text_columns = tuple(c for c in (id_col, therapist_col or "therapist") if c)
     with progress(4, quiet) as bar:
         step(bar, f"reading {data.name}")
-        frame = read_table(data, text_columns=text_columns)
+        frame = read_checked(data, text_columns=text_columns)
         step(bar, f"computing the report on {frame.height:,} rows")
         built = build_report(
             frame,

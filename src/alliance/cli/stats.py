@@ -248,6 +248,10 @@ def change(
     method_name: Annotated[
         str, typer.Option("--method", help="S_diff method: jacobson_truax or maassen.")
     ] = "jacobson_truax",
+    sd2: Annotated[
+        float | None,
+        typer.Option(help="Post-treatment SD, needed by --method maassen (Maassen 2004)."),
+    ] = None,
     layout: Layout = "wide",
     mapping: Mapping_ = None,
     quiet: Quiet = False,
@@ -265,10 +269,10 @@ def change(
     inst, scale_id = split_score_column(score)
     try:
         rule = ChangeRule.from_norms(
-            inst.scale(scale_id), sd=sd, reliability=reliability_, method=method
+            inst.scale(scale_id), sd=sd, reliability=reliability_, method=method, sd2=sd2
         )
     except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--sd/--reliability") from None
+        raise typer.BadParameter(str(exc), param_hint="--sd/--reliability/--sd2") from None
 
     def classify(frame: pl.DataFrame) -> pl.DataFrame:
         return classify_change(

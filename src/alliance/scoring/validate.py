@@ -163,10 +163,18 @@ def raise_report_row(report: pl.DataFrame) -> None:
 
 
 def _as_text(col: pl.Expr) -> pl.Expr:
-    """Numbers as a person writes them: 7 not 7.0."""
+    """Numbers as a person writes them: 7 not 7.0; NaN as "NaN", infinities as "inf"/"-inf".
+
+    (Polars counts NaN equal to itself, so without the first branch a NaN
+    would pass the whole-number test, fail the cast and be named "None".)
+    """
     as_float = col.cast(pl.Float64)
     return (
-        pl.when(as_float == as_float.round(0))
+        pl.when(as_float.is_nan())
+        .then(pl.lit("NaN"))
+        .when(as_float.is_infinite())
+        .then(pl.when(as_float > 0).then(pl.lit("inf")).otherwise(pl.lit("-inf")))
+        .when(as_float == as_float.round(0))
         .then(as_float.cast(pl.Int64, strict=False).cast(pl.String))
         .otherwise(as_float.cast(pl.String))
     )
@@ -280,6 +288,28 @@ def strictly_increasing(frame: pl.DataFrame, keys: Sequence[str]) -> bool:
     return all(bool(w.item()) for w in pl.collect_all(windows, engine="in-memory"))
 
 
+def _check_repeated_ids(frame: pl.DataFrame, id_col: str, absent: Sequence[str]) -> None:
+    """Repeated ids with no column to tell their rows apart (e.g. no session) are an error."""
+    ids = frame[id_col]
+    if ids.null_count() == 0 and ids.is_unique().all():
+        return
+    repeated = frame.select(pl.int_range(1, pl.len() + 1).alias("row"), pl.col(id_col)).filter(
+        pl.col(id_col).is_duplicated() & pl.col(id_col).is_not_null()
+    )
+    if repeated.height == 0:
+        return
+    first = repeated[id_col][0]
+    rows = repeated.filter(pl.col(id_col) == first)["row"].to_list()
+    raise DataError(
+        f"rows {', '.join(map(str, rows[:5]))}: {id_col}={first!r} appears more than once and "
+        f"there is no {' or '.join(absent)} column to tell the rows apart; add one (or map it "
+        "with --map), or keep one row per id",
+        row=rows[0],
+        column=id_col,
+        value=first,
+    )
+
+
 def check_duplicates(frame: pl.DataFrame, keys: Sequence[str]) -> None:
     """Raise a DataError when the same key (e.g. client and session) appears twice.
 
@@ -287,7 +317,12 @@ def check_duplicates(frame: pl.DataFrame, keys: Sequence[str]) -> None:
     pass over neighbouring rows; other data by hashing the keys.
     """
     present = [k for k in keys if k in frame.columns]
-    if not present or len(present) != len(keys) or frame.height == 0:
+    if not present or frame.height == 0:
+        return
+    if len(present) != len(keys):
+        if present[0] != keys[0]:
+            return
+        _check_repeated_ids(frame, keys[0], [k for k in keys if k not in present])
         return
     if strictly_increasing(frame, present):
         return

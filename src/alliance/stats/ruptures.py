@@ -235,7 +235,9 @@ def _labels(expr: pl.Expr, labels: list[str | None]) -> pl.Expr:
 
 #: Label of each combination of fired rules (drop = 1, sd = 2, cutoff = 4, baseline = 8).
 _RULES: list[str | None] = [
-    "+".join(name for bit, name in enumerate(("drop", "sd", "cutoff", "baseline")) if code >> bit & 1)
+    "+".join(
+        name for bit, name in enumerate(("drop", "sd", "cutoff", "baseline")) if code >> bit & 1
+    )
     or None
     for code in range(16)
 ]
