@@ -47,20 +47,27 @@ def _roles(speakers: list[str] | None) -> dict[str, str]:
 
 
 def _read(path: Path, fmt: str | None, speakers: list[str] | None, tid: str | None) -> list[Any]:
-    from alliance.transcripts import FORMATS, read_transcript
+    """The file's utterances; what was not read as written is said on stderr, never dropped silently."""
+    from alliance.transcripts import FORMATS, read_with_notes
 
     if fmt is not None and fmt not in FORMATS:
         raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--format")
     if not path.is_file():
         raise typer.BadParameter(f"no such file: {path}", param_hint="FILE")
     try:
-        return read_transcript(path, format=fmt, roles=_roles(speakers), transcript_id=tid)
+        parsed = read_with_notes(path, format=fmt, roles=_roles(speakers), transcript_id=tid)
     except ValueError as exc:
         from alliance.errors import DataError
 
         if isinstance(exc, DataError):
             raise
         raise typer.BadParameter(str(exc), param_hint="--speaker") from None
+    for line in parsed.summary():
+        note(f"{path.name}: {line}")
+    for n in parsed.notes:
+        if n.kind != "attributed":
+            note(f"  line {n.line}: {n.message}")
+    return parsed.utterances
 
 
 def _analyse(

@@ -23,11 +23,15 @@ from alliance.transcripts.model import TranscriptClassifier
 from alliance.transcripts.moments import Moment, find_moments
 from alliance.transcripts.parse import (
     FORMATS,
+    ParsedTranscript,
+    ParseNote,
     TranscriptParseError,
     Utterance,
     detect_format,
     parse_transcript,
+    parse_with_notes,
     read_transcript,
+    read_with_notes,
 )
 from alliance.transcripts.profile import APPROACHES, SessionProfile, profile_sessions
 from alliance.transcripts.view import render_html
@@ -36,6 +40,8 @@ __all__ = [
     "APPROACHES",
     "FORMATS",
     "Moment",
+    "ParseNote",
+    "ParsedTranscript",
     "SessionAnalysis",
     "SessionProfile",
     "TranscriptClassifier",
@@ -45,8 +51,10 @@ __all__ = [
     "detect_format",
     "find_moments",
     "parse_transcript",
+    "parse_with_notes",
     "profile_sessions",
     "read_transcript",
+    "read_with_notes",
     "render_html",
 ]
 
