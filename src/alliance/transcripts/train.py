@@ -646,10 +646,11 @@ def quality_baseline(qcv: QualityCV, *, augmented: bool = False) -> dict[str, An
                 ("lr", LogisticRegression(class_weight="balanced", max_iter=5000)),
             ]
         )
-        search = GridSearchCV(
-            pipe, {"lr__C": [1.0, 10.0, 100.0]}, cv=GroupKFold(5), scoring="roc_auc"
-        )
         idx = np.flatnonzero(tr)
+        k_inner = min(5, len({qcv.videos[i] for i in idx}))
+        search = GridSearchCV(
+            pipe, {"lr__C": [1.0, 10.0, 100.0]}, cv=GroupKFold(k_inner), scoring="roc_auc"
+        )
         search.fit([qcv.all_text[i] for i in idx], pos[tr], groups=[qcv.videos[i] for i in idx])
         p[te] = search.predict_proba([qcv.all_text[i] for i in np.flatnonzero(te)])[:, 1]
     out: dict[str, Any] = {
