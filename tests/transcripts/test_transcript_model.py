@@ -14,7 +14,7 @@ from transcript_helpers import stub_embed, tiny_annomi_frame
 import alliance.transcripts.train as train_module
 from alliance.transcripts import TranscriptClassifier, analyse, parse_transcript
 from alliance.transcripts.embed import model_dir
-from alliance.transcripts.train import read_annomi, train
+from alliance.transcripts.train import augment_asr, read_annomi, train
 
 TINY = """T: What brings you here today?
 C: I want to stop drinking. I need to be healthier for my kids.
@@ -49,6 +49,9 @@ def test_analysis_gives_profile_quality_and_moments(classifier: Any) -> None:
     result = analyse(parse_transcript(TINY, format="txt"), classifier=classifier)
     (p,) = result.profiles
     assert p.quality_probability is not None and 0.0 < p.quality_probability < 1.0
+    assert p.quality is not None
+    assert p.quality["low"] <= p.quality["high"]
+    assert "only 18 of them low quality" in p.quality["note"]
     assert p.behaviour_counts["question"] == 1
     assert result.embeddings.shape == (5, 384)
 
@@ -82,7 +85,7 @@ def test_training_pipeline_runs_end_to_end_with_a_stub_embedder(
     cv = result.cv
     assert set(cv["tasks"]) == {"behaviour", "talk", "question", "reflection", "input"}
     assert cv["tasks"]["behaviour"]["macro_f1"] > 0.6  # keyword-driven labels are learnable
-    assert "auc" in cv["quality"]
+    assert set(cv["quality"]["clean"]) == {"auc", "brier", "n"}
     talk = result.classifier.heads["talk"]
     assert talk.spec.l2 in grid  # chosen on inner folds, stored with the head
     assert talk.offsets is not None and talk.offsets.shape == (3,)
@@ -95,10 +98,47 @@ def test_training_pipeline_runs_end_to_end_with_a_stub_embedder(
     assert a["label"].to_list() == b["label"].to_list()
     np.testing.assert_allclose(a["probability"].to_numpy(), b["probability"].to_numpy(), atol=1e-4)
     assert loaded.heads["talk"].spec == talk.spec
-    q = loaded.quality_probability(b)
+    q = loaded.quality_probability(loaded.label(utts))
     assert set(q) == {"1"} and 0.0 <= q["1"] <= 1.0
+    again = result.classifier.quality_probability(result.classifier.label(utts))
+    assert q["1"] == pytest.approx(again["1"], abs=1e-5)
 
 
 def test_loading_a_missing_model_says_how_to_make_one(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="alliance transcripts train"):
         TranscriptClassifier.load(tmp_path)
+
+
+def test_shipped_metadata_records_training_data_folds_and_scores() -> None:
+    meta = json.loads((model_dir() / "meta.json").read_text())
+    data = meta["training_data"]
+    assert data["file"] == "annomi-full-train.csv" and len(data["sha256"]) == 64
+    assert (data["transcripts"], data["videos"]) == (108, 95)
+    assert data["copies"] == ["asr", "clean"]
+    folds = meta["folds"]
+    assert (folds["k"], folds["grouped_by"]) == (5, "video_url")
+    assert len(folds["videos"]) == 95 and set(folds["videos"].values()) == set(range(5))
+    q = meta["cv"]["quality"]
+    assert (q["n_transcripts"], q["n_low"]) == (108, 18)
+    for copy in ("clean", "asr"):
+        assert 0.5 < q[copy]["auc"] <= 1.0 and 0.0 < q[copy]["brier"] < 0.25
+        assert 0.5 < q["baseline"][copy]["auc"] <= 1.0
+    for task in meta["cv"]["tasks"].values():
+        assert task["macro_f1"] > 0.0 and task["asr"]["macro_f1"] > 0.0
+    assert sum(b["n"] for b in q["reliability"]) == 108
+
+
+def test_augmented_training_scores_each_copy_and_keeps_copies_in_one_fold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(train_module, "L2_GRID", (3000.0,))
+    frame = augment_asr(tiny_annomi_frame(n_transcripts=6, turns=16), seed=0)
+    assert frame.height == 2 * 6 * 16
+    result = train(frame, embed=stub_embed, folds=3, seed=1)
+    behaviour = result.cv["tasks"]["behaviour"]
+    assert behaviour["n"] == behaviour["asr"]["n"] == 6 * 8
+    qcv = result.quality_cv
+    assert qcv is not None
+    fold_of = dict(zip(qcv.inputs.ids, qcv.fold.tolist(), strict=True))
+    assert all(fold_of[i] == fold_of[f"{i}~asr"] for i in fold_of if not i.endswith("~asr"))
+    assert result.classifier.meta["training_data"]["transcripts"] == 6

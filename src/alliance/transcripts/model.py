@@ -20,7 +20,7 @@ Tasks (the heads):
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,27 +29,36 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
+from alliance.transcripts.asr import normalise
 from alliance.transcripts.embed import EmbedFn, MiniLM, model_dir
 from alliance.transcripts.features import Context, Vocabulary, assemble, context, lexical
-from alliance.transcripts.linear import Softmax, platt
+from alliance.transcripts.linear import Softmax
 from alliance.transcripts.parse import Utterance, format_time
-from alliance.transcripts.profile import QUALITY_FEATURES, quality_features
+from alliance.transcripts.profile import QUALITY_FEATURES
+from alliance.transcripts.quality import (
+    SEQUENCE_FEATURES,
+    VIEWS,
+    QualityAssessment,
+    QualityModel,
+    session_inputs,
+)
 
 __all__ = [
     "FORMAT_VERSION",
     "SUBTYPE_OF",
     "Head",
     "Labelled",
-    "QualityModel",
     "TaskSpec",
     "TranscriptClassifier",
     "head_features",
     "utterance_frame",
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: Rows per block when a head is applied.
 CHUNK_ROWS = 1024
+#: Utterances embedded between two progress reports (when progress is asked for).
+PROGRESS_ROWS = 1000
 
 #: Which head gives the subtype of which main therapist label.
 SUBTYPE_OF: Mapping[str, str] = {
@@ -177,27 +186,6 @@ class Head:
 
 
 @dataclass(frozen=True)
-class QualityModel:
-    """Session quality: logistic regression on :data:`QUALITY_FEATURES`, Platt-calibrated.
-
-    ``P(high quality) = platt(z_high - z_low; a, b)``.
-    """
-
-    model: Softmax
-    a: float
-    b: float
-
-    def score(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
-        z = self.model.decision(x)
-        hi = self.model.classes.index("high")
-        lo = self.model.classes.index("low")
-        return np.asarray(z[:, hi] - z[:, lo], dtype=np.float64)
-
-    def probability(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
-        return platt(self.score(x), self.a, self.b)
-
-
-@dataclass(frozen=True)
 class Labelled:
     """Labelled utterances and their sentence embeddings (rows aligned)."""
 
@@ -316,8 +304,17 @@ class TranscriptClassifier:
         quality = None
         if "quality" in meta:
             q = meta["quality"]
+            vocab = Vocabulary(
+                tuple(q["terms"]), arrays["quality/idf"].astype(np.float64), negation=False
+            )
+            views = {v: _softmax_from(f"quality/{v}", arrays, q["classes"]) for v in VIEWS}
             quality = QualityModel(
-                _softmax_from("quality", arrays, q["classes"]), q["platt_a"], q["platt_b"]
+                vocab,
+                views,
+                _softmax_from("quality/stack", arrays, q["classes"]),
+                arrays["quality/oof_probability"].astype(np.float64),
+                arrays["quality/oof_high"].astype(bool),
+                {"l2": q.get("l2", {})},
             )
         return cls(heads, quality, meta, embed)
 
@@ -341,13 +338,20 @@ class TranscriptClassifier:
         meta["format"] = FORMAT_VERSION
         meta["tasks"] = tasks
         if self.quality is not None:
-            arrays.update(_softmax_arrays("quality", self.quality.model))
+            qm = self.quality
+            for v in VIEWS:
+                arrays.update(_softmax_arrays(f"quality/{v}", qm.views[v]))
+            arrays.update(_softmax_arrays("quality/stack", qm.stack))
+            arrays["quality/idf"] = qm.vocab.idf.astype(np.float32)
+            arrays["quality/oof_probability"] = qm.oof_probability.astype(np.float32)
+            arrays["quality/oof_high"] = qm.oof_high.astype(np.float32)
             meta["quality"] = {
                 **meta.get("quality", {}),
-                "classes": list(self.quality.model.classes),
-                "features": list(QUALITY_FEATURES),
-                "platt_a": self.quality.a,
-                "platt_b": self.quality.b,
+                "classes": list(qm.stack.classes),
+                "views": list(VIEWS),
+                "share_features": [*QUALITY_FEATURES, *SEQUENCE_FEATURES],
+                "terms": list(qm.vocab.terms),
+                "l2": dict(qm.info.get("l2", {})),
             }
         np.savez_compressed(folder / "weights.npz", **arrays)  # type: ignore[arg-type]
         (folder / "meta.json").write_text(
@@ -368,18 +372,26 @@ class TranscriptClassifier:
             )
         return self._embed
 
-    def label(self, utterances: Sequence[Utterance] | pl.DataFrame) -> Labelled:
+    def label(
+        self,
+        utterances: Sequence[Utterance] | pl.DataFrame,
+        *,
+        progress: Callable[[float, str], None] | None = None,
+    ) -> Labelled:
         """Label every utterance.
 
         The frame gets ``label`` and ``probability`` (the main therapist
         behaviour or the client talk type, and its probability), ``subtype``
         and ``subtype_probability`` (open / closed, simple / complex, input
         kind; null for other labels), and one ``p_<class>`` column per class.
+        ``progress`` (if given) hears the share of utterances embedded so far
+        (0..0.8) as the embedding runs in blocks of :data:`PROGRESS_ROWS`.
         """
         frame = utterances if isinstance(utterances, pl.DataFrame) else utterance_frame(utterances)
-        texts = [str(t or "") for t in frame["text"].to_list()]
+        # Recorder text met half way (fillers, stutters), as in training; the frame keeps the original.
+        texts = [normalise(str(t or "")) for t in frame["text"].to_list()]
         therapist = (frame["interlocutor"] == "therapist").to_numpy()
-        emb = self.embed(texts).astype(np.float32, copy=False)
+        emb = self._embed_reporting(texts, progress)
         lex = lexical(texts)
         ctx = context([str(t) for t in frame["transcript_id"].to_list()], list(therapist))
         n = frame.height
@@ -419,9 +431,31 @@ class TranscriptClassifier:
         )
         return Labelled(out, emb)
 
-    def quality_probability(self, labelled: pl.DataFrame) -> dict[str, float]:
+    def _embed_reporting(
+        self, texts: list[str], progress: Callable[[float, str], None] | None
+    ) -> NDArray[np.float32]:
+        if progress is None or len(texts) <= PROGRESS_ROWS:
+            return self.embed(texts).astype(np.float32, copy=False)
+        parts = []
+        for start in range(0, len(texts), PROGRESS_ROWS):
+            progress(
+                0.8 * start / len(texts),
+                f"labelling utterances {start + 1:,}-"
+                f"{min(start + PROGRESS_ROWS, len(texts)):,} of {len(texts):,}",
+            )
+            parts.append(self.embed(texts[start : start + PROGRESS_ROWS]).astype(np.float32))
+        return np.vstack(parts)
+
+    def quality_probability(self, labelled: Labelled) -> dict[str, float]:
         """Calibrated P(high-quality, MI-consistent session) per transcript ({} without a model)."""
+        return {k: v.probability for k, v in self.assess_quality(labelled).items()}
+
+    def assess_quality(self, labelled: Labelled) -> dict[str, QualityAssessment]:
+        """Quality probability with its interval and plain note, per transcript ({} without a model)."""
         if self.quality is None:
             return {}
-        ids, x = quality_features(labelled)
-        return {i: float(p) for i, p in zip(ids, self.quality.probability(x), strict=True)}
+        frame = labelled.frame.with_columns(
+            pl.col("text").map_elements(normalise, return_dtype=pl.String)
+        )
+        x = session_inputs(frame, labelled.embeddings)
+        return dict(zip(x.ids, self.quality.assess(x), strict=True))

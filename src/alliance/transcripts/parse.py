@@ -27,6 +27,18 @@ Formats:
 
 In ``vtt`` and ``srt`` files consecutive cues of the same speaker are merged
 into one turn (``merge=True``), since subtitle tools cut turns into cues.
+
+Imperfect files (:func:`parse_with_notes`, :func:`read_with_notes`) keep their
+good part: a cue without a speaker (auto-captions, merged cues) is given to
+the speaker of the cues around it when both sides agree, or to the last
+speaker when it ends the file, and is otherwise kept out of the labels with
+a :class:`ParseNote` holding its line and text; text before the first
+speaker of a plain-text file is kept out the same way; a malformed optional
+field (an AnnoMI timestamp) becomes a note and the utterance keeps its text.
+A file with no speaker at all, or no readable utterance, is still an error.
+:func:`parse_transcript` and :func:`read_transcript` are the strict forms:
+they raise where the lenient ones write a note (cues attributed from their
+neighbours are accepted by both).
 """
 
 from __future__ import annotations
@@ -45,12 +57,16 @@ from alliance.errors import DataError
 __all__ = [
     "FORMATS",
     "ROLE_ALIASES",
+    "ParseNote",
+    "ParsedTranscript",
     "TranscriptParseError",
     "Utterance",
     "detect_format",
     "format_time",
     "parse_transcript",
+    "parse_with_notes",
     "read_transcript",
+    "read_with_notes",
 ]
 
 Role = Literal["therapist", "client"]
@@ -110,6 +126,100 @@ class Utterance:
     end: float | None = None
     speaker: str = ""
     line: int = 0
+
+
+NoteKind = Literal["attributed", "kept_out", "bad_field"]
+
+
+@dataclass(frozen=True, slots=True)
+class ParseNote:
+    """Something in the file that was read with care rather than as written.
+
+    Attributes:
+        line: 1-based line in the file.
+        kind: ``attributed`` (a cue without a speaker given to the speaker of
+            the cues around it), ``kept_out`` (text with no speaker, kept out
+            of the labels; it is in ``text``), ``bad_field`` (a malformed
+            optional field left empty; the utterance keeps its text).
+        message: what happened, in plain words.
+        text: the text kept out (``kept_out`` only), else ``""``.
+        speaker: the speaker a cue was attributed to (``attributed`` only).
+    """
+
+    line: int
+    kind: NoteKind
+    message: str
+    text: str = ""
+    speaker: str = ""
+
+
+@dataclass(frozen=True)
+class ParsedTranscript:
+    """Utterances read from a file and the notes on what was not read as written."""
+
+    utterances: list[Utterance]
+    notes: list[ParseNote]
+
+    def count(self, kind: NoteKind) -> int:
+        """How many notes of one kind."""
+        return sum(n.kind == kind for n in self.notes)
+
+    def summary(self) -> list[str]:
+        """One plain sentence per kind of note (empty when the file was clean).
+
+        Example:
+            >>> parsed = parse_with_notes("Intro\\nT: Hi.\\nC: Hello.", format="txt")
+            >>> parsed.summary()
+            ['1 line without a speaker was kept out of the labels (line 1).']
+        """
+        out: list[str] = []
+        attributed = self.count("attributed")
+        if attributed:
+            out.append(
+                f"{_plural(attributed, 'cue')} without a speaker "
+                f"{'was' if attributed == 1 else 'were'} given to the speaker of the cues around "
+                f"{'it' if attributed == 1 else 'them'}."
+            )
+        kept = [n.line for n in self.notes if n.kind == "kept_out"]
+        if kept:
+            out.append(
+                f"{_plural(len(kept), 'line')} without a speaker "
+                f"{'was' if len(kept) == 1 else 'were'} kept out of the labels "
+                f"({_lines(kept)})."
+            )
+        bad = [n for n in self.notes if n.kind == "bad_field"]
+        if bad:
+            out.append(
+                f"{_plural(len(bad), 'malformed field')} left empty, the text kept "
+                f"({_lines([n.line for n in bad])}: {bad[0].message})."
+            )
+        return out
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _lines(lines: list[int], show: int = 5) -> str:
+    head = ", ".join(str(v) for v in lines[:show])
+    more = f" and {len(lines) - show:,} more" if len(lines) > show else ""
+    return f"line{'' if len(lines) == 1 else 's'} {head}{more}"
+
+
+class _Notes:
+    """Collects notes; in strict mode a ``kept_out`` or ``bad_field`` note raises instead."""
+
+    def __init__(self, strict: bool, source: str | None) -> None:
+        self.strict = strict
+        self.source = source
+        self.items: list[ParseNote] = []
+
+    def add(
+        self, line: int, kind: NoteKind, message: str, *, text: str = "", speaker: str = ""
+    ) -> None:
+        if self.strict and kind != "attributed":
+            raise TranscriptParseError(line, message, source=self.source)
+        self.items.append(ParseNote(line, kind, message, text, speaker))
 
 
 def format_time(seconds: float | None) -> str:
@@ -233,18 +343,71 @@ def _speaker_prefix(text: str, roles: _Roles, *, strict: bool) -> tuple[str, str
 @dataclass
 class _Turn:
     speaker: str
-    role: Role
+    role: Role | None  # None: a cue without a speaker, resolved by _attribute
     parts: list[str]
     start: float | None
     end: float | None
     line: int
 
 
+def _attribute(turns: list[_Turn], notes: _Notes, no_speaker: str) -> list[_Turn]:
+    """Give each cue without a speaker to its neighbours' speaker, or keep it out with a note.
+
+    A speaker-less cue goes to the speaker of the nearest labelled cues before
+    and after it when they are the same speaker, or to the last speaker when
+    no labelled cue follows; otherwise (the speaker changes around it, or no
+    speaker comes before it) its text is kept out of the labels. A file with
+    no labelled cue at all raises ``no_speaker`` at its first cue.
+    """
+    labelled = [i for i, t in enumerate(turns) if t.role is not None and any(t.parts)]
+    if not labelled:
+        first = next((t.line for t in turns if any(t.parts)), None)
+        if first is None:
+            raise TranscriptParseError(1, "no speech found in the file", source=notes.source)
+        raise TranscriptParseError(first, no_speaker, source=notes.source)
+    out: list[_Turn] = []
+    nxt: _Turn | None = None
+    following: list[_Turn | None] = [None] * len(turns)
+    for i in range(len(turns) - 1, -1, -1):
+        following[i] = nxt
+        if turns[i].role is not None:
+            nxt = turns[i]
+    prev: _Turn | None = None
+    for i, t in enumerate(turns):
+        if t.role is not None:
+            out.append(t)
+            prev = t
+            continue
+        text = " ".join(p for p in t.parts if p)
+        if not text:
+            continue
+        after = following[i]
+        if prev is not None and (after is None or _key(after.speaker) == _key(prev.speaker)):
+            prev.parts.append(text)
+            if t.end is not None:
+                prev.end = t.end
+            notes.add(
+                t.line,
+                "attributed",
+                f"cue without a speaker given to {prev.speaker}",
+                speaker=prev.speaker,
+            )
+            continue
+        why = "before the first speaker" if prev is None else "between two speakers"
+        notes.add(
+            t.line,
+            "kept_out",
+            f"text without a speaker {why}, kept out of the labels: {text[:60]!r}",
+            text=text,
+        )
+    return out
+
+
 def _finish(turns: list[_Turn], transcript_id: str, merge: bool) -> list[Utterance]:
     out: list[Utterance] = []
     for t in turns:
         text = " ".join(p for p in t.parts if p)
-        if not text:
+        if not text or t.role is None:
             continue
         if merge and out and out[-1].speaker == t.speaker and out[-1].interlocutor == t.role:
             prev = out[-1]
@@ -298,9 +461,13 @@ def _cue_times(line: str, lineno: int, source: str | None, sep: str) -> tuple[fl
 # --- WebVTT ---------------------------------------------------------------------
 
 
+_NO_SPEAKER = "cue text has no speaker: start it with 'Name: ' or '<v Name>'"
+
+
 def _parse_vtt(
-    text: str, roles: _Roles, transcript_id: str, merge: bool, source: str | None
+    text: str, roles: _Roles, transcript_id: str, merge: bool, notes: _Notes
 ) -> list[Utterance]:
+    source = notes.source
     lines = text.splitlines()
     if not lines or not lines[0].lstrip("\ufeff").startswith("WEBVTT"):
         raise TranscriptParseError(1, "a WebVTT file must start with 'WEBVTT'", source=source)
@@ -322,8 +489,8 @@ def _parse_vtt(
                 source=source,
             )
         start, end = _cue_times(block[timing_at], first + timing_at, source, ".")
-        _add_cue(turns, block[timing_at + 1 :], first + timing_at + 1, start, end, roles, source)
-    return _finish(turns, transcript_id, merge)
+        _add_cue(turns, block[timing_at + 1 :], first + timing_at + 1, start, end, roles)
+    return _finish(_attribute(turns, notes, _NO_SPEAKER), transcript_id, merge)
 
 
 def _add_cue(
@@ -333,9 +500,14 @@ def _add_cue(
     start: float,
     end: float,
     roles: _Roles,
-    source: str | None,
 ) -> None:
-    """Add a cue's text lines to the turns; each line may name a new speaker."""
+    """Add a cue's text lines to the turns; each line may name a new speaker.
+
+    A line without a speaker continues the speaker named earlier in the same
+    cue; a cue that names nobody becomes a speaker-less turn (``role=None``)
+    for :func:`_attribute` to resolve.
+    """
+    named = False
     for offset, raw in enumerate(payload):
         line = lineno + offset
         voice = _VOICE_RE.search(raw)
@@ -355,17 +527,15 @@ def _add_cue(
             if split is not None and _key(split[0]) == _key(speaker):
                 body = split[1]
         if not speaker:
-            if not turns:
-                if not body:
-                    continue
-                raise TranscriptParseError(
-                    line,
-                    "cue text has no speaker: start it with 'Name: ' or '<v Name>'",
-                    source=source,
-                )
-            turns[-1].parts.append(body)
-            turns[-1].end = end
+            if not body:
+                continue
+            if named or (turns and turns[-1].role is None and turns[-1].start == start):
+                turns[-1].parts.append(body)
+                turns[-1].end = end
+            else:
+                turns.append(_Turn("", None, [body], start, end, line))
             continue
+        named = True
         role = roles.role(speaker, line)
         if turns and turns[-1].speaker == speaker and turns[-1].start == start:
             turns[-1].parts.append(body)
@@ -377,8 +547,9 @@ def _add_cue(
 
 
 def _parse_srt(
-    text: str, roles: _Roles, transcript_id: str, merge: bool, source: str | None
+    text: str, roles: _Roles, transcript_id: str, merge: bool, notes: _Notes
 ) -> list[Utterance]:
+    source = notes.source
     lines = text.splitlines()
     if lines and lines[0].startswith("\ufeff"):
         lines[0] = lines[0][1:]
@@ -398,17 +569,21 @@ def _parse_srt(
             )
         start, end = _cue_times(block[timing_at], first + timing_at, source, ",")
         found = True
-        _add_cue(turns, block[timing_at + 1 :], first + timing_at + 1, start, end, roles, source)
+        _add_cue(turns, block[timing_at + 1 :], first + timing_at + 1, start, end, roles)
     if not found:
         raise TranscriptParseError(1, "no subtitles found", source=source)
-    return _finish(turns, transcript_id, merge)
+    return _finish(_attribute(turns, notes, _NO_SPEAKER), transcript_id, merge)
 
 
 # --- plain text -----------------------------------------------------------------
 
 
-def _parse_txt(text: str, roles: _Roles, transcript_id: str, source: str | None) -> list[Utterance]:
+_TXT_NO_SPEAKER = "expected a speaker prefix such as 'T: ', 'C: ', 'Therapist: ' or 'Name: '"
+
+
+def _parse_txt(text: str, roles: _Roles, transcript_id: str, notes: _Notes) -> list[Utterance]:
     turns: list[_Turn] = []
+    before: list[tuple[int, str]] = []
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.lstrip("\ufeff") if lineno == 1 else raw
         if not line.strip():
@@ -422,27 +597,36 @@ def _parse_txt(text: str, roles: _Roles, transcript_id: str, source: str | None)
         split = _speaker_prefix(line, roles, strict=not roles.mapping)
         if split is None:
             if not turns:
-                raise TranscriptParseError(
-                    lineno,
-                    "expected a speaker prefix such as 'T: ', 'C: ', 'Therapist: ' or 'Name: '",
-                    source=source,
-                )
+                before.append((lineno, _clean(line)))
+                continue
             turns[-1].parts.append(_clean(line))
             continue
         speaker, body = split
         turns.append(
             _Turn(speaker, roles.role(speaker, lineno), [_clean(body)], start, None, lineno)
         )
+    if not turns and before:
+        raise TranscriptParseError(before[0][0], _TXT_NO_SPEAKER, source=notes.source)
+    for lineno, body in before:
+        if body:
+            notes.add(
+                lineno,
+                "kept_out",
+                f"{_TXT_NO_SPEAKER}; text before the first speaker kept out of the labels: "
+                f"{body[:60]!r}",
+                text=body,
+            )
     out = _finish(turns, transcript_id, merge=False)
     if not out:
-        raise TranscriptParseError(1, "no speaker turns found", source=source)
+        raise TranscriptParseError(1, "no speaker turns found", source=notes.source)
     return out
 
 
 # --- AnnoMI CSV -----------------------------------------------------------------
 
 
-def _parse_annomi(text: str, source: str | None) -> list[Utterance]:
+def _parse_annomi(text: str, notes: _Notes) -> list[Utterance]:
+    source = notes.source
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
@@ -496,9 +680,7 @@ def _parse_annomi(text: str, source: str | None) -> list[Utterance]:
         stamp = row[at["timestamp"]].strip()
         start = _seconds(stamp) if stamp else None
         if stamp and start is None:
-            raise TranscriptParseError(
-                line, f"timestamp must look like 00:01:02, got {stamp[:40]!r}", source=source
-            )
+            notes.add(line, "bad_field", f"timestamp must look like 00:01:02, got {stamp[:40]!r}")
         uid = int(uid_text)
         if tid in seen and uid <= seen[tid]:
             raise TranscriptParseError(
@@ -552,7 +734,10 @@ def parse_transcript(
     merge: bool = True,
     source: str | None = None,
 ) -> list[Utterance]:
-    """Parse transcript text in one of :data:`FORMATS`.
+    """Parse transcript text in one of :data:`FORMATS`, strictly.
+
+    Raises at the first line :func:`parse_with_notes` would only note (text
+    without a speaker that cannot be attributed, a malformed timestamp).
 
     Args:
         text: the whole file as text.
@@ -570,22 +755,76 @@ def parse_transcript(
         >>> [u.interlocutor for u in parse_transcript("T: Hi.\\nC: Hello.", format="txt")]
         ['therapist', 'client']
     """
+    return _parse(text, format, roles, transcript_id, merge, _Notes(True, source))
+
+
+def parse_with_notes(
+    text: str,
+    *,
+    format: str,
+    roles: Mapping[str, str] | None = None,
+    transcript_id: str = "1",
+    merge: bool = True,
+    source: str | None = None,
+) -> ParsedTranscript:
+    """Parse transcript text, keeping the good part of an imperfect file.
+
+    As :func:`parse_transcript`, but text without a speaker and malformed
+    optional fields become :class:`ParseNote` items instead of errors (see the
+    module docstring). A file with no speaker at all, or no readable
+    utterance, still raises.
+
+    Raises:
+        TranscriptParseError: with the line number and the reason.
+        ValueError: for an unknown format or a bad ``roles`` mapping.
+
+    Example:
+        >>> parsed = parse_with_notes("Recording started\\nT: Hi.\\nC: Hello.", format="txt")
+        >>> len(parsed.utterances), parsed.notes[0].kind, parsed.notes[0].text
+        (2, 'kept_out', 'Recording started')
+    """
+    notes = _Notes(False, source)
+    out = _parse(text, format, roles, transcript_id, merge, notes)
+    return ParsedTranscript(out, notes.items)
+
+
+def _parse(
+    text: str,
+    format: str,
+    roles: Mapping[str, str] | None,
+    transcript_id: str,
+    merge: bool,
+    notes: _Notes,
+) -> list[Utterance]:
+    source = notes.source
     if format not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
     if "\x00" in text:
         raise TranscriptParseError(1, "the file is binary, not text", source=source)
     resolved = _Roles(roles, source)
     if format == "vtt":
-        out = _parse_vtt(text, resolved, transcript_id, merge, source)
+        out = _parse_vtt(text, resolved, transcript_id, merge, notes)
     elif format == "srt":
-        out = _parse_srt(text, resolved, transcript_id, merge, source)
+        out = _parse_srt(text, resolved, transcript_id, merge, notes)
     elif format == "txt":
-        out = _parse_txt(text, resolved, transcript_id, source)
+        out = _parse_txt(text, resolved, transcript_id, notes)
     else:
-        out = _parse_annomi(text, source)
+        out = _parse_annomi(text, notes)
     if not out:
         raise TranscriptParseError(1, "no speech found in the file", source=source)
     return out
+
+
+def _read_text(path: Path) -> str:
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise TranscriptParseError(1, f"file too large ({size:,} bytes)", source=str(path))
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise TranscriptParseError(line, "not UTF-8 text", source=str(path)) from None
 
 
 def read_transcript(
@@ -596,7 +835,7 @@ def read_transcript(
     transcript_id: str | None = None,
     merge: bool = True,
 ) -> list[Utterance]:
-    """Read a transcript file (UTF-8, BOM allowed); the format is guessed when not given.
+    """Read a transcript file strictly (UTF-8, BOM allowed); the format is guessed when not given.
 
     The transcript id defaults to the file name without its suffix.
 
@@ -604,17 +843,35 @@ def read_transcript(
         TranscriptParseError: as :func:`parse_transcript`, naming the file.
         FileNotFoundError: when the file does not exist.
     """
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise TranscriptParseError(1, f"file too large ({size:,} bytes)", source=str(path))
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise TranscriptParseError(line, "not UTF-8 text", source=str(path)) from None
+    text = _read_text(path)
     fmt = format or detect_format(path.name, text)
     return parse_transcript(
+        text,
+        format=fmt,
+        roles=roles,
+        transcript_id=transcript_id or path.stem,
+        merge=merge,
+        source=str(path),
+    )
+
+
+def read_with_notes(
+    path: Path,
+    *,
+    format: str | None = None,
+    roles: Mapping[str, str] | None = None,
+    transcript_id: str | None = None,
+    merge: bool = True,
+) -> ParsedTranscript:
+    """Read a transcript file, keeping the good part of an imperfect one (:func:`parse_with_notes`).
+
+    Raises:
+        TranscriptParseError: as :func:`parse_with_notes`, naming the file.
+        FileNotFoundError: when the file does not exist.
+    """
+    text = _read_text(path)
+    fmt = format or detect_format(path.name, text)
+    return parse_with_notes(
         text,
         format=fmt,
         roles=roles,

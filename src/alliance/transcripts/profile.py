@@ -107,6 +107,8 @@ class SessionProfile:
     approach: dict[str, Any] | None = None
     cnip: dict[str, Any] | None = None
     quality_probability: float | None = None
+    #: the probability with its interval and note (:class:`~alliance.transcripts.quality.QualityAssessment`)
+    quality: dict[str, Any] | None = None
     moments: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client as HttpClient
@@ -20,16 +21,23 @@ TRANSCRIPT = (
 )
 
 
-def _upload(http: HttpClient, session_pk: int, name: str = "s4.txt", body: bytes | None = None):
-    data = TRANSCRIPT.encode() if body is None else body
-    return http.post(
-        reverse("sessiontranscripts:upload", args=[session_pk]),
-        {"file": SimpleUploadedFile(name, data, content_type="text/plain")},
-    )
+@pytest.fixture
+def _upload(django_capture_on_commit_callbacks):
+    """Upload a file and run the background analysis it enqueues (immediate backend)."""
+
+    def upload(http: HttpClient, session_pk: int, name: str = "s4.txt", body: bytes | None = None):
+        data = TRANSCRIPT.encode() if body is None else body
+        with django_capture_on_commit_callbacks(execute=True):
+            return http.post(
+                reverse("sessiontranscripts:upload", args=[session_pk]),
+                {"file": SimpleUploadedFile(name, data, content_type="text/plain")},
+            )
+
+    return upload
 
 
 def test_alice_uploads_a_transcript_and_sees_its_profile(
-    client: HttpClient, alice, c1_sessions
+    _upload, client: HttpClient, alice, c1_sessions
 ) -> None:
     client.force_login(alice)
     session = c1_sessions[0]
@@ -46,7 +54,7 @@ def test_alice_uploads_a_transcript_and_sees_its_profile(
 
 
 def test_the_stored_transcript_is_encrypted_and_the_timeline_escapes_its_text(
-    client: HttpClient, alice, c1_sessions
+    _upload, client: HttpClient, alice, c1_sessions
 ) -> None:
     client.force_login(alice)
     session = c1_sessions[0]
@@ -64,7 +72,7 @@ def test_the_stored_transcript_is_encrypted_and_the_timeline_escapes_its_text(
 
 
 def test_a_file_that_is_not_a_transcript_is_refused_with_the_line_and_nothing_is_stored(
-    client: HttpClient, alice, c1_sessions
+    _upload, client: HttpClient, alice, c1_sessions
 ) -> None:
     client.force_login(alice)
     session = c1_sessions[0]
@@ -75,7 +83,9 @@ def test_a_file_that_is_not_a_transcript_is_refused_with_the_line_and_nothing_is
     assert "line" in follow
 
 
-def test_binary_and_wrongly_named_files_are_refused(client: HttpClient, alice, c1_sessions) -> None:
+def test_binary_and_wrongly_named_files_are_refused(
+    _upload, client: HttpClient, alice, c1_sessions
+) -> None:
     client.force_login(alice)
     session = c1_sessions[0]
     _upload(client, session.pk, body=b"\xff\xfe\x00\x01binary")
@@ -84,7 +94,7 @@ def test_binary_and_wrongly_named_files_are_refused(client: HttpClient, alice, c
 
 
 def test_a_supervisor_can_read_it_but_the_clinic_administrator_cannot(
-    client: HttpClient, alice, sue, ada, c1_sessions
+    _upload, client: HttpClient, alice, sue, ada, c1_sessions
 ) -> None:
     client.force_login(alice)
     session = c1_sessions[0]
@@ -102,7 +112,7 @@ def test_a_supervisor_can_read_it_but_the_clinic_administrator_cannot(
 
 
 def test_deleting_the_transcript_removes_it_and_is_audited(
-    client: HttpClient, alice, c1_sessions
+    _upload, client: HttpClient, alice, c1_sessions
 ) -> None:
     client.force_login(alice)
     session = c1_sessions[0]

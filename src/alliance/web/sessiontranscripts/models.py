@@ -1,4 +1,9 @@
-"""A session's transcript and its analysis, encrypted at rest."""
+"""A session's transcript and its analysis, encrypted at rest.
+
+The analysis runs as background work (:mod:`alliance.web.sessiontranscripts.tasks`):
+``status`` goes queued -> running -> done (or failed), with ``progress`` (0-100)
+and ``stage`` saying where it is, so that the page can show it.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,12 @@ from alliance.web.crypto import EncryptedJSONField, EncryptedTextField
 
 
 class Transcript(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to be analysed"
+        RUNNING = "running", "Being analysed"
+        DONE = "done", "Analysed"
+        FAILED = "failed", "Analysis failed"
+
     session = models.OneToOneField(
         "care.Session", on_delete=models.CASCADE, related_name="transcript"
     )
@@ -18,7 +29,15 @@ class Transcript(models.Model):
     profile = EncryptedJSONField(default=dict, help_text="Session profile and moments to review.")
     html = EncryptedTextField(help_text="The rendered timeline page.")
     utterances = models.PositiveIntegerField(default=0)
+    notes = EncryptedJSONField(
+        default=list, help_text="What the parser noted: cues without a speaker, malformed fields."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    stage = models.CharField(max_length=80, blank=True)
+    error = models.CharField(max_length=300, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    analysed_at = models.DateTimeField(null=True, blank=True)

@@ -2,19 +2,25 @@
 
 Visible only to the client's therapist and the clinic's supervisors (not to
 administrators or researchers); every read and change is audited.
+
+The upload is read at once (a file that is not a transcript is refused with
+its line, nothing stored); the analysis then runs as background work
+(:func:`~alliance.web.sessiontranscripts.tasks.analyse_transcript`) and the
+page shows its progress until the result is ready.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, cast
 
 from django.contrib import messages
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from alliance.transcripts import TranscriptParseError, analyse, parse_transcript, render_html
+from alliance.transcripts import TranscriptParseError, parse_with_notes
 from alliance.transcripts.parse import detect_format
 from alliance.web.accounts.access import clinician_required
 from alliance.web.accounts.models import User
@@ -22,9 +28,12 @@ from alliance.web.audit.log import record
 from alliance.web.care.lookup import session_for
 from alliance.web.care.models import Session
 from alliance.web.sessiontranscripts.models import Transcript
+from alliance.web.sessiontranscripts.tasks import analyse_transcript
 
 MAX_BYTES = 2 * 1024 * 1024
 ALLOWED_SUFFIXES = (".vtt", ".srt", ".txt", ".csv")
+#: How often the page asks again while the analysis runs.
+REFRESH_SECONDS = 3
 
 
 def _session(request: HttpRequest, pk: int) -> Session:
@@ -58,22 +67,13 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("care:session", pk=session.pk)
     try:
         fmt = detect_format(name, text)
-        utterances = parse_transcript(
+        parsed = parse_with_notes(
             text, format=fmt, transcript_id=f"session-{session.number}", source=name
-        )
-        episode = session.episode
-        result = analyse(
-            utterances,
-            approach=episode.approach or None,
-            cnip_directiveness=(episode.cnip_scores or {}).get("directiveness"),
         )
     except (TranscriptParseError, ValueError) as exc:
         messages.error(request, f"{name}: {exc}")
         return redirect("care:session", pk=session.pk)
-    profile = result.profiles[0].to_dict() if result.profiles else {}
-    html = render_html(
-        result.frame, result.profiles, result.moments, title=f"Session {session.number}"
-    )
+    n = len(parsed.utterances)
     try:
         with transaction.atomic():
             transcript = Transcript.objects.create(
@@ -81,19 +81,36 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
                 filename=name[:200],
                 format=fmt,
                 text=text,
-                profile=profile,
-                html=html,
-                utterances=len(utterances),
+                html="",
+                utterances=n,
+                notes=[
+                    *parsed.summary(),
+                    *(
+                        f"line {x.line}: {x.message}"
+                        for x in parsed.notes
+                        if x.kind != "attributed"
+                    ),
+                ][:50],
                 uploaded_by=cast(User, request.user),
             )
+            transaction.on_commit(partial(analyse_transcript.enqueue, transcript.pk))
     except IntegrityError:
         messages.info(
             request, "This session already has a transcript. Delete it first to replace it."
         )
         return redirect("care:session", pk=session.pk)
-    record(request, "create", transcript, client=episode.client, utterances=len(utterances))
-    messages.success(request, f"Transcript analysed: {len(utterances)} utterances.")
+    record(request, "create", transcript, client=session.episode.client, utterances=n)
+    messages.success(
+        request, f"Transcript received: {n:,} utterances. The analysis runs in the background."
+    )
     return redirect("sessiontranscripts:detail", pk=session.pk)
+
+
+def _moments_first(profile: dict[str, Any]) -> list[dict[str, Any]]:
+    """Moments to look at again, confrontation before withdrawal, then in conversation order."""
+    order = {"confrontation": 0, "withdrawal": 1}
+    moments = list(profile.get("moments") or [])
+    return sorted(moments, key=lambda m: (order.get(m.get("kind"), 2), m.get("utterance_id", 0)))
 
 
 @clinician_required
@@ -103,15 +120,44 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     if transcript is None:
         raise Http404("No transcript for this session.")
     record(request, "view", transcript, client=session.episode.client)
-    return render(
+    profile = transcript.profile or {}
+    ready = transcript.status == Transcript.Status.DONE
+    response = render(
         request,
         "sessiontranscripts/detail.html",
         {
             "session": session,
             "client": session.episode.client,
             "transcript": transcript,
-            "profile": transcript.profile,
+            "profile": profile,
+            "quality": profile.get("quality"),
+            "moments": _moments_first(profile),
+            "ready": ready,
         },
+    )
+    if not ready and transcript.status != Transcript.Status.FAILED:
+        response["Refresh"] = str(REFRESH_SECONDS)  # the app has no JavaScript
+    return response
+
+
+@clinician_required
+def status(request: HttpRequest, pk: int) -> JsonResponse:
+    """How far the analysis has got (for the page while it waits); no transcript content."""
+    session = _session(request, pk)
+    transcript = (
+        Transcript.objects.filter(session=session)
+        .only("status", "progress", "stage", "error")
+        .first()
+    )
+    if transcript is None:
+        raise Http404("No transcript for this session.")
+    return JsonResponse(
+        {
+            "status": transcript.status,
+            "progress": transcript.progress,
+            "stage": transcript.stage,
+            "error": transcript.error,
+        }
     )
 
 
@@ -120,8 +166,8 @@ def timeline(request: HttpRequest, pk: int) -> HttpResponse:
     """The self-contained timeline page (its text escaped by the core's renderer)."""
     session = _session(request, pk)
     transcript = Transcript.objects.filter(session=session).first()
-    if transcript is None:
-        raise Http404("No transcript for this session.")
+    if transcript is None or transcript.status != Transcript.Status.DONE:
+        raise Http404("No analysed transcript for this session.")
     record(request, "view", transcript, client=session.episode.client, page="timeline")
     response = HttpResponse(transcript.html, content_type="text/html; charset=utf-8")
     response["Content-Security-Policy"] = (

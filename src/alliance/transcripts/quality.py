@@ -1,0 +1,409 @@
+"""Session quality: how likely a session is high-quality, MI-consistent practice, and how sure.
+
+Three views of one session, each a logistic regression on its own inputs
+(:func:`~alliance.transcripts.linear.fit_softmax`, class-balanced, L2):
+
+* ``text`` -- the therapist's own words: binary tf-idf word uni- and
+  bigrams of all therapist turns of the session (a bag of words is what a
+  rater hears first: "awful", jokes at the client's expense, lectures);
+* ``embedding`` -- the mean MiniLM vector of the therapist's turns;
+* ``shares`` -- behaviour and talk-type shares
+  (:data:`~alliance.transcripts.profile.QUALITY_FEATURES`) and their
+  sequence (:data:`SEQUENCE_FEATURES`: what the therapist does after the
+  client speaks, what the client says after a reflection or after advice,
+  the longest runs of questions and of input).
+
+A stacker, an unweighted logistic regression on the three views'
+out-of-fold scores, combines them and calibrates the result in one step:
+``P(high) = 1 / (1 + exp(-(w . s + b)))``. Every choice (the penalty of each
+view, the stacker) is made on grouped inner folds of the training sessions
+only (:func:`fit_quality`).
+
+How sure: the probability comes with the observed rate of high-quality
+sessions among the ``neighbours`` training sessions whose cross-validated
+probability was closest, and its Wilson interval (:func:`wilson_interval`),
+and with the size of the training set, so that a model resting on 18
+low-quality sessions says so (:meth:`QualityModel.assess`).
+
+Everything is plain arrays (numpy at inference, no scikit-learn): a vocabulary
+with idf weights, coefficients and means, stored in the classifier's
+``weights.npz`` / ``meta.json``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+from numpy.typing import NDArray
+
+from alliance.transcripts.features import Vocabulary, build_vocabulary
+from alliance.transcripts.linear import Softmax, fit_softmax, grouped_folds, roc_auc
+from alliance.transcripts.profile import quality_features
+
+__all__ = [
+    "SEQUENCE_FEATURES",
+    "VIEWS",
+    "QualityAssessment",
+    "QualityModel",
+    "SessionInputs",
+    "fit_quality",
+    "session_inputs",
+    "wilson_interval",
+]
+
+VIEWS = ("text", "embedding", "shares")
+
+#: Columns added to :data:`QUALITY_FEATURES` for the ``shares`` view.
+SEQUENCE_FEATURES = (
+    "reflection_after_client",
+    "question_after_client",
+    "input_after_client",
+    "change_after_reflection",
+    "sustain_after_input",
+    "longest_question_run",
+    "longest_input_run",
+    "log_therapist_words_per_turn",
+)
+
+#: Penalties tried for each view on the inner folds.
+L2_GRID: Mapping[str, tuple[float, ...]] = {
+    "text": (3.0, 10.0, 30.0),
+    "embedding": (10.0, 30.0, 100.0),
+    "shares": (3.0, 10.0, 30.0),
+}
+#: Penalty of the stacker (small: three inputs).
+STACK_L2 = 1.0
+INNER_FOLDS = 5
+TEXT_MIN_DF = 3
+TEXT_MAX_TERMS = 2000
+NEIGHBOURS = 25
+
+
+@dataclass(frozen=True)
+class SessionInputs:
+    """What the quality model reads from each session (rows aligned with ``ids``)."""
+
+    ids: list[str]
+    therapist_text: list[str]
+    embedding: NDArray[np.float64]
+    shares: NDArray[np.float64]
+
+
+def _longest_run(labels: Sequence[str | None], target: str) -> int:
+    best = cur = 0
+    for lab in labels:
+        cur = cur + 1 if lab == target else 0
+        best = max(best, cur)
+    return best
+
+
+def _sequence(
+    who: Sequence[str], labels: Sequence[str | None], texts: Sequence[str]
+) -> list[float]:
+    """:data:`SEQUENCE_FEATURES` of one session (0.5 for a share with nothing to count)."""
+
+    def share(num: int, den: int) -> float:
+        return num / den if den else 0.5
+
+    after_c = [
+        labels[i] for i in range(1, len(who)) if who[i] == "therapist" and who[i - 1] == "client"
+    ]
+    after_r = [
+        labels[i]
+        for i in range(1, len(who))
+        if who[i] == "client" and labels[i - 1] == "reflection"
+    ]
+    after_in = [
+        labels[i]
+        for i in range(1, len(who))
+        if who[i] == "client" and labels[i - 1] == "therapist_input"
+    ]
+    t_labels = [lab for w, lab in zip(who, labels, strict=True) if w == "therapist"]
+    n_t = max(len(t_labels), 1)
+    t_words = sum(len(t.split()) for w, t in zip(who, texts, strict=True) if w == "therapist")
+    return [
+        share(after_c.count("reflection"), len(after_c)),
+        share(after_c.count("question"), len(after_c)),
+        share(after_c.count("therapist_input"), len(after_c)),
+        share(after_r.count("change"), len(after_r)),
+        share(after_in.count("sustain"), len(after_in)),
+        _longest_run(t_labels, "question") / n_t,
+        _longest_run(t_labels, "therapist_input") / n_t,
+        math.log1p(t_words / n_t),
+    ]
+
+
+def session_inputs(labelled: pl.DataFrame, embeddings: NDArray[np.floating]) -> SessionInputs:
+    """Per-session inputs from labelled utterances (rows in conversation order) and their embeddings.
+
+    Raises:
+        ValueError: when the embeddings do not have one row per utterance.
+    """
+    if embeddings.shape[0] != labelled.height:
+        raise ValueError(f"{embeddings.shape[0]} embeddings for {labelled.height} utterances")
+    ids, shares = quality_features(labelled)
+    tids = [str(t) for t in labelled["transcript_id"].to_list()]
+    who = [str(w) for w in labelled["interlocutor"].to_list()]
+    labels = labelled["label"].to_list()
+    texts = [str(t or "") for t in labelled["text"].to_list()]
+    rows: dict[str, list[int]] = {}
+    for i, t in enumerate(tids):
+        rows.setdefault(t, []).append(i)
+    emb = np.asarray(embeddings, dtype=np.float64)
+    text_out: list[str] = []
+    emb_out = np.zeros((len(ids), emb.shape[1]))
+    seq = np.zeros((len(ids), len(SEQUENCE_FEATURES)))
+    for k, sid in enumerate(ids):
+        r = rows[sid]
+        t_rows = [i for i in r if who[i] == "therapist"]
+        text_out.append(" \n ".join(texts[i] for i in t_rows))
+        if t_rows:
+            emb_out[k] = emb[t_rows].mean(axis=0)
+        seq[k] = _sequence([who[i] for i in r], [labels[i] for i in r], [texts[i] for i in r])
+    return SessionInputs(ids, text_out, emb_out, np.hstack([shares, seq]))
+
+
+def wilson_interval(successes: int, n: int, *, z: float = 1.6449) -> tuple[float, float]:
+    """Wilson score interval for a proportion (default 90 %: z = 1.6449).
+
+    ``(p + z^2/2n -/+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)``.
+    Reference: Wilson, E. B. (1927). Probable inference, the law of
+    succession, and statistical inference. JASA 22(158), 209-212.
+
+    Raises:
+        ValueError: when ``n < 1`` or ``successes`` is outside ``0..n``.
+
+    Example:
+        >>> [round(v, 4) for v in wilson_interval(8, 10, z=1.96)]
+        [0.4902, 0.9433]
+    """
+    if n < 1 or not 0 <= successes <= n:
+        raise ValueError(f"need 0 <= successes <= n and n >= 1, got {successes} of {n}")
+    p = successes / n
+    den = 1.0 + z * z / n
+    centre = p + z * z / (2 * n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, (centre - half) / den), min(1.0, (centre + half) / den)
+
+
+@dataclass(frozen=True)
+class QualityAssessment:
+    """The quality probability of one session and how sure it is.
+
+    Attributes:
+        probability: calibrated P(high-quality, MI-consistent practice).
+        low, high: 90 % Wilson interval of the high-quality rate among the
+            ``neighbours`` training sessions scored most like this one in
+            cross-validation.
+        neighbours, neighbours_high: how many such sessions, how many high.
+        training_sessions, training_low: the size of the training set.
+        note: the same in one plain sentence.
+    """
+
+    probability: float
+    low: float
+    high: float
+    neighbours: int
+    neighbours_high: int
+    training_sessions: int
+    training_low: int
+    note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "probability": self.probability,
+            "low": self.low,
+            "high": self.high,
+            "neighbours": self.neighbours,
+            "neighbours_high": self.neighbours_high,
+            "training_sessions": self.training_sessions,
+            "training_low": self.training_low,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class QualityModel:
+    """The fitted views, the stacker and the cross-validated scores used for the interval."""
+
+    vocab: Vocabulary
+    views: Mapping[str, Softmax]
+    stack: Softmax
+    oof_probability: NDArray[np.float64]
+    oof_high: NDArray[np.bool_]
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+    def view_scores(self, x: SessionInputs) -> NDArray[np.float64]:
+        """``(n_sessions, 3)`` logit of high vs low from each view, columns :data:`VIEWS`."""
+        blocks: dict[str, NDArray[np.floating]] = {
+            "text": self.vocab.transform(x.therapist_text),
+            "embedding": x.embedding,
+            "shares": x.shares,
+        }
+        return np.column_stack([_logit(self.views[v], blocks[v]) for v in VIEWS])
+
+    def probability(self, x: SessionInputs) -> NDArray[np.float64]:
+        """Calibrated P(high quality) per session."""
+        return _p_high(self.stack, self.view_scores(x))
+
+    def assess(self, x: SessionInputs, *, neighbours: int = NEIGHBOURS) -> list[QualityAssessment]:
+        """Probability, interval and the plain sentence for each session (see the module docstring)."""
+        p = self.probability(x)
+        n_train = int(self.oof_high.size)
+        n_low = int((~self.oof_high).sum())
+        k = min(neighbours, n_train)
+        out: list[QualityAssessment] = []
+        for v in p:
+            near = np.argsort(np.abs(self.oof_probability - v), kind="stable")[:k]
+            hi = int(self.oof_high[near].sum())
+            lo, up = wilson_interval(hi, k)
+            note = (
+                f"Of the {k} training sessions scored most like this one, {hi} were rated "
+                f"high quality (90% interval {lo:.0%} to {up:.0%}). The model learnt from "
+                f"{n_train} demonstration sessions, only {n_low} of them low quality: "
+                "read it as a prompt for review, not a rating."
+            )
+            out.append(QualityAssessment(float(v), lo, up, k, hi, n_train, n_low, note))
+        return out
+
+
+def _logit(m: Softmax, x: NDArray[np.floating]) -> NDArray[np.float64]:
+    z = m.decision(x)
+    return np.asarray(z[:, m.classes.index("high")] - z[:, m.classes.index("low")])
+
+
+def _p_high(stack: Softmax, s: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.asarray(stack.predict_proba(s)[:, stack.classes.index("high")], dtype=np.float64)
+
+
+def _blocks(
+    x: SessionInputs, rows: NDArray[np.int64], vocab: Vocabulary
+) -> dict[str, NDArray[np.float64]]:
+    return {
+        "text": vocab.transform([x.therapist_text[i] for i in rows]).astype(np.float64),
+        "embedding": x.embedding[rows],
+        "shares": x.shares[rows],
+    }
+
+
+def _vocab(x: SessionInputs, rows: NDArray[np.int64]) -> Vocabulary:
+    return build_vocabulary(
+        [x.therapist_text[i] for i in rows], min_df=TEXT_MIN_DF, max_terms=TEXT_MAX_TERMS
+    )
+
+
+def _view_oof(
+    x: SessionInputs,
+    y: Sequence[str],
+    rows: NDArray[np.int64],
+    inner: NDArray[np.int64],
+    grid: Mapping[str, Sequence[float]],
+) -> dict[str, dict[float, NDArray[np.float64]]]:
+    """Out-of-fold logits of every view and penalty over ``rows`` (inner folds ``inner``)."""
+    out: dict[str, dict[float, NDArray[np.float64]]] = {v: {} for v in VIEWS}
+    for v in VIEWS:
+        for l2 in grid[v]:
+            out[v][l2] = np.full(rows.size, np.nan)
+    for k in np.unique(inner):
+        tr, te = rows[inner != k], rows[inner == k]
+        y_tr = [y[i] for i in tr]
+        if len(set(y_tr)) < 2:
+            continue
+        vocab = _vocab(x, tr)
+        a, b = _blocks(x, tr, vocab), _blocks(x, te, vocab)
+        for v in VIEWS:
+            for l2 in grid[v]:
+                m = fit_softmax(a[v], y_tr, l2=l2, classes=("high", "low"))
+                out[v][l2][inner == k] = _logit(m, b[v])
+    return out
+
+
+def _choose(
+    oof: Mapping[str, Mapping[float, NDArray[np.float64]]], pos: NDArray[np.bool_]
+) -> dict[str, float]:
+    """The penalty with the highest out-of-fold AUC for each view (ties: the first)."""
+    chosen: dict[str, float] = {}
+    for v, by_l2 in oof.items():
+        best: tuple[float, float] | None = None
+        for l2, s in by_l2.items():
+            ok = ~np.isnan(s)
+            if ok.sum() < 2 or len(set(pos[ok].tolist())) < 2:
+                continue
+            auc = roc_auc(pos[ok], s[ok])
+            if best is None or auc > best[0] + 1e-12:
+                best = (auc, l2)
+        chosen[v] = best[1] if best is not None else next(iter(by_l2))
+    return chosen
+
+
+def fit_quality(
+    x: SessionInputs,
+    y: Sequence[str],
+    groups: Sequence[str],
+    *,
+    rows: NDArray[np.int64] | None = None,
+    seed: int = 0,
+    oof_probability: NDArray[np.float64] | None = None,
+    oof_high: NDArray[np.bool_] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> QualityModel:
+    """Fit the quality model on ``rows`` (default: all sessions), choices on inner grouped folds.
+
+    1. inner grouped folds (by ``groups``, e.g. video) over the rows give
+       out-of-fold logits of each view for each penalty in :data:`L2_GRID`;
+    2. each view keeps the penalty with the best inner out-of-fold AUC;
+    3. the stacker is fitted on those out-of-fold logits (unweighted, so its
+       output is a calibrated probability);
+    4. each view is refitted on all the rows with its penalty.
+
+    ``oof_probability`` / ``oof_high`` (from an outer cross-validation) are
+    stored for :meth:`QualityModel.assess`; without them the inner
+    stacked out-of-fold probabilities are used.
+
+    Raises:
+        ValueError: with fewer than two classes or fewer videos than two.
+    """
+    say = log or (lambda _m: None)
+    r = np.arange(len(x.ids), dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
+    yr = [y[i] for i in r]
+    if len(set(yr)) < 2:
+        raise ValueError("session quality needs both high and low sessions")
+    g = [groups[i] for i in r]
+    k_inner = min(INNER_FOLDS, len(set(g)))
+    if k_inner < 2:
+        raise ValueError("session quality needs sessions from at least two videos")
+    inner = grouped_folds(g, k_inner, seed + 1)
+    oof = _view_oof(x, y, r, inner, L2_GRID)
+    pos = np.asarray([v == "high" for v in yr])
+    chosen = _choose(oof, pos)
+    s = np.column_stack([oof[v][chosen[v]] for v in VIEWS])
+    ok = ~np.isnan(s).any(axis=1)
+    stack = fit_softmax(
+        s[ok],
+        [yr[i] for i in np.flatnonzero(ok)],
+        l2=STACK_L2,
+        balanced=False,
+        classes=("high", "low"),
+    )
+    say(
+        f"  quality views: penalties {chosen}, stacker weights {np.round(stack.coef[:, 0] - stack.coef[:, 1], 3).tolist()}"
+    )
+    vocab = _vocab(x, r)
+    blocks = _blocks(x, r, vocab)
+    views = {v: fit_softmax(blocks[v], yr, l2=chosen[v], classes=("high", "low")) for v in VIEWS}
+    if oof_probability is None or oof_high is None:
+        oof_probability = _p_high(stack, s[ok])
+        oof_high = pos[ok]
+    return QualityModel(
+        vocab,
+        views,
+        stack,
+        np.asarray(oof_probability, dtype=np.float64),
+        np.asarray(oof_high, dtype=bool),
+        {"l2": chosen, "inner_folds": k_inner},
+    )
