@@ -110,6 +110,7 @@ TOKEN_URLS = {
     "portal:task_done",
     "portal:task_new",
     "portal:feedback",
+    "portal:language",
     "rights:portal_export",
     "rights:portal_withdraw",
 }

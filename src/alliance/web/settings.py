@@ -72,10 +72,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (Accept-Language) for everyone; staff then get their own choice
+    # (StaffLanguageMiddleware) and client pages the client's (languages.use_client_language).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "alliance.web.accounts.middleware.IdleTimeoutMiddleware",
+    "alliance.web.languages.StaffLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "alliance.web.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -136,6 +140,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+# The interface languages: each name in its own language, so a chooser reads right in
+# any language. Spanish is complete for everything clients and staff see (locale/es);
+# a questionnaire shows in a language only where a validated translation ships
+# (instruments/data/translations/), otherwise the client is told it is in English.
+LANGUAGES = [("en-gb", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = envstr("TIME_ZONE", "Europe/London") or "UTC"
 USE_I18N = True
 USE_TZ = True

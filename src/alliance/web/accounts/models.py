@@ -58,6 +58,13 @@ class User(AbstractUser):
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.THERAPIST)
+    language = models.CharField(
+        "Interface language",
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text="The language of the pages you see. Empty: follow the browser.",
+    )
 
     @property
     def sees_whole_clinic(self) -> bool:

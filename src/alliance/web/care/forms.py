@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from alliance.web.accounts.models import Role, User
@@ -26,6 +27,16 @@ class IntakeForm(forms.Form):
         label="Client's e-mail (optional)",
         required=False,
         help_text="Used only to send questionnaire links.",
+    )
+    language = forms.ChoiceField(
+        label="Preferred language",
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+        required=False,
+        help_text=(
+            "The client's questionnaires, consent text, personal page, e-mails and text messages "
+            "use it. The client can change it on their personal page."
+        ),
     )
     therapist = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
     started = forms.DateField(

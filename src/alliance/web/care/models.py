@@ -53,6 +53,16 @@ class Client(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="caseload"
     )
     email = models.EmailField(blank=True, help_text="Where questionnaire links are sent. Optional.")
+    language = models.CharField(
+        "Preferred language",
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=(
+            "Used for the client's questionnaire pages, consent text, personal page, e-mails "
+            "and text messages. Set by staff at intake; the client can change it on their page."
+        ),
+    )
     created = models.DateTimeField(auto_now_add=True)
     archived = models.BooleanField(default=False)
 

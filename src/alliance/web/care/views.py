@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -98,6 +99,7 @@ def client_new(request: HttpRequest) -> HttpResponse:
                 organisation_id=user.organisation_id,
                 code=data["code"],
                 email=data["email"],
+                language=data["language"] or settings.LANGUAGE_CODE,
                 therapist=data.get("therapist") or user,
             )
             episode = Episode.objects.create(

@@ -14,6 +14,7 @@ from alliance.instruments import Instrument
 from alliance.web.audit.log import record
 from alliance.web.care.access import clinician_required, episode_for
 from alliance.web.custominstruments.registry import instruments_for
+from alliance.web.languages import untranslated
 from alliance.web.measures.models import PlanEntry, Respondent
 
 PLANNABLE = (
@@ -121,6 +122,17 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, "Measurement plan saved. It applies from the next session.")
         return redirect("care:client", pk=episode.client_id)
     record(request, "view", episode, client=episode.client, page="plan")
+    client_side = sorted(i for (i, side) in current if side == "client")
     return render(
-        request, "care/plan.html", {"form": form, "episode": episode, "client": episode.client}
+        request,
+        "care/plan.html",
+        {
+            "form": form,
+            "episode": episode,
+            "client": episode.client,
+            "client_language": episode.client.get_language_display(),
+            "untranslated": untranslated(
+                client_side, episode.client.language, episode.client.organisation_id
+            ),
+        },
     )
