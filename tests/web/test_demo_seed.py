@@ -77,3 +77,14 @@ def test_seeding_twice_raises_and_overwrites_nothing(demo) -> None:
     )
     assert after == before
     assert Organisation.objects.count() == 1
+
+
+def test_the_demo_has_a_spanish_speaking_client_whose_pages_are_in_spanish(demo) -> None:
+    from django.test import Client as HttpClient
+
+    assert demo.spanish_client_code and demo.spanish_client_code != demo.client_code
+    assert Client.objects.get(code=demo.spanish_client_code).language == "es"
+    link = Link.objects.get(token_hash=hash_token(demo.spanish_link_token))
+    assert link.client.code == demo.spanish_client_code
+    page = HttpClient().get(reverse("measures:step", args=[demo.spanish_link_token, 1]))
+    assert '<html lang="es"' in page.content.decode()
