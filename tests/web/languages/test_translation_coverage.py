@@ -9,6 +9,7 @@ is not stale).
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
@@ -44,10 +45,6 @@ def literal_text(source: str) -> list[str]:
     """Visible text in a template that no translation tag covers."""
     found: list[str] = []
     inside_block = 0
-    html = "".join(
-        "{}" if t.token_type != TokenType.TEXT else t.contents for t in Lexer(source).tokenize()
-    )
-    del html
     pieces: list[str] = []
     for token in Lexer(source).tokenize():
         if token.token_type == TokenType.BLOCK:
@@ -133,3 +130,66 @@ def test_makemessages_finds_no_message_missing_from_the_spanish_catalogue(
     shipped = {(e.msgctxt, e.msgid) for e in _shipped() if e.translated() and not e.obsolete}
     missing = [e.msgid for e in extracted if e.msgid and (e.msgctxt, e.msgid) not in shipped]
     assert missing == []
+
+
+# --- Python: messages, form labels, help texts, validation errors, choice labels ---------
+
+VISIBLE_KEYWORDS = {"label", "help_text", "verbose_name", "empty_label"}
+
+
+def _has_words(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return bool(re.search(r"[A-Za-z]{2}", node.value))
+    if isinstance(node, ast.JoinedStr):
+        return any(_has_words(v) for v in node.values if isinstance(v, ast.Constant))
+    return False
+
+
+def untranslated_python_strings(source: str) -> list[int]:
+    """Line numbers of literal text shown to people that no gettext call wraps."""
+    found: list[int] = []
+    for node in ast.walk(ast.parse(source)):
+        candidates: list[ast.expr] = []
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if (
+                isinstance(func, ast.Attribute)
+                and getattr(func.value, "id", "") == "messages"
+                and name in ("success", "error", "info", "warning")
+            ):
+                candidates += node.args[1:2]
+            if name == "ValidationError" and node.args:
+                candidates.append(node.args[0])
+            for kw in node.keywords:
+                if kw.arg in VISIBLE_KEYWORDS:
+                    candidates.append(kw.value)
+                if kw.arg == "error_messages" and isinstance(kw.value, ast.Dict):
+                    candidates += [v for v in kw.value.values if v is not None]
+        if isinstance(node, ast.ClassDef) and any(
+            getattr(b, "attr", getattr(b, "id", "")) in ("TextChoices", "IntegerChoices")
+            for b in node.bases
+        ):
+            for statement in node.body:
+                if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Tuple):
+                    candidates += statement.value.elts[1:2]
+        found += [c.lineno for c in candidates if _has_words(c)]
+    return sorted(found)
+
+
+def test_python_linter_finds_literal_messages_and_labels() -> None:
+    source = (
+        'messages.success(request, "Saved.")\n'
+        'forms.CharField(label=gettext_lazy("Name"), help_text=f"Up to {n} characters")\n'
+        'messages.error(request, gettext_lazy("No."))\n'
+    )
+    assert untranslated_python_strings(source) == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "module",
+    [p for p in sorted(WEB.rglob("*.py")) if "migrations" not in p.parts],
+    ids=lambda p: str(p.relative_to(WEB)),
+)
+def test_python_module_shows_no_untranslated_text(module: Path) -> None:
+    assert untranslated_python_strings(module.read_text(encoding="utf-8")) == []

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class Organisation(models.Model):
@@ -18,12 +19,12 @@ class Organisation(models.Model):
     link_expiry_days = models.PositiveSmallIntegerField(
         default=settings.ALLIANCE_LINK_EXPIRY_DAYS,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
-        help_text="Days before a questionnaire link expires.",
+        help_text=gettext_lazy("Days before a questionnaire link expires."),
     )
     reminder_after_days = models.PositiveSmallIntegerField(
         default=settings.ALLIANCE_REMINDER_DAYS,
         validators=[MinValueValidator(1), MaxValueValidator(30)],
-        help_text="Days after sending before an unanswered link gets one reminder.",
+        help_text=gettext_lazy("Days after sending before an unanswered link gets one reminder."),
     )
     crisis_text = models.TextField(
         default=(
@@ -31,13 +32,13 @@ class Organisation(models.Model):
             "danger now, call 999 or go to your nearest A&E. You can talk to Samaritans any "
             "time, free, on 116 123."
         ),
-        help_text="Shown to a client at once when they report thoughts of self-harm.",
+        help_text=gettext_lazy("Shown to a client at once when they report thoughts of self-harm."),
     )
     require_2fa_for_therapists = models.BooleanField(
         default=False,
         help_text=(
-            "Therapists must sign in with a code from an authenticator app as well as their "
-            "password. Administrators and supervisors always must."
+            gettext_lazy("Therapists must sign in with a code from an authenticator app as well as their "
+            "password. Administrators and supervisors always must.")
         ),
     )
     created = models.DateTimeField(auto_now_add=True)
@@ -47,10 +48,10 @@ class Organisation(models.Model):
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Clinic administrator"
-    SUPERVISOR = "supervisor", "Supervisor"
-    THERAPIST = "therapist", "Therapist"
-    RESEARCHER = "researcher", "Researcher"
+    ADMIN = "admin", gettext_lazy("Clinic administrator")
+    SUPERVISOR = "supervisor", gettext_lazy("Supervisor")
+    THERAPIST = "therapist", gettext_lazy("Therapist")
+    RESEARCHER = "researcher", gettext_lazy("Researcher")
 
 
 class User(AbstractUser):
@@ -63,7 +64,7 @@ class User(AbstractUser):
         max_length=10,
         blank=True,
         choices=settings.LANGUAGES,
-        help_text="The language of the pages you see. Empty: follow the browser.",
+        help_text=gettext_lazy("The language of the pages you see. Empty: follow the browser."),
     )
 
     @property
@@ -106,13 +107,13 @@ class LoginThrottle(models.Model):
     """
 
     class Scope(models.TextChoices):
-        USERNAME = "username", "Username"
-        IP = "ip", "Network address"
+        USERNAME = "username", gettext_lazy("Username")
+        IP = "ip", gettext_lazy("Network address")
 
     scope = models.CharField(max_length=10, choices=Scope.choices)
-    key = models.CharField(max_length=150, help_text="Case-folded username, or an IP address.")
+    key = models.CharField(max_length=150, help_text=gettext_lazy("Case-folded username, or an IP address."))
     recent = models.JSONField(
-        default=list, blank=True, help_text="Times (Unix seconds) of the failures in the window."
+        default=list, blank=True, help_text=gettext_lazy("Times (Unix seconds) of the failures in the window.")
     )
     locked_until = models.DateTimeField(null=True, blank=True)
     updated = models.DateTimeField(auto_now=True, db_index=True)

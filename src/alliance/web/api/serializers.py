@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from alliance.web.alerts.models import Alert
@@ -93,7 +94,7 @@ class LinkSerializer(serializers.ModelSerializer):
 class LinkCreateSerializer(serializers.Serializer):
     session = serializers.PrimaryKeyRelatedField(queryset=Session.objects.none())
     send_email = serializers.BooleanField(
-        default=False, help_text="E-mail the link to the client's address on file."
+        default=False, help_text=gettext_lazy("E-mail the link to the client's address on file.")
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -109,7 +110,7 @@ class LinkCreateSerializer(serializers.Serializer):
 class CreatedLinkSerializer(LinkSerializer):
     url = serializers.CharField(
         allow_null=True,
-        help_text="The client's single-use link. Shown only this once (null on a replay).",
+        help_text=gettext_lazy("The client's single-use link. Shown only this once (null on a replay)."),
     )
     emailed = serializers.BooleanField()
 
@@ -144,7 +145,7 @@ class ScoreSerializer(serializers.ModelSerializer):
 
 class ResponseSerializer(ScoreSerializer):
     answers = serializers.DictField(
-        child=serializers.JSONField(), read_only=True, help_text="Item number -> answer."
+        child=serializers.JSONField(), read_only=True, help_text=gettext_lazy("Item number -> answer.")
     )
 
     class Meta(ScoreSerializer.Meta):
@@ -179,7 +180,7 @@ class AlertSerializer(serializers.ModelSerializer):
 
 
 class ResolveSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=2000, help_text="What was done.")
+    note = serializers.CharField(max_length=2000, help_text=gettext_lazy("What was done."))
 
 
 class GoalRatingSerializer(serializers.Serializer):

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from alliance.web.crypto import EncryptedTextField
 
@@ -47,20 +48,20 @@ class Client(models.Model):
         validators=[
             RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "Use letters, digits, '.', '-' or '_'.")
         ],
-        help_text="A pseudonymous code, not the client's name.",
+        help_text=gettext_lazy("A pseudonymous code, not the client's name."),
     )
     therapist = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="caseload"
     )
-    email = models.EmailField(blank=True, help_text="Where questionnaire links are sent. Optional.")
+    email = models.EmailField(blank=True, help_text=gettext_lazy("Where questionnaire links are sent. Optional."))
     language = models.CharField(
         "Preferred language",
         max_length=10,
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
         help_text=(
-            "Used for the client's questionnaire pages, consent text, personal page, e-mails "
-            "and text messages. Set by staff at intake; the client can change it on their page."
+            gettext_lazy("Used for the client's questionnaire pages, consent text, personal page, e-mails "
+            "and text messages. Set by staff at intake; the client can change it on their page.")
         ),
     )
     created = models.DateTimeField(auto_now_add=True)
@@ -84,11 +85,11 @@ class Client(models.Model):
 
 
 class Approach(models.TextChoices):
-    DIRECTIVE = "directive", "Directive"
-    NONDIRECTIVE = "nondirective", "Nondirective"
-    FACILITATIVE = "facilitative", "Facilitative"
-    SUPPORTIVE = "supportive", "Supportive"
-    TASK_ORIENTED = "task_oriented", "Task-oriented"
+    DIRECTIVE = "directive", gettext_lazy("Directive")
+    NONDIRECTIVE = "nondirective", gettext_lazy("Nondirective")
+    FACILITATIVE = "facilitative", gettext_lazy("Facilitative")
+    SUPPORTIVE = "supportive", gettext_lazy("Supportive")
+    TASK_ORIENTED = "task_oriented", gettext_lazy("Task-oriented")
 
 
 class EpisodeQuerySet(models.QuerySet["Episode"]):

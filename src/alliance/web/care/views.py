@@ -13,6 +13,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from alliance.approach import suggest_approach
@@ -113,7 +114,10 @@ def client_new(request: HttpRequest) -> HttpResponse:
             record(request, "create", client, client=client)
         messages.success(
             request,
-            f"Client {client.code} added. Start the first session to send their first questionnaire.",
+            gettext_lazy(
+                "Client %(code)s added. Start the first session to send their first questionnaire."
+            )
+            % {"code": client.code},
         )
         return redirect("care:client", pk=client.pk)
     return render(request, "care/client_new.html", {"form": form})
@@ -184,7 +188,7 @@ def approach(request: HttpRequest, pk: int) -> HttpResponse:
             update_fields=["approach", "approach_note", "approach_suggested", "approach_reasons"]
         )
         record(request, "update", episode, client=episode.client, approach=episode.approach)
-        messages.success(request, "Approach saved. You can revise it at any time.")
+        messages.success(request, gettext_lazy("Approach saved. You can revise it at any time."))
         return redirect("care:client", pk=episode.client_id)
     record(request, "view", episode, client=episode.client, page="approach")
     return render(
@@ -206,7 +210,7 @@ def session_new(request: HttpRequest, pk: int) -> HttpResponse:
     client = client_for(request, pk)
     episode = client.current_episode()
     if episode is None:
-        messages.error(request, "This client has no open episode of care.")
+        messages.error(request, gettext_lazy("This client has no open episode of care."))
         return redirect("care:client", pk=client.pk)
     form = SessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -220,10 +224,10 @@ def session_new(request: HttpRequest, pk: int) -> HttpResponse:
         keep(request, f"link_token_{link.pk}", token)
         if form.cleaned_data["send_email"]:
             if email_link(link, token, request):
-                messages.success(request, f"Questionnaire link e-mailed to {client.email}.")
+                messages.success(request, gettext_lazy("Questionnaire link e-mailed to %(email)s.") % {"email": client.email})
             else:
                 messages.info(
-                    request, "No e-mail address on file: show the QR code or copy the link."
+                    request, gettext_lazy("No e-mail address on file: show the QR code or copy the link.")
                 )
         return redirect("care:session", pk=session.pk)
     return render(
@@ -284,7 +288,7 @@ def link_new(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("care:session", pk=session.pk)
     keep(request, f"link_token_{link.pk}", token)
-    messages.success(request, "New link ready. The previous one no longer works.")
+    messages.success(request, gettext_lazy("New link ready. The previous one no longer works."))
     return redirect("care:session", pk=session.pk)
 
 
@@ -301,11 +305,11 @@ def link_email(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "care/not_found.html", {"what": "link"}, status=404)
     token = read(request, f"link_token_{link.pk}")
     if not token or link.state() != "open":
-        messages.error(request, "This link can no longer be sent. Create a new link.")
+        messages.error(request, gettext_lazy("This link can no longer be sent. Create a new link."))
     elif email_link(link, token, request):
-        messages.success(request, f"Link e-mailed to {link.client.email}.")
+        messages.success(request, gettext_lazy("Link e-mailed to %(email)s.") % {"email": link.client.email})
     else:
-        messages.error(request, "No e-mail address on file for this client.")
+        messages.error(request, gettext_lazy("No e-mail address on file for this client."))
     return redirect("care:session", pk=link.session_id)
 
 
@@ -321,7 +325,7 @@ def therapist_form(request: HttpRequest, pk: int, instrument: str) -> HttpRespon
         respondent=Respondent.THERAPIST, instrument=instrument
     ).first()
     if existing is not None:
-        messages.info(request, "Your form for this session is already saved.")
+        messages.info(request, gettext_lazy("Your form for this session is already saved."))
         return redirect("care:session", pk=session.pk)
     form = InstrumentForm(request.POST or None, instrument=inst)
     if request.method == "POST" and form.is_valid():
@@ -349,7 +353,7 @@ def portal_link(request: HttpRequest, pk: int) -> HttpResponse:
     token = create_portal_link(client)
     record(request, "create", client, client=client, what="portal link")
     keep(request, f"portal_token_{client.pk}", token)
-    messages.success(request, "New personal page link made; any earlier one no longer works.")
+    messages.success(request, gettext_lazy("New personal page link made; any earlier one no longer works."))
     return redirect("care:client", pk=client.pk)
 
 
@@ -360,7 +364,7 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     client = client_for(request, pk)
     if not user.sees_whole_clinic:
-        messages.error(request, "Only a supervisor or administrator can change the therapist.")
+        messages.error(request, gettext_lazy("Only a supervisor or administrator can change the therapist."))
         return redirect("care:client", pk=client.pk)
     from alliance.web.accounts.models import Role, User
 
@@ -372,10 +376,10 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
         is_active=True,
     ).first()
     if new is None:
-        messages.error(request, "Choose a therapist of this clinic.")
+        messages.error(request, gettext_lazy("Choose a therapist of this clinic."))
         return redirect("care:client", pk=client.pk)
     old = client.therapist
     Client.objects.filter(pk=client.pk).update(therapist=new)
     record(request, "update", client, client=client, therapist_from=old.pk, therapist_to=new.pk)
-    messages.success(request, f"{client.code} is now on {new.display()}'s caseload.")
+    messages.success(request, gettext_lazy("%(code)s is now on %(name)s's caseload.") % {"code": client.code, "name": new.display()})
     return redirect("care:client", pk=client.pk)

@@ -13,6 +13,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from alliance.web.accounts.models import Role, User
@@ -126,13 +127,13 @@ class StaffForm(forms.Form):
     email = forms.EmailField()
     role = forms.ChoiceField(choices=Role.choices)
     password = forms.CharField(
-        widget=forms.PasswordInput, help_text="At least 10 characters; they can change it later."
+        widget=forms.PasswordInput, help_text=gettext_lazy("At least 10 characters; they can change it later.")
     )
 
     def clean_username(self) -> str:
         name: str = self.cleaned_data["username"]
         if User.objects.filter(username__iexact=name).exists():
-            raise forms.ValidationError("This username is taken.")
+            raise forms.ValidationError(gettext_lazy("This username is taken."))
         return name
 
     def clean(self) -> dict[str, Any]:
@@ -165,7 +166,8 @@ def team(request: HttpRequest) -> HttpResponse:
         )
         record(request, "create", member, role=member.role)
         messages.success(
-            request, f"{member.display()} added as {member.get_role_display().lower()}."
+            request, gettext_lazy("%(name)s added as %(role)s.")
+            % {"name": member.display(), "role": str(member.get_role_display()).lower()}
         )
         return redirect("clinic:team")
     staff = (
