@@ -54,6 +54,8 @@ MATRIX = (
     Entry("care:session", "GET", "session"),
     Entry("care:link_new", "POST", "session"),
     Entry("care:link_email", "POST", "link"),
+    Entry("texting:link_text", "POST", "link"),
+    Entry("texting:client_texts", "POST", "client", data=(("action", "stop"),)),
     Entry("care:therapist_form", "GET", "session", extra=(("instrument", "wai_sr_t"),)),
     Entry("care:approach", "GET", "episode"),
     Entry("care:plan", "GET", "episode"),

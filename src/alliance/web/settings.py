@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "alliance.web.fhirapi",
     "alliance.web.research",
     "alliance.web.reports",
+    "alliance.web.texting",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -163,6 +164,28 @@ EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "") or ""
 EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Alliance <no-reply@localhost>")
+
+# Text messages (texting/): a backend in the style of EMAIL_BACKEND. "console" prints them
+# (the demo), "locmem" keeps them in memory (the tests), "file" appends JSON lines to
+# ALLIANCE_SMS_FILE_PATH, "twilio" sends through Twilio's Messages API, or a dotted path
+# to your own backend class. Twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN (or
+# TWILIO_AUTH_TOKEN_FILE) and TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID.
+ALLIANCE_SMS_BACKEND = envstr("ALLIANCE_SMS_BACKEND", "locmem" if TESTING else "console") or ""
+ALLIANCE_SMS_FILE_PATH = envstr("ALLIANCE_SMS_FILE_PATH", str(VAR_DIR / "texts.jsonl"))
+# Where phone numbers typed without a country code are read as national numbers.
+ALLIANCE_PHONE_REGION = (envstr("ALLIANCE_PHONE_REGION", "GB") or "GB").upper()
+# A failed send is retried with back-off (1, 2, 4, ... minutes) up to this many attempts,
+# then marked failed and shown to the therapist; the message row is never deleted.
+ALLIANCE_SMS_MAX_ATTEMPTS = envint("ALLIANCE_SMS_MAX_ATTEMPTS", 6, minimum=1)
+TWILIO_ACCOUNT_SID = envstr("TWILIO_ACCOUNT_SID", "") or ""
+TWILIO_AUTH_TOKEN = envsecret("TWILIO_AUTH_TOKEN") or ""
+TWILIO_FROM_NUMBER = envstr("TWILIO_FROM_NUMBER", "") or ""
+TWILIO_MESSAGING_SERVICE_SID = envstr("TWILIO_MESSAGING_SERVICE_SID", "") or ""
+TWILIO_API_BASE = (envstr("TWILIO_API_BASE", "https://api.twilio.com") or "").rstrip("/")
+TWILIO_TIMEOUT_SECONDS = envint("TWILIO_TIMEOUT_SECONDS", 10, minimum=1)
+from alliance.web.texting.config import check_sms_settings  # noqa: E402
+
+check_sms_settings(globals())
 
 # Background work: in-process ("immediate") by default; "database" in production
 # with `manage.py db_worker` running beside the app.

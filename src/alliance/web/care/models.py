@@ -64,6 +64,18 @@ class Client(models.Model):
             "and text messages. Set by staff at intake; the client can change it on their page.")
         ),
     )
+    phone = models.CharField(
+        gettext_lazy("Mobile number"),
+        max_length=16,
+        blank=True,
+        help_text=gettext_lazy("E.164 (for example +447400123456). Optional."),
+    )
+    # Texts are a separate consent from the questionnaires: when it was given and how,
+    # and when it ended (withdrawn by staff, or the client replied STOP to a text).
+    texts_consent_at = models.DateTimeField(null=True, blank=True)
+    texts_consent_via = models.CharField(max_length=20, blank=True)
+    texts_stopped_at = models.DateTimeField(null=True, blank=True)
+    texts_stopped_via = models.CharField(max_length=20, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     archived = models.BooleanField(default=False)
 
@@ -79,6 +91,13 @@ class Client(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def may_text(self) -> bool:
+        """A number, consent to texts, and no STOP or withdrawal since."""
+        return bool(self.phone) and self.texts_consent_at is not None and (
+            self.texts_stopped_at is None or self.texts_stopped_at < self.texts_consent_at
+        )
 
     def current_episode(self) -> Episode | None:
         return self.episodes.filter(ended__isnull=True).order_by("-started", "-id").first()

@@ -11,11 +11,13 @@ import datetime as dt
 
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Min, Q
 from django.utils import timezone
 from django_tasks import task
 
 from alliance.web.measures.models import Link, new_token
-from alliance.web.measures.services import email_link
+from alliance.web.measures.services import email_link, link_url
+from alliance.web.texting.services import text_link
 
 
 @task()
@@ -26,24 +28,38 @@ def send_reminders() -> int:
     stored), so both the first e-mail and the reminder keep working.
     """
     now = timezone.now()
-    due = Link.objects.filter(
-        submitted_at__isnull=True,
-        revoked_at__isnull=True,
-        reminded_at__isnull=True,
-        sent_at__isnull=False,
-        expires_at__gt=now,
-    ).select_related("session__episode__client__organisation")
+    due = (
+        Link.objects.filter(
+            Q(sent_at__isnull=False) | Q(texts__kind="invitation", texts__status="sent"),
+            submitted_at__isnull=True,
+            revoked_at__isnull=True,
+            reminded_at__isnull=True,
+            expires_at__gt=now,
+        )
+        .select_related("session__episode__client__organisation")
+        .distinct()
+    )
     sent = 0
     for link in due:
         org = link.session.episode.client.organisation
-        if link.sent_at is None or now - link.sent_at < dt.timedelta(days=org.reminder_after_days):
+        first_text_at = link.texts.filter(kind="invitation", status="sent").aggregate(
+            at=Min("sent_at")
+        )["at"]
+        first_sent = min(t for t in (link.sent_at, first_text_at) if t is not None)
+        if now - first_sent < dt.timedelta(days=org.reminder_after_days):
             continue
         token, digest = new_token()
         with transaction.atomic():
             updated = Link.objects.filter(pk=link.pk, reminded_at__isnull=True).update(
                 reminder_token_hash=digest, reminded_at=now
             )
-        if updated and email_link(link, token, None, reminder=True):
+        if not updated:
+            continue
+        # By e-mail (when the link was e-mailed) and by text (when the client agreed to texts).
+        emailed = link.sent_at is not None and email_link(link, token, None, reminder=True)
+        with transaction.atomic():
+            texted = text_link(link, link_url(token), reminder=True) is not None
+        if emailed or texted:
             sent += 1
     return sent
 
@@ -80,6 +96,9 @@ def email_alert(alert_id: int) -> bool:
 def tick() -> None:
     """Enqueue the periodic work (call every few minutes)."""
     send_reminders.enqueue()
+    from alliance.web.texting.tasks import retry_texts
+
+    retry_texts.enqueue()
 
 
 __all__ = ["email_alert", "send_reminders", "tick"]
