@@ -55,6 +55,7 @@ MATRIX = (
     Entry("care:link_new", "POST", "session"),
     Entry("care:link_email", "POST", "link"),
     Entry("texting:link_text", "POST", "link"),
+    Entry("inroom:start", "POST", "link"),
     Entry("texting:client_texts", "POST", "client", data=(("action", "stop"),)),
     Entry("care:therapist_form", "GET", "session", extra=(("instrument", "wai_sr_t"),)),
     Entry("care:approach", "GET", "episode"),

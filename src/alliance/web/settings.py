@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "alliance.web.research",
     "alliance.web.reports",
     "alliance.web.texting",
+    "alliance.web.inroom",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -83,6 +84,8 @@ MIDDLEWARE = [
     "alliance.web.languages.StaffLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "alliance.web.accounts.middleware.TwoFactorMiddleware",
+    # A device handed to a client in the room opens only that client's questionnaire.
+    "alliance.web.inroom.lock.InRoomMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -43,6 +43,7 @@ urlpatterns = [
     path("research/", include("alliance.web.research.urls")),
     path("", include("alliance.web.reports.urls")),
     path("", include("alliance.web.texting.urls")),
+    path("", include("alliance.web.inroom.urls")),
     path("clinic/instruments/", include("alliance.web.custominstruments.urls")),
 ]
 handler404 = "alliance.web.api.errors.not_found"

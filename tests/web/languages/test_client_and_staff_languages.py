@@ -107,7 +107,7 @@ def test_login_page_follows_the_browser_language(db) -> None:
 
 def test_staff_choose_their_interface_language(client, alice) -> None:
     client.force_login(alice)
-    saved = client.post(reverse("accounts:preferences"), {"language": "es"})
+    saved = client.post(reverse("accounts:preferences"), {"form": "language", "language": "es"})
     assert saved.status_code == 302
     alice.refresh_from_db()
     assert alice.language == "es"

@@ -66,6 +66,9 @@ class User(AbstractUser):
         choices=settings.LANGUAGES,
         help_text=gettext_lazy("The language of the pages you see. Empty: follow the browser."),
     )
+    # A short PIN (hashed like a password) that unlocks this person's device after a client
+    # answered in the room; their password always works too.
+    in_room_pin = models.CharField(max_length=128, blank=True)
 
     @property
     def sees_whole_clinic(self) -> bool:
