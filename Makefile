@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo research-demo test lint audit typecheck unit unit-postgres bench clean install
+.PHONY: demo research-demo test lint audit typecheck docs unit unit-postgres bench clean install
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PY) -m venv $(VENV)
@@ -28,12 +28,13 @@ demo: $(STAMP)
 research-demo: $(STAMP)
 	$(BIN)/alliance demo --out demo-output
 
-## test: install everything, then lint, type-check and run the whole suite
+## test: install everything, then lint, type-check, build the docs and run the whole suite
 ## (the web tests run again on PostgreSQL when TEST_POSTGRES_URL is set; CI sets it)
-test: lint typecheck unit unit-postgres
+test: lint typecheck docs unit unit-postgres
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports --config .importlinter
 	$(BIN)/bandit -c pyproject.toml -r src --severity-level high --quiet
 
 ## audit: known vulnerabilities in every pinned package (pip-audit on requirements/constraints.txt,
@@ -44,6 +45,11 @@ audit: $(STAMP)
 
 typecheck: $(STAMP)
 	ALLIANCE_TESTING=true $(BIN)/mypy
+
+## docs: the guides in docs/ (MkDocs, strict: a broken link or anchor, or a page missing
+## from the nav in mkdocs.yml, fails the build), written to build/docs/
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict --quiet --site-dir build/docs
 
 unit: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/pytest -n 2 -q --ignore=tests/load
@@ -72,4 +78,4 @@ load: $(STAMP)
 	$(BIN)/python bench/load/run.py --scenario all --links $(LOAD_LINKS) --concurrency 20
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache demo-output var
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache demo-output var build/docs

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from alliance.instruments import get as get_instrument
 from alliance.scoring import output_columns, score
+from alliance.scoring.answers import score_answers
 from alliance.web.accounts.models import Organisation, Role, User
 from alliance.web.alerts.models import Alert
 from alliance.web.care.models import Client, Episode, Session
@@ -25,7 +26,6 @@ from alliance.web.goals.models import Goal, Task
 from alliance.web.measures.forms import item_field_name
 from alliance.web.measures.models import Respondent, Response
 from alliance.web.measures.plans import create_default_plan
-from alliance.web.measures.scoring import score_answers
 from alliance.web.measures.texts import CONSENT_VERSION
 
 PASSWORD = "correct horse battery staple"

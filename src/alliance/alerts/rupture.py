@@ -68,6 +68,11 @@ def _numbers(row: dict[str, Any], config: AlertConfig, column: str) -> dict[str,
         "sd_below": row["sd_below"],
         "sd_k": config.rupture_sd_k,
         "repair_session": row["repair_session"],
+        # Repair status as data (1 = yes), so dashboards count it without parsing text:
+        # ``repaired`` is 1 only when the score came back; ``repair_known`` is 0 while
+        # it is too soon to tell (fewer than ``repair_within`` later sessions).
+        "repaired": 1.0 if row["repair"] == "repaired" else 0.0,
+        "repair_known": 0.0 if row["repair"] == "censored" else 1.0,
     }
     return {k: float(v) for k, v in values.items() if v is not None}
 

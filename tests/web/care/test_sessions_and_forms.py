@@ -7,6 +7,7 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from web_factories import core_scores, episode_of, make_client, same_scores, step_data
 
+from alliance.web.measures.answers import AnswersConflict
 from alliance.web.measures.models import Link, Response
 from alliance.web.measures.services import save_therapist_response
 from alliance.web.secrets_box import unseal
@@ -76,10 +77,13 @@ def test_the_therapist_form_is_stored_once_even_when_sent_twice(client: HttpClie
 def test_a_second_save_of_the_therapist_form_keeps_the_first(alice, c1_sessions) -> None:
     session = c1_sessions[3]
     first, created = save_therapist_response(session, "wai_sr_t", THERAPIST_WAI, alice)
-    again, created_again = save_therapist_response(session, "wai_sr_t", {str(n): 1.0 for n in range(1, 13)}, alice)
+    again, created_again = save_therapist_response(session, "wai_sr_t", THERAPIST_WAI, alice)
     assert (created, created_again) == (True, False)
     assert again.pk == first.pk
+    with pytest.raises(AnswersConflict, match="kept, not overwritten"):
+        save_therapist_response(session, "wai_sr_t", {str(n): 1.0 for n in range(1, 13)}, alice)
     assert Response.objects.filter(session=session, instrument="wai_sr_t").count() == 1
+    assert Response.objects.get(pk=first.pk).answers == THERAPIST_WAI
 
 
 def test_a_therapist_form_not_due_at_the_session_is_not_offered(client: HttpClient, alice, c1_sessions) -> None:

@@ -15,12 +15,12 @@ from fhir.resources.R4B.patient import Patient
 
 from alliance.fhir import questionnaire_response, validate
 from alliance.instruments import get
+from alliance.scoring.answers import score_answers
 from alliance.web.api.pages import issue
 from alliance.web.audit.models import AuditEvent
 from alliance.web.care.models import Session
 from alliance.web.fhirapi.services import base_url
 from alliance.web.measures.models import Response
-from alliance.web.measures.scoring import score_answers
 
 pytestmark = pytest.mark.django_db
 FHIR = "application/fhir+json"

@@ -71,7 +71,7 @@ def test_answers_stored_are_acknowledged_even_if_the_alert_refresh_fails(
         expires_at=session.created.replace(year=session.created.year + 1),
     )
     failing = mock.patch(
-        "alliance.web.alerts.services.refresh_alerts",
+        "alliance.web.alerts.tasks.refresh_alerts",
         side_effect=DatabaseError("server closed the connection unexpectedly"),
     )
     with failing:

@@ -16,8 +16,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from alliance.alerts.config import AlertConfig
+from alliance.alerts.findings import Finding
 from alliance.alerts.history import SessionRecord
 from alliance.alerts.rules import evaluate
+from alliance.web.alerts.mail import email_alert
 from alliance.web.alerts.models import Alert
 from alliance.web.care.expected import client_band
 from alliance.web.care.models import Episode
@@ -31,6 +33,20 @@ def _config(episode: Episode, timeline: Timeline) -> AlertConfig:
     baseline = timeline.value(timeline.numbers[0], "phq9_total") if timeline.numbers else None
     band = client_band(episode.client.organisation_id, "phq9", baseline)
     return AlertConfig(expected_band=band or None, expected_band_score="phq9_total")
+
+
+def _follow_facts(alert: Alert, finding: Finding) -> None:
+    """Keep a stored alert's facts current (a rupture repaired later), never its status.
+
+    Acknowledged and resolved alerts stay so; only severity, detail and numbers
+    follow the data, so dashboards count today's repair status.
+    """
+    numbers = dict(finding.numbers)
+    if (alert.numbers, alert.detail, alert.severity) == (numbers, finding.detail, finding.severity):
+        return
+    Alert.objects.filter(pk=alert.pk).update(
+        numbers=numbers, detail=finding.detail, severity=finding.severity
+    )
 
 
 def refresh_alerts(
@@ -63,10 +79,11 @@ def refresh_alerts(
         # (already stored) or break the page: log it and carry on.
         logger.exception("alert rules failed for episode %s", episode.pk)
         return []
-    existing = set(Alert.objects.filter(episode=episode).values_list("key", flat=True))
+    stored = {a.key: a for a in Alert.objects.filter(episode=episode)}
     created: list[Alert] = []
     for f in findings:
-        if f.key in existing:
+        if f.key in stored:
+            _follow_facts(stored[f.key], f)
             continue
         try:
             with transaction.atomic():
@@ -88,7 +105,5 @@ def refresh_alerts(
             continue
     for alert in created if notify else []:
         if alert.severity == Alert.Severity.URGENT:
-            from alliance.web.measures.tasks import email_alert
-
             transaction.on_commit(partial(email_alert.enqueue, alert.pk))
     return created

@@ -24,9 +24,9 @@ from alliance.web.accounts.models import Organisation, Role, User
 from alliance.web.alerts.services import refresh_alerts
 from alliance.web.care.models import Client, Episode, Session
 from alliance.web.goals.models import Goal, GoalRating, Task
-from alliance.web.measures.models import Link, Respondent, Response, new_token
+from alliance.web.measures.answers import record_answers
+from alliance.web.measures.models import Link, Respondent, Source, new_token
 from alliance.web.measures.plans import DEFAULT_PLAN, create_default_plan
-from alliance.web.measures.scoring import score_answers
 
 THERAPISTS = (("alex", "Alex", "Morgan"), ("sam", "Sam", "Patel"), ("jordan", "Jordan", "Lee"))
 GOALS = (
@@ -270,33 +270,33 @@ def _session_data(
                 answers: dict[str, Any] = {"3": helpful} if helpful is not None else {}
                 if text:
                     answers["2" if (sai or 5) < 3 else "1"] = text
-                scores = score_answers("session_feedback", answers)
             else:
                 row = scored[instrument].get((client_id, number))
                 if row is None:
                     continue
-                answers, scores = row["answers"], row["scores"]
-            responses.append(
-                Response(
-                    session=session,
-                    instrument=instrument,
-                    respondent=Respondent.CLIENT,
-                    answers=answers,
-                    scores=scores,
-                    link=link,
-                    submitted_at=submitted_at,
-                )
+                answers = row["answers"]
+            responses.append((instrument, answers))
+        for instrument, answers in responses:
+            record_answers(
+                session,
+                instrument,
+                Respondent.CLIENT,
+                answers,
+                source=Source.DEMO,
+                link=link,
+                answered_at=submitted_at,
+                evaluate=False,
             )
-        Response.objects.bulk_create(responses)
     if due("wai_sr_t", Respondent.THERAPIST):
         row = scored["wai_sr_t"].get((client_id, number))
         if row is not None:
-            Response.objects.create(
-                session=session,
-                instrument="wai_sr_t",
-                respondent=Respondent.THERAPIST,
-                answers=row["answers"],
-                scores=row["scores"],
-                submitted_by=therapist,
-                submitted_at=submitted_at,
+            record_answers(
+                session,
+                "wai_sr_t",
+                Respondent.THERAPIST,
+                row["answers"],
+                source=Source.DEMO,
+                by=therapist,
+                answered_at=submitted_at,
+                evaluate=False,
             )

@@ -4,23 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from alliance.alerts.config import AlertConfig
-from alliance.alerts.rupture import detect
 from alliance.web.alerts.models import Alert
 from alliance.web.care.charts import alliance_charts, goal_chart, outcome_charts
 from alliance.web.care.models import Client
-from alliance.web.care.timeline import Timeline, history, load_timeline
+from alliance.web.care.timeline import Timeline, load_timeline
 from alliance.web.goals.forms import GAS_CHOICES
 from alliance.web.portal.models import Feedback
 
 
-def rupture_rows(timeline: Timeline, column: str = "sai_total") -> list[dict[str, Any]]:
-    """Ruptures in the client's session alliance, from the same detector as the alerts."""
-    hist = history(timeline, goals=[], tasks=[])
-    if len(hist.values(column)) < 2:
-        return []
-    flagged = detect(hist, AlertConfig(), column)
-    return [row for row in flagged.iter_rows(named=True) if row["rupture"]]
+def rupture_marks(alerts: list[Alert]) -> list[dict[str, Any]]:
+    """The client's ruptures as stored by the alert rules (the clinic's settings), oldest first.
+
+    The chart reads the stored findings, never a second detector run, so the
+    chart and the alerts always show the same sessions and repair status.
+    """
+    rows = []
+    for alert in sorted(alerts, key=lambda a: a.session_number):
+        if alert.rule != "rupture":
+            continue
+        numbers = alert.numbers or {}
+        known = numbers.get("repair_known", 1.0) == 1.0
+        repaired = numbers.get("repaired") == 1.0
+        rows.append(
+            {
+                "session": alert.session_number,
+                "repair": "repaired" if repaired else "not repaired" if known else "censored",
+                "repair_session": numbers.get("repair_session"),
+                "rule": alert.title,
+            }
+        )
+    return rows
 
 
 def _feedback(timeline: Timeline, portal: list[Feedback]) -> list[dict[str, str]]:
@@ -60,7 +73,7 @@ def client_page_context(
     timeline = load_timeline(episode)
     goals = list(episode.goals.filter(active=True).prefetch_related("ratings__session"))
     alerts = list(episode.alerts.select_related("resolved_by"))
-    ruptures = rupture_rows(timeline)
+    ruptures = rupture_marks(alerts)
     goal_rows = []
     for g in goals:
         ratings = sorted(((r.session.number, r.level) for r in g.ratings.all()), reverse=True)

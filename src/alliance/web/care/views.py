@@ -24,6 +24,7 @@ from alliance.web.care.forms import ApproachForm, IntakeForm, SessionForm
 from alliance.web.care.models import Approach, Client, Episode
 from alliance.web.care.page import client_page_context
 from alliance.web.custominstruments.registry import instrument_for
+from alliance.web.measures.answers import AnswersConflict
 from alliance.web.measures.forms import InstrumentForm
 from alliance.web.measures.models import Link, Respondent, Response
 from alliance.web.measures.plans import create_default_plan, due
@@ -329,9 +330,12 @@ def therapist_form(request: HttpRequest, pk: int, instrument: str) -> HttpRespon
         return redirect("care:session", pk=session.pk)
     form = InstrumentForm(request.POST or None, instrument=inst)
     if request.method == "POST" and form.is_valid():
-        _response, created = save_therapist_response(
-            session, inst.id, form.answers(), request.user, request
-        )
+        try:
+            _response, created = save_therapist_response(
+                session, inst.id, form.answers(), request.user, request
+            )
+        except AnswersConflict:  # other answers were saved first: kept, never overwritten
+            created = False
         messages.success(
             request, "Saved." if created else "Your form for this session was already saved."
         )

@@ -92,6 +92,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     rupture_stats = ruptures.aggregate(
         total=Count("pk"),
         repaired=Count("pk", filter=Q(numbers__repaired=1)),
+        judged=Count("pk", filter=~Q(numbers__repair_known=0)),
     )
     sai = _latest_sai_per_client(org_id)
     rows = []
@@ -105,7 +106,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "completion": _rate(completion["done"], completion["sent"]),
         "links": completion,
         "ruptures": rupture_stats,
-        "repair_rate": _rate(rupture_stats["repaired"], rupture_stats["total"]),
+        "repair_rate": _rate(rupture_stats["repaired"], rupture_stats["judged"]),
         "distribution": alliance_distribution_chart(sai),
         "alerts_chart": alerts_by_therapist_chart(
             {t.display(): (t.urgent, t.warnings) for t in therapists}

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from alliance.fhir import (
@@ -23,11 +22,10 @@ from alliance.fhir import (
     read_questionnaire_response,
 )
 from alliance.instruments import Instrument
-from alliance.web.audit.log import record
 from alliance.web.care.models import Client, Session
 from alliance.web.custominstruments.registry import instrument_for, instruments_for
-from alliance.web.measures.models import Respondent, Response
-from alliance.web.measures.scoring import score_answers
+from alliance.web.measures.answers import AnswersConflict, AnswersRefused, record_answers
+from alliance.web.measures.models import Respondent, Response, Source
 
 _REFERENCE = re.compile(r"^(?:.*/)?(Patient|Encounter)/([1-9][0-9]{0,17})$")
 
@@ -154,7 +152,7 @@ def import_response(
         raise ImportRefused(
             422, "not-supported", f"{instrument.id}: unknown respondent {respondent!r}"
         )
-    return _store(session, instrument, respondent, answers, user, request)
+    return _store(session, instrument, respondent, answers, user, request, parsed.authored)
 
 
 def _store(
@@ -164,31 +162,24 @@ def _store(
     answers: dict[str, Any],
     user: Any,
     request: HttpRequest,
+    authored: dt.datetime | None,
 ) -> tuple[Response, bool]:
-    lookup = {"session": session, "instrument": instrument.id, "respondent": respondent}
+    """Through the one way in for answers; ``authored`` is kept as the time answered."""
     try:
-        with transaction.atomic():
-            response = Response.objects.create(
-                **lookup,
-                answers=answers,
-                scores=score_answers(instrument, answers),
-                submitted_by=user,
-            )
-    except IntegrityError:
-        existing = Response.objects.select_related("session__episode__client").get(**lookup)
-        if existing.answers != answers:
-            raise ImportRefused(
-                409,
-                "conflict",
-                f"Session {session.number} already has other {instrument.id} answers from the "
-                f"{respondent}; they are kept, not overwritten.",
-            ) from None
-        return existing, False
-    episode = session.episode
-    record(request, "create", response, client=episode.client, instrument=instrument.id, via="fhir")
-    from alliance.web.alerts.services import refresh_alerts
-    from alliance.web.measures.services import store_preferences
-
-    store_preferences(episode, [response])
-    refresh_alerts(episode)
-    return response, True
+        recorded = record_answers(
+            session,
+            instrument,
+            respondent,
+            answers,
+            source=Source.FHIR,
+            by=user,
+            request=request,
+            answered_at=authored,
+        )
+    except AnswersConflict as exc:
+        raise ImportRefused(409, "conflict", str(exc)) from None
+    except AnswersRefused as exc:
+        raise ImportRefused(403, "forbidden", str(exc)) from None
+    except ValueError as exc:
+        raise ImportRefused(422, "invalid", str(exc)) from None
+    return recorded.response, recorded.created

@@ -1,8 +1,9 @@
 """Sessions, links and submissions: the multi-model work behind the views.
 
 Each submission runs in one transaction and is idempotent: the link row is
-locked, a link that was already used answers "already received", and the
-unique constraint on (session, instrument, side) means a retry can never
+locked, a link that was already used answers "already received", and every
+answer goes through the one way in, :func:`~alliance.web.measures.answers.record_answers`,
+whose unique constraint on (session, instrument, side) means a retry can never
 store a second response.
 """
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.mail import send_mail
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
@@ -22,11 +23,10 @@ from django.utils import timezone
 
 from alliance.web.audit.log import record
 from alliance.web.care.models import Episode, Session
-from alliance.web.custominstruments.registry import instrument_for
+from alliance.web.measures.answers import record_answers, schedule_evaluation
 from alliance.web.measures.invitations import invitation_email
-from alliance.web.measures.models import Link, Respondent, Response, hash_token, new_token
+from alliance.web.measures.models import Link, Respondent, Response, Source, hash_token, new_token
 from alliance.web.measures.plans import due
-from alliance.web.measures.scoring import score_answers
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +159,13 @@ class SubmitResult:
 
 
 def submit_link(link: Link, request: HttpRequest | None = None) -> SubmitResult:
-    """Store the drafted answers of every instrument as responses, once."""
+    """Store the drafted answers of every instrument as responses, once.
+
+    Each instrument goes through :func:`record_answers`. The session may
+    already hold the client's answers to an instrument (e.g. imported from the
+    record system): those are never overwritten, and the link's answers stay in
+    its draft rather than being lost.
+    """
     with transaction.atomic():
         locked = (
             Link.objects.select_for_update()
@@ -172,10 +178,6 @@ def submit_link(link: Link, request: HttpRequest | None = None) -> SubmitResult:
         if missing:
             raise ValueError(f"not answered yet: {', '.join(missing)}")
         now = timezone.now()
-        organisation_id = locked.session.episode.client.organisation_id
-        # The session may already hold the client's answers to an instrument (e.g.
-        # imported from the record system): those are never overwritten, and these
-        # stay in the link's draft rather than being lost.
         kept_in_draft = sorted(
             Response.objects.filter(
                 session=locked.session,
@@ -184,55 +186,35 @@ def submit_link(link: Link, request: HttpRequest | None = None) -> SubmitResult:
             ).values_list("instrument", flat=True)
         )
         responses = [
-            Response.objects.create(
-                session=locked.session,
-                instrument=i,
-                respondent=Respondent.CLIENT,
-                answers=locked.draft[i],
-                scores=score_answers(instrument_for(organisation_id, i), locked.draft[i]),
+            record_answers(
+                locked.session,
+                i,
+                Respondent.CLIENT,
+                locked.draft[i],
+                source=Source.LINK,
+                request=request,
                 link=locked,
-                submitted_at=now,
-            )
+                answered_at=now,
+                actor_label="client link",
+                evaluate=False,
+            ).response
             for i in locked.instruments
             if i not in kept_in_draft
         ]
         locked.submitted_at = now
         locked.save(update_fields=["submitted_at"])
-        store_preferences(locked.session.episode, responses)
-        client = locked.session.episode.client
+        if responses:
+            schedule_evaluation(locked.session.episode)
         record(
             request,
             "submit",
             locked,
-            client=client,
+            client=locked.session.episode.client,
             actor_label="client link",
             instruments=locked.instruments,
             kept_in_draft=kept_in_draft,
         )
-    from alliance.web.alerts.services import refresh_alerts
-
-    try:
-        refresh_alerts(locked.session.episode)
-    except DatabaseError:
-        # The answers are stored; the rules run again with the next submission or page
-        # refresh. Never show the client an error for work that already succeeded.
-        logger.exception("alerts not refreshed after link %s", locked.pk)
     return SubmitResult(stored=True, already=False, responses=responses)
-
-
-def store_preferences(episode: Episode, responses: list[Response]) -> None:
-    """Keep the client's C-NIP scale scores on the episode (for the approach suggestion)."""
-    for r in responses:
-        if r.instrument == "cnip":
-            prefix = "cnip_"
-            scores = {
-                k[len(prefix) :]: v
-                for k, v in r.scores.items()
-                if k.startswith(prefix)
-                and isinstance(v, (int, float))
-                and not k.endswith(("_mean", "_note"))
-            }
-            Episode.objects.filter(pk=episode.pk).update(cnip_scores=scores)
 
 
 def save_therapist_response(
@@ -242,26 +224,18 @@ def save_therapist_response(
     user: Any,
     request: HttpRequest | None = None,
 ) -> tuple[Response, bool]:
-    """Store the therapist's form for a session once; returns (response, created)."""
-    # Unknown ids fail loudly; a clinic's own instrument is scored like a built-in one.
-    instrument = instrument_for(session.episode.client.organisation_id, instrument_id)
-    try:
-        with transaction.atomic():
-            response = Response.objects.create(
-                session=session,
-                instrument=instrument_id,
-                respondent=Respondent.THERAPIST,
-                answers=answers,
-                scores=score_answers(instrument, answers),
-                submitted_by=user,
-            )
-    except IntegrityError:
-        existing = Response.objects.get(
-            session=session, instrument=instrument_id, respondent=Respondent.THERAPIST
-        )
-        return existing, False
-    record(request, "create", response, client=session.episode.client, instrument=instrument_id)
-    from alliance.web.alerts.services import refresh_alerts
+    """Store the therapist's form for a session once; returns (response, created).
 
-    refresh_alerts(session.episode)
-    return response, True
+    The same answers again return the stored response; other answers raise
+    :class:`~alliance.web.measures.answers.AnswersConflict`.
+    """
+    recorded = record_answers(
+        session,
+        instrument_id,
+        Respondent.THERAPIST,
+        answers,
+        source=Source.THERAPIST,
+        by=user,
+        request=request,
+    )
+    return recorded.response, recorded.created

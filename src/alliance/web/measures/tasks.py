@@ -1,4 +1,4 @@
-"""Background work: reminders for unanswered links and alert e-mails.
+"""Background work: reminders for unanswered links (alert e-mails: alliance.web.alerts.tasks).
 
 Runs through django-tasks: in-process in the demo, by ``manage.py db_worker``
 in production. ``manage.py alliance_tick`` (or the demo's scheduler thread)
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
@@ -64,35 +63,6 @@ def send_reminders() -> int:
     return sent
 
 
-@task()
-def email_alert(alert_id: int) -> bool:
-    """Tell the therapist an urgent alert is waiting; no client answers in the e-mail."""
-    from alliance.web.alerts.models import Alert
-
-    alert = (
-        Alert.objects.select_related("episode__client__therapist", "episode__client__organisation")
-        .filter(pk=alert_id)
-        .first()
-    )
-    if alert is None:
-        return False
-    therapist = alert.episode.client.therapist
-    if not therapist.email:
-        return False
-    from django.conf import settings
-    from django.urls import reverse
-
-    url = f"{settings.SITE_URL}{reverse('care:client', args=[alert.episode.client_id])}"
-    send_mail(
-        f"Urgent: alert for client {alert.episode.client.code}",
-        f"An urgent alert was raised for client {alert.episode.client.code} (session {alert.session_number}).\n\n"
-        f"Log in to see it and the suggested next steps:\n{url}\n",
-        None,
-        [therapist.email],
-    )
-    return True
-
-
 def tick() -> None:
     """Enqueue the periodic work (call every few minutes)."""
     send_reminders.enqueue()
@@ -101,4 +71,4 @@ def tick() -> None:
     retry_texts.enqueue()
 
 
-__all__ = ["email_alert", "send_reminders", "tick"]
+__all__ = ["send_reminders", "tick"]

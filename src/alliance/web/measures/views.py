@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from alliance.web.audit.log import record
 from alliance.web.custominstruments.registry import instrument_for
 from alliance.web.languages import instrument_in, use_client_language
+from alliance.web.measures.answers import draft_has_risk, report_risk
 from alliance.web.measures.forms import InstrumentForm, initial_from_answers
 from alliance.web.measures.models import Link
 from alliance.web.measures.services import find_link, save_draft, submit_link
@@ -136,13 +137,7 @@ def step(request: HttpRequest, token: str, step: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         answers = form.answers()
         save_draft(link, instrument.id, answers)
-        risk = _risk_reported(instrument.id, answers)
-        if risk:
-            from alliance.web.alerts.services import refresh_alerts
-
-            refresh_alerts(
-                link.session.episode, pending={link.session.number: {"phq9_flag_risk": True}}
-            )
+        risk = report_risk(link.session, instrument, answers)
         if step < total:
             if risk:
                 return render(
@@ -157,7 +152,7 @@ def step(request: HttpRequest, token: str, step: int) -> HttpResponse:
             return redirect("measures:step", token=token, step=_next_step(link))
         context: dict[str, Any] = {
             "org": link.client.organisation,
-            "risk": risk or _draft_risk(link),
+            "risk": risk or draft_has_risk(link),
         }
         if result.already:
             return render(request, "measures/already.html", context)
@@ -180,10 +175,3 @@ def step(request: HttpRequest, token: str, step: int) -> HttpResponse:
         status=400 if request.method == "POST" else 200,
     )
 
-
-def _risk_reported(instrument_id: str, answers: dict[str, Any]) -> bool:
-    return instrument_id == "phq9" and float(answers.get("9", 0) or 0) > 0
-
-
-def _draft_risk(link: Link) -> bool:
-    return _risk_reported("phq9", link.draft.get("phq9", {}))

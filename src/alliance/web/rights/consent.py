@@ -81,20 +81,38 @@ def is_erased(episode: Episode) -> bool:
     return Erasure.objects.filter(erased).exists()
 
 
-def ensure_links_allowed(episode: Episode) -> None:
-    """Raise :class:`LinksRefused` when the episode's data were erased or consent was withdrawn."""
+def _refusal(episode: Episode, what: str, erased: str) -> str | None:
     if is_erased(episode):
-        raise LinksRefused(
-            "This client's data were erased: no new questionnaire links can be made."
-        )
+        return f"This client's data were erased: {erased}."
     state = consent_state(episode)
     if state.status == "withdrawn" and state.record is not None:
         when = timezone.localtime(state.record.withdrawn_at)
-        raise LinksRefused(
+        return (
             f"The client withdrew consent to the questionnaires on {when:%d %b %Y} "
-            f"({state.record.get_withdrawn_via_display()}): no new questionnaire links can be "
-            "made for this episode. If they agree again, record it on their page."
+            f"({state.record.get_withdrawn_via_display()}): {what}. "
+            "If they agree again, record it on their page."
         )
+    return None
+
+
+def answers_allowed(episode: Episode) -> str | None:
+    """Why no client answers may be stored for this episode, or None when they may."""
+    return _refusal(
+        episode,
+        "no questionnaire answers can be stored for this episode",
+        "no questionnaire answers can be stored",
+    )
+
+
+def ensure_links_allowed(episode: Episode) -> None:
+    """Raise :class:`LinksRefused` when the episode's data were erased or consent was withdrawn."""
+    refusal = _refusal(
+        episode,
+        "no new questionnaire links can be made for this episode",
+        "no new questionnaire links can be made",
+    )
+    if refusal:
+        raise LinksRefused(refusal)
 
 
 def _actor(by: Any) -> tuple[Any, str]:

@@ -4,7 +4,7 @@ import django.utils.timezone
 from django.db import migrations, models
 
 
-def backfill(apps, schema_editor):  # type: ignore[no-untyped-def]
+def backfill(apps, schema_editor):
     Response = apps.get_model("measures", "Response")
     Response.objects.filter(link__isnull=True).update(source="therapist")
     for response in Response.objects.only("pk", "submitted_at").iterator():
