@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "alliance.web.reports",
     "alliance.web.texting",
     "alliance.web.inroom",
+    "alliance.web.paper",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",

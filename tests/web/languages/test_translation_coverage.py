@@ -142,6 +142,8 @@ def _has_words(node: ast.expr) -> bool:
         return bool(re.search(r"[A-Za-z]{2}", node.value))
     if isinstance(node, ast.JoinedStr):
         return any(_has_words(v) for v in node.values if isinstance(v, ast.Constant))
+    if isinstance(node, ast.IfExp):
+        return _has_words(node.body) or _has_words(node.orelse)
     return False
 
 

@@ -170,10 +170,12 @@ def clinic_security(request: HttpRequest) -> HttpResponse:
             record(request, "update", organisation, require_2fa_for_therapists=required)
             messages.success(
                 request,
-                "Therapists must now use an authenticator app; each will be asked to set one up "
-                "at their next page."
+                gettext_lazy(
+                    "Therapists must now use an authenticator app; each will be asked to set one "
+                    "up at their next page."
+                )
                 if required
-                else "Therapists may now sign in with their password alone.",
+                else gettext_lazy("Therapists may now sign in with their password alone."),
             )
         return redirect("accounts:clinic_security")
     staff = (

@@ -337,7 +337,10 @@ def therapist_form(request: HttpRequest, pk: int, instrument: str) -> HttpRespon
         except AnswersConflict:  # other answers were saved first: kept, never overwritten
             created = False
         messages.success(
-            request, "Saved." if created else "Your form for this session was already saved."
+            request,
+            gettext_lazy("Saved.")
+            if created
+            else gettext_lazy("Your form for this session was already saved."),
         )
         return redirect("care:client", pk=client.pk)
     return render(

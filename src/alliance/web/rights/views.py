@@ -135,17 +135,19 @@ def episode_consent(request: HttpRequest, pk: int) -> HttpResponse:
         done = record_consent(episode, via=Channel.STAFF, by=request.user, request=request)
         messages.success(
             request,
-            "Consent recorded: questionnaire links can be made again."
+            gettext_lazy("Consent recorded: questionnaire links can be made again.")
             if done
-            else "Consent was already recorded.",
+            else gettext_lazy("Consent was already recorded."),
         )
     elif action == "withdrawn":
         withdrawn = withdraw_consent(episode, via=Channel.STAFF, by=request.user, request=request)
         messages.success(
             request,
-            "Withdrawal recorded: open links no longer work and no new ones can be made."
+            gettext_lazy(
+                "Withdrawal recorded: open links no longer work and no new ones can be made."
+            )
             if withdrawn
-            else "There was no consent to withdraw.",
+            else gettext_lazy("There was no consent to withdraw."),
         )
     else:
         messages.error(request, gettext_lazy("Choose whether consent was given or withdrawn."))
