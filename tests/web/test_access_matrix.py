@@ -56,6 +56,7 @@ MATRIX = (
     Entry("care:link_email", "POST", "link"),
     Entry("texting:link_text", "POST", "link"),
     Entry("inroom:start", "POST", "link"),
+    Entry("followup:resend", "POST", "link", data=(("channel", "email"),)),
     Entry("paper:enter", "GET", "session", extra=(("instrument", "phq9"),)),
     Entry("texting:client_texts", "POST", "client", data=(("action", "stop"),)),
     Entry("care:therapist_form", "GET", "session", extra=(("instrument", "wai_sr_t"),)),

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "alliance.web.texting",
     "alliance.web.inroom",
     "alliance.web.paper",
+    "alliance.web.followup",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",

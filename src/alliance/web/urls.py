@@ -45,6 +45,7 @@ urlpatterns = [
     path("", include("alliance.web.texting.urls")),
     path("", include("alliance.web.inroom.urls")),
     path("", include("alliance.web.paper.urls")),
+    path("", include("alliance.web.followup.urls")),
     path("clinic/instruments/", include("alliance.web.custominstruments.urls")),
 ]
 handler404 = "alliance.web.api.errors.not_found"
