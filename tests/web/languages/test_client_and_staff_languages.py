@@ -141,3 +141,14 @@ def test_plan_page_tells_the_therapist_which_questionnaires_have_no_translation(
     html = client.get(reverse("care:plan", args=[c1_episode.pk])).content.decode()
     assert 'id="untranslated"' in html
     assert "PHQ-9" in html.split('id="untranslated"')[1].split("</p>")[0]
+
+
+def test_default_crisis_text_is_in_the_clients_language_and_a_clinics_own_text_as_written(c1) -> None:
+    from django.utils import translation
+
+    organisation = c1.organisation
+    with translation.override("es"):
+        assert "llame al 999" in organisation.crisis_message()
+    organisation.crisis_text = "Call our duty line on 0100 000 000."
+    with translation.override("es"):
+        assert organisation.crisis_message() == "Call our duty line on 0100 000 000."

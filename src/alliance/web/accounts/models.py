@@ -10,7 +10,15 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
+
+
+# The default crisis text, translated for each client; a clinic's own text is shown as written.
+DEFAULT_CRISIS_TEXT = gettext_noop(
+    "If you are thinking about ending your life or harming yourself, or you are in "
+    "danger now, call 999 or go to your nearest A&E. You can talk to Samaritans any "
+    "time, free, on 116 123."
+)
 
 
 class Organisation(models.Model):
@@ -27,11 +35,7 @@ class Organisation(models.Model):
         help_text=gettext_lazy("Days after sending before an unanswered link gets one reminder."),
     )
     crisis_text = models.TextField(
-        default=(
-            "If you are thinking about ending your life or harming yourself, or you are in "
-            "danger now, call 999 or go to your nearest A&E. You can talk to Samaritans any "
-            "time, free, on 116 123."
-        ),
+        default=DEFAULT_CRISIS_TEXT,
         help_text=gettext_lazy("Shown to a client at once when they report thoughts of self-harm."),
     )
     require_2fa_for_therapists = models.BooleanField(
@@ -45,6 +49,12 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def crisis_message(self) -> str:
+        """The crisis text in the active language when it is the default; else as the clinic wrote it."""
+        if self.crisis_text == DEFAULT_CRISIS_TEXT:
+            return gettext(DEFAULT_CRISIS_TEXT)
+        return self.crisis_text
 
 
 class Role(models.TextChoices):
