@@ -54,7 +54,7 @@ class StaffLanguageMiddleware:
         if user is not None and user.is_authenticated and chosen:
             code = supported(chosen)
             translation.activate(code)
-            request.LANGUAGE_CODE = code  # type: ignore[attr-defined]
+            request.LANGUAGE_CODE = code
         return self.get_response(request)
 
 
@@ -66,7 +66,7 @@ def use_client_language(request: HttpRequest, client: Any) -> str:
     """
     code = supported(getattr(client, "language", ""))
     translation.activate(code)
-    request.LANGUAGE_CODE = code  # type: ignore[attr-defined]
+    request.LANGUAGE_CODE = code
     return code
 
 

@@ -140,3 +140,27 @@ def test_unknown_language_or_instrument_is_not_found(client: Any, alice: Any) ->
     client.force_login(alice)
     assert client.get(reverse("paper:form_pdf", args=["gad7", "xx"])).status_code == 404
     assert client.get(reverse("paper:form_pdf", args=["nope", "es"])).status_code == 404
+
+
+def _pdf_text(pdf: bytes) -> str:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    return " ".join(page.get_textpage().get_text_range() for page in document)
+
+
+@pytest.mark.parametrize("language", [code for code, _ in settings.LANGUAGES])
+def test_printed_pdf_shows_every_item_in_the_instrument_files_order(client: Any, alice: Any, language: str) -> None:
+    client.force_login(alice)
+    text = " ".join(_pdf_text(client.get(reverse("paper:form_pdf", args=["phq9", language])).content).split())
+    positions = [text.find(" ".join(item.text.split())[:40]) for item in builtin()["phq9"].items]
+    assert -1 not in positions and positions == sorted(positions)
+    options = [text.find(o.label) for o in builtin()["phq9"].response.options]
+    assert -1 not in options and options == sorted(options)
+
+
+def test_spanish_clients_pdf_report_is_in_spanish(client: Any, alice: Any, c1: Any, c1_sessions: Any) -> None:
+    type(c1).objects.filter(pk=c1.pk).update(language="es")
+    client.force_login(alice)
+    pdf = client.get(reverse("reports:client_report_pdf", args=[c1.pk])).content
+    assert "Informe de progreso" in _pdf_text(pdf)
