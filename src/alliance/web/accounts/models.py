@@ -12,7 +12,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
-
 # The default crisis text, translated for each client; a clinic's own text is shown as written.
 DEFAULT_CRISIS_TEXT = gettext_noop(
     "If you are thinking about ending your life or harming yourself, or you are in "
