@@ -116,6 +116,7 @@ TOKEN_URLS = {
     "portal:task_new",
     "portal:feedback",
     "portal:language",
+    "portal:texts_stop",
     "rights:portal_export",
     "rights:portal_withdraw",
 }

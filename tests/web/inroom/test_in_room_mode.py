@@ -28,8 +28,11 @@ def in_room(client: Any, alice: Any, c1_sessions: Any) -> tuple[Any, Link, str]:
     client.post(reverse("care:link_new", args=[c1_sessions[3].pk]))
     link = Link.objects.get(session=c1_sessions[3], revoked_at__isnull=True)
     started = client.post(reverse("inroom:start", args=[link.pk]))
-    token = client.session[FLAG]["token"]
-    assert started.status_code == 302 and started["Location"] == reverse("measures:start", args=[token])
+    assert started.status_code == 302
+    token = started["Location"].split("/")[-2]
+    assert started["Location"] == reverse("measures:start", args=[token])
+    assert client.session[FLAG]["token_hash"] == link.token_hash
+    assert token not in str(dict(client.session))
     return client, link, token
 
 

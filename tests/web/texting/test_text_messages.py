@@ -372,3 +372,14 @@ def test_file_backend_appends_json_lines(tmp_path: Path, settings: Any) -> None:
     backends.get_backend().send(PHONE, "two")
     lines = (tmp_path / "texts.jsonl").read_text().splitlines()
     assert len(lines) == 2 and '"two"' in lines[1]
+
+
+def test_client_stops_texts_on_their_own_page(texting_client: Client, c1_portal_token: str) -> None:
+    from django.test import Client as HttpClient
+
+    http = HttpClient()
+    page = http.get(reverse("portal:home", args=[c1_portal_token])).content.decode()
+    assert "Stop text messages" in page
+    http.post(reverse("portal:texts_stop", args=[c1_portal_token]))
+    texting_client.refresh_from_db()
+    assert not texting_client.may_text and texting_client.texts_stopped_via == "client page"

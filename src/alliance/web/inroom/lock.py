@@ -18,6 +18,8 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
 
+from alliance.web.measures.models import hash_token
+
 FLAG = "alliance_in_room"
 # After this many wrong passwords or PINs the staff member is signed out altogether.
 MAX_UNLOCK_FAILURES = 5
@@ -26,7 +28,14 @@ LINK_PAGES = frozenset({"measures:start", "measures:step"})
 
 
 def lock(request: HttpRequest, *, link_pk: int, token: str) -> None:
-    request.session[FLAG] = {"link": link_pk, "token": token, "since": int(time.time()), "failures": 0}
+    """Only the token's hash goes in the session, like the link's own row: a copy of the
+    session table alone does not reveal the client's link."""
+    request.session[FLAG] = {
+        "link": link_pk,
+        "token_hash": hash_token(token),
+        "since": int(time.time()),
+        "failures": 0,
+    }
 
 
 def locked(request: HttpRequest) -> dict[str, Any] | None:
@@ -59,7 +68,12 @@ def allowed(request: HttpRequest, state: dict[str, Any]) -> bool:
         return False
     if match.view_name in ALWAYS_OPEN:
         return True
-    return match.view_name in LINK_PAGES and match.kwargs.get("token") == state.get("token")
+    token = match.kwargs.get("token")
+    return (
+        match.view_name in LINK_PAGES
+        and isinstance(token, str)
+        and hash_token(token) == state.get("token_hash")
+    )
 
 
 class InRoomMiddleware:

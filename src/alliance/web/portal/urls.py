@@ -10,4 +10,5 @@ urlpatterns = [
     path("<str:token>/tasks/new/", views.task_new, name="task_new"),
     path("<str:token>/feedback/", views.feedback, name="feedback"),
     path("<str:token>/language/", views.language, name="language"),
+    path("<str:token>/texts/stop/", views.texts_stop, name="texts_stop"),
 ]

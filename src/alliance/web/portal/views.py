@@ -55,6 +55,22 @@ def language(request: HttpRequest, token: str) -> HttpResponse:
 
 @rate_limited
 @never_cache
+@require_POST
+def texts_stop(request: HttpRequest, token: str) -> HttpResponse:
+    """The client stops text messages from their own page (as a STOP reply would)."""
+    from alliance.web.texting.services import stop_texts
+
+    access = _access(request, token)
+    if isinstance(access, HttpResponse):
+        return access
+    if access.client.may_text:
+        stop_texts(access.client, via="client page", request=request)
+        messages.success(request, _("Done: you will get no more text messages."))
+    return _back(token, "language")
+
+
+@rate_limited
+@never_cache
 def home(request: HttpRequest, token: str) -> HttpResponse:
     access = _access(request, token)
     if isinstance(access, HttpResponse):
