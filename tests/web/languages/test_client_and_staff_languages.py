@@ -152,3 +152,12 @@ def test_default_crisis_text_is_in_the_clients_language_and_a_clinics_own_text_a
     organisation.crisis_text = "Call our duty line on 0100 000 000."
     with translation.override("es"):
         assert organisation.crisis_message() == "Call our duty line on 0100 000 000."
+
+
+def test_alert_email_is_in_the_therapists_language(alice, c1_alert) -> None:
+    from alliance.web.alerts.mail import email_alert
+
+    type(alice).objects.filter(pk=alice.pk).update(language="es", email="alice@clinic.example")
+    assert email_alert.call(c1_alert.pk)
+    (message,) = mail.outbox
+    assert message.subject == "Urgente: alerta del cliente C1-ALPHA"
