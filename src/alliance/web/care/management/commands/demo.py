@@ -80,6 +80,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"E-mail goes to the console ({str(settings.EMAIL_BACKEND).rsplit('.', 2)[-2]} backend).\n"
         )
+        self.stdout.write(f"Text messages: the {settings.ALLIANCE_SMS_BACKEND} backend.\n")
         if options["no_serve"]:
             return
         if "DatabaseBackend" in str(settings.TASKS["default"]["BACKEND"]):
