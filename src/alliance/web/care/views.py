@@ -146,7 +146,7 @@ def items_view(request: HttpRequest, pk: int, instrument: str) -> HttpResponse:
     try:
         inst = instrument_for(client.organisation_id, instrument)
     except KeyError:
-        return render(request, "care/not_found.html", {"what": "instrument"}, status=404)
+        return render(request, "care/not_found.html", {"what": gettext_lazy("instrument")}, status=404)
     rows: list[dict[str, Any]] = []
     if episode is not None:
         responses = Response.objects.filter(
@@ -303,7 +303,7 @@ def link_email(request: HttpRequest, pk: int) -> HttpResponse:
         .first()
     )
     if link is None:
-        return render(request, "care/not_found.html", {"what": "link"}, status=404)
+        return render(request, "care/not_found.html", {"what": gettext_lazy("link")}, status=404)
     token = read(request, f"link_token_{link.pk}")
     if not token or link.state() != "open":
         messages.error(request, gettext_lazy("This link can no longer be sent. Create a new link."))
@@ -320,7 +320,7 @@ def therapist_form(request: HttpRequest, pk: int, instrument: str) -> HttpRespon
     client = session.episode.client
     allowed = due(list(session.episode.plan.all()), session.number, Respondent.THERAPIST)
     if instrument not in allowed:
-        return render(request, "care/not_found.html", {"what": "form for this session"}, status=404)
+        return render(request, "care/not_found.html", {"what": gettext_lazy("form for this session")}, status=404)
     inst = instrument_for(client.organisation_id, instrument)
     existing = session.responses.filter(
         respondent=Respondent.THERAPIST, instrument=instrument

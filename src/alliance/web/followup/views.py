@@ -34,7 +34,7 @@ def resend(request: HttpRequest, pk: int) -> HttpResponse:
         .first()
     )
     if link is None:
-        return render(request, "care/not_found.html", {"what": "link"}, status=404)
+        return render(request, "care/not_found.html", {"what": gettext_lazy("link")}, status=404)
     client = link.client
     channel = request.POST.get("channel")
     if channel == "email" and not client.email:

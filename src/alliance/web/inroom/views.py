@@ -32,7 +32,7 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
         .first()
     )
     if link is None:
-        return render(request, "care/not_found.html", {"what": "link"}, status=404)
+        return render(request, "care/not_found.html", {"what": gettext_lazy("link")}, status=404)
     token = read(request, f"link_token_{link.pk}")
     if not token or link.state() != "open":
         messages.error(

@@ -60,7 +60,7 @@ def link_text(request: HttpRequest, pk: int) -> HttpResponse:
         .first()
     )
     if link is None:
-        return render(request, "care/not_found.html", {"what": "link"}, status=404)
+        return render(request, "care/not_found.html", {"what": gettext_lazy("link")}, status=404)
     token = read(request, f"link_token_{link.pk}")
     if not token or link.state() != "open":
         messages.error(request, gettext_lazy("This link can no longer be sent. Create a new link."))
