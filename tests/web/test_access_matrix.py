@@ -59,6 +59,7 @@ MATRIX = (
     Entry("followup:resend", "POST", "link", data=(("channel", "email"),)),
     Entry("paper:enter", "GET", "session", extra=(("instrument", "phq9"),)),
     Entry("texting:client_texts", "POST", "client", data=(("action", "stop"),)),
+    Entry("texting:client_language", "POST", "client", data=(("language", "es"),)),
     Entry("care:therapist_form", "GET", "session", extra=(("instrument", "wai_sr_t"),)),
     Entry("care:approach", "GET", "episode"),
     Entry("care:plan", "GET", "episode"),

@@ -161,3 +161,15 @@ def test_alert_email_is_in_the_therapists_language(alice, c1_alert) -> None:
     assert email_alert.call(c1_alert.pk)
     (message,) = mail.outbox
     assert message.subject == "Urgente: alerta del cliente C1-ALPHA"
+
+
+def test_staff_change_the_clients_language_on_the_client_page(client, alice, c1) -> None:
+    client.force_login(alice)
+    page = client.get(reverse("care:client", args=[c1.pk])).content.decode()
+    assert reverse("texting:client_language", args=[c1.pk]) in page
+    client.post(reverse("texting:client_language", args=[c1.pk]), {"language": "es"})
+    c1.refresh_from_db()
+    assert c1.language == "es"
+    client.post(reverse("texting:client_language", args=[c1.pk]), {"language": "fr"})
+    c1.refresh_from_db()
+    assert c1.language == "es"

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from alliance.web.audit.log import record
 from alliance.web.care.access import client_for, clinician_required
 from alliance.web.measures.models import Link
 from alliance.web.measures.services import link_url
@@ -44,6 +45,21 @@ def client_texts(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         for errors in form.errors.values():
             messages.error(request, " ".join(str(e) for e in errors))
+    return redirect(f"{reverse('care:client', args=[client.pk])}#texts")
+
+
+@require_POST
+@clinician_required
+def client_language(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff change the client's preferred language (the client can too, on their page)."""
+    client = client_for(request, pk)
+    chosen = request.POST.get("language", "")
+    if chosen in dict(settings.LANGUAGES):
+        type(client).objects.filter(pk=client.pk).update(language=chosen)
+        record(request, "update", client, client=client, language=chosen)
+        messages.success(request, gettext_lazy("The client's preferred language is saved."))
+    else:
+        messages.error(request, gettext_lazy("Choose one of the languages offered."))
     return redirect(f"{reverse('care:client', args=[client.pk])}#texts")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.conf import settings
 
 from alliance.web.texting.forms import TextConsentForm
 from alliance.web.texting.models import Status, TextMessage
@@ -19,6 +20,7 @@ def texts_for(client: Any) -> dict[str, Any]:
         "recent": recent,
         "unsent": [m for m in recent if m.status in (Status.FAILED, Status.RETRYING)],
         "form": TextConsentForm(initial={"phone": client.phone}),
+        "languages": list(settings.LANGUAGES),
     }
 
 
