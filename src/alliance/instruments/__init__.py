@@ -10,12 +10,14 @@ from alliance.instruments.loader import (
     resolve,
 )
 from alliance.instruments.schema import Instrument, Item, ResponseScale, Scale
+from alliance.instruments.translations import Translation, translate
 
 __all__ = [
     "Instrument",
     "Item",
     "ResponseScale",
     "Scale",
+    "Translation",
     "builtin",
     "dumps",
     "get",
@@ -23,4 +25,5 @@ __all__ = [
     "parse_instrument",
     "registry",
     "resolve",
+    "translate",
 ]
