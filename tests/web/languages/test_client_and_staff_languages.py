@@ -34,6 +34,10 @@ def test_spanish_client_gets_the_consent_page_in_spanish_with_lang_es(c1, c1_lin
     assert "Antes de empezar" in html
     assert "La confidencialidad tiene un límite" in html
     assert "Before you start" not in html
+    HttpClient().post(reverse("measures:start", args=[c1_link.token]), {"consent": "yes"})
+    from alliance.web.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(detail__consent__isnull=False, detail__language="es").exists()
 
 
 def test_spanish_client_is_told_plainly_the_questionnaire_is_only_in_english(c1, c1_link) -> None:

@@ -101,6 +101,7 @@ def start(request: HttpRequest, token: str) -> HttpResponse:
                         client=episode.client,
                         actor_label="client link",
                         consent=CONSENT_VERSION,
+                        language=link.client.language,
                     )
             return redirect("measures:step", token=token, step=_next_step(link))
         return render(
