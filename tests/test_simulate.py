@@ -242,3 +242,39 @@ def test_docstring_examples_run() -> None:
     result = doctest.testmod(simulate)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_slope_r_correlates_the_clients_alliance_and_symptom_slopes() -> None:
+    t = simulate_cohort(20000, 2, seed=12, instruments=("sai",), slope_r=-0.6).truth
+    r = np.corrcoef(t["alliance_slope"].to_numpy(), t["symptom_slope"].to_numpy())[0, 1]
+    assert r == pytest.approx(-0.6, abs=0.02)
+    r0 = np.corrcoef(t["alliance_intercept"].to_numpy(), -t["symptom_slope"].to_numpy())[0, 1]
+    assert r0 == pytest.approx(0.28, abs=0.02)
+
+
+def test_within_effect_moves_only_the_next_sessions_symptoms() -> None:
+    kw = {"instruments": ("phq9",), "seed": 13, "dropout_rate": 0.0, "rupture_dropout": 0.0}
+    base = simulate_cohort(300, 6, **kw).data  # type: ignore[arg-type]
+    moved = simulate_cohort(300, 6, within_effect=-2.0, **kw).data  # type: ignore[arg-type]
+    first = pl.col("session") == 1
+    assert base.filter(first).equals(moved.filter(first))
+    assert not base.filter(~first).equals(moved.filter(~first))
+
+
+def test_slope_r_and_within_effect_are_checked() -> None:
+    with pytest.raises(ValueError, match="slope_r"):
+        simulate_cohort(10, 3, seed=1, slope_r=0.99)
+    with pytest.raises(ValueError, match="within_effect"):
+        simulate_cohort(10, 3, seed=1, within_effect=float("nan"))
+
+
+def test_simulate_scores_plants_the_within_effect_on_the_score_scale() -> None:
+    from alliance.simulate import simulate_scores
+
+    null = simulate_scores(4000, 4, seed=1)
+    planted = simulate_scores(4000, 4, seed=1, within_effect=-1.5)
+    diff = (planted["outcome"] - null["outcome"]).to_numpy().reshape(4000, 4)
+    dev = planted["alliance"].to_numpy().reshape(4000, 4)
+    assert np.all(diff[:, 0] == 0)
+    # the difference at t+1 is -1.5 x the alliance's noise at t, which correlates with the score
+    assert np.corrcoef(diff[:, 1], dev[:, 0])[0, 1] < -0.5

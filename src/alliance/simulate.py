@@ -17,7 +17,15 @@ symptom level at session 1; ``t`` is the session number, 1-based):
   ``s0 ~ N(0, 1)``, ``s1`` normal with mean ``symptom_slope`` (falling) and
   SD ``symptom_slope_sd``, ``f ~ N(0, state_sd)``.
 * Alliance and outcome: ``corr(a0, -s1) = alliance_outcome_r`` exactly in the
-  population. This is the correlation the parameter sets: between the
+  population, and ``corr(a1, s1) = slope_r`` (default 0: the client's
+  alliance trend and symptom trend unrelated; the issue #11 null sets -0.6,
+  alliance rising where symptoms fall, with no session-level link at all).
+* Within-client effect: with ``within_effect = b`` the symptom latent at
+  session ``t + 1`` moves by ``b * D[i, t]``, where ``D[i, t] = R[i, t] +
+  e[i, t]`` is the alliance's deviation from the client's own trajectory at
+  session ``t`` (a better-than-usual session, or a rupture). ``b < 0``: a
+  better session alliance is followed by fewer symptoms. Default 0: no
+  session-level link. This is the correlation the parameter sets: between the
   client's latent alliance level (``truth["alliance_intercept"]``) and the
   client's latent rate of symptom improvement (``-truth["symptom_slope"]``).
   Correlations computed from the observed items (e.g. the client's mean
@@ -62,6 +70,7 @@ seed, and adding an instrument does not change the others' responses.
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,7 +82,7 @@ import polars as pl
 
 from alliance.instruments import Instrument, get
 
-__all__ = ["PROFILES", "Cohort", "ItemProfile", "simulate_cohort"]
+__all__ = ["PROFILES", "Cohort", "ItemProfile", "simulate_cohort", "simulate_scores"]
 
 FloatArray = npt.NDArray[np.floating[Any]]
 IntArray = npt.NDArray[np.int64]
@@ -198,6 +207,8 @@ def simulate_cohort(
     symptom_slope_sd: float = 0.10,
     state_sd: float = 0.2,
     therapist_r: float = 0.5,
+    slope_r: float = 0.0,
+    within_effect: float = 0.0,
 ) -> Cohort:
     """Simulate a cohort of clients with known alliance, ruptures and outcomes.
 
@@ -242,6 +253,13 @@ def simulate_cohort(
         _check_probability(name, p)
     if not -1.0 < alliance_outcome_r < 1.0:
         raise ValueError(f"alliance_outcome_r must lie in (-1, 1), got {alliance_outcome_r}")
+    if not alliance_outcome_r**2 + slope_r**2 < 1.0:
+        raise ValueError(
+            f"alliance_outcome_r**2 + slope_r**2 must be below 1, got r = {alliance_outcome_r}, "
+            f"slope_r = {slope_r}"
+        )
+    if not math.isfinite(within_effect):
+        raise ValueError(f"within_effect must be a finite number, got {within_effect}")
     if not -1.0 <= therapist_r <= 1.0:
         raise ValueError(f"therapist_r must lie in [-1, 1], got {therapist_r}")
     for name, v in (
@@ -279,17 +297,20 @@ def simulate_cohort(
         "symptom_slope_sd": symptom_slope_sd,
         "state_sd": state_sd,
         "therapist_r": therapist_r,
+        "slope_r": slope_r,
+        "within_effect": within_effect,
     }
 
     n, big_t = n_clients, n_sessions
     rng = _rng(seed, "clients")
     # Client-level latents.
     a0 = rng.standard_normal(n)
-    a1 = alliance_slope + alliance_slope_sd * rng.standard_normal(n)
+    za = rng.standard_normal(n)
+    a1 = alliance_slope + alliance_slope_sd * za
     s0 = rng.standard_normal(n)
     z = rng.standard_normal(n)
-    r = alliance_outcome_r
-    s1 = symptom_slope + symptom_slope_sd * (-r * a0 + np.sqrt(1.0 - r * r) * z)
+    r, rs = alliance_outcome_r, slope_r
+    s1 = symptom_slope + symptom_slope_sd * (-r * a0 + rs * za + np.sqrt(1.0 - r * r - rs * rs) * z)
     u = rng.standard_normal(n)
 
     # Dropout without a rupture: leave after a session in 1 .. T-1.
@@ -329,6 +350,11 @@ def simulate_cohort(
     state = rng.standard_normal((3, n_obs)) * state_sd
     alliance = (trajectory + offset)[observed] + state[0]
     symptom = (s0[:, None] + s1[:, None] * (t - 1))[observed] + state[1]
+    if within_effect != 0.0:
+        deviation = np.zeros((n, big_t))
+        deviation[observed] = offset[observed] + state[0]
+        previous = np.concatenate([np.zeros((n, 1)), deviation[:, :-1]], axis=1)
+        symptom = symptom + within_effect * previous[observed]
     therapist = (
         therapist_r * alliance
         + np.sqrt(max(0.0, 1.0 - therapist_r**2))
@@ -380,3 +406,74 @@ def simulate_cohort(
         ]
     )
     return Cohort(data=data, truth=truth, params=params)
+
+
+def simulate_scores(
+    n_clients: int,
+    n_sessions: int,
+    *,
+    seed: int,
+    within_effect: float = 0.0,
+    slope_r: float = -0.6,
+    between_r: float = 0.28,
+    alliance_level: float = 3.6,
+    alliance_level_sd: float = 0.5,
+    alliance_slope: float = 0.03,
+    alliance_slope_sd: float = 0.04,
+    alliance_sd: float = 0.35,
+    outcome_level: float = 15.0,
+    outcome_level_sd: float = 4.0,
+    outcome_slope: float = -0.6,
+    outcome_slope_sd: float = 0.4,
+    outcome_sd: float = 2.5,
+) -> pl.DataFrame:
+    """Alliance and outcome scores (no items) with a known within-client effect.
+
+    Model (client ``i``, session ``t = 1 .. n_sessions``):
+    ``alliance[i, t] = a0_i + a1_i * (t - 1) + d[i, t]``, ``d ~ N(0,
+    alliance_sd)``; ``outcome[i, t] = s0_i + s1_i * (t - 1) + within_effect *
+    d[i, t - 1] + f[i, t]`` (no term at ``t = 1``), ``f ~ N(0, outcome_sd)``.
+    Client levels and slopes are normal with the given means and SDs, with
+    ``corr(a1, s1) = slope_r`` (the correlated-slopes pattern of issue #11:
+    -0.6, alliance rising where symptoms fall) and ``corr(a0, s1) =
+    -between_r``. The alliance is measured without error, so
+    ``within_effect`` is exactly the coefficient a sound within-client model
+    of ``outcome[t + 1]`` on the alliance's deviation from the client's own
+    trend at ``t`` should recover (in outcome points per alliance point);
+    ``within_effect = 0`` is the null. Defaults are illustrative (an SAI-like
+    0-5 alliance, a PHQ-9-like outcome), not norms.
+
+    Returns ``id``, ``session``, ``alliance``, ``outcome`` (Float64), sorted.
+
+    >>> df = simulate_scores(50, 6, seed=1, within_effect=-1.5)
+    >>> df.shape, df.columns
+    ((300, 4), ['id', 'session', 'alliance', 'outcome'])
+    """
+    if isinstance(n_clients, bool) or not isinstance(n_clients, int) or n_clients < 1:
+        raise ValueError(f"n_clients must be a positive integer, got {n_clients!r}")
+    if isinstance(n_sessions, bool) or not isinstance(n_sessions, int) or n_sessions < 2:
+        raise ValueError(f"n_sessions must be an integer >= 2, got {n_sessions!r}")
+    if not slope_r**2 + between_r**2 < 1.0:
+        raise ValueError(f"slope_r**2 + between_r**2 must be below 1, got {slope_r}, {between_r}")
+    rng = _rng(seed, "scores")
+    n, big_t = n_clients, n_sessions
+    za, zs, z0 = rng.standard_normal((3, n))
+    a0 = alliance_level + alliance_level_sd * z0
+    a1 = alliance_slope + alliance_slope_sd * za
+    rest = math.sqrt(1.0 - slope_r**2 - between_r**2)
+    s1 = outcome_slope + outcome_slope_sd * (slope_r * za - between_r * z0 + rest * zs)
+    s0 = outcome_level + outcome_level_sd * rng.standard_normal(n)
+    t = np.arange(big_t, dtype=np.float64)[None, :]
+    d = alliance_sd * rng.standard_normal((n, big_t))
+    previous = np.concatenate([np.zeros((n, 1)), d[:, :-1]], axis=1)
+    f = outcome_sd * rng.standard_normal((n, big_t))
+    alliance = a0[:, None] + a1[:, None] * t + d
+    outcome = s0[:, None] + s1[:, None] * t + within_effect * previous + f
+    return pl.DataFrame(
+        {
+            "id": np.repeat(np.arange(1, n + 1, dtype=np.int64), big_t),
+            "session": np.tile(np.arange(1, big_t + 1, dtype=np.int64), n),
+            "alliance": alliance.ravel(),
+            "outcome": outcome.ravel(),
+        }
+    )

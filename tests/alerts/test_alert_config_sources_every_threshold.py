@@ -12,10 +12,12 @@ CONFIG = AlertConfig()
 
 # Thresholds with no published norm behind them.
 NO_NORM = (
-    "rupture_min_drop",
-    "rupture_sd_k",
+    "rupture_noise_sd",
+    "rupture_z_k",
+    "rupture_drop_k",
     "rupture_min_prior",
     "rupture_repair_within",
+    "rupture_repair_z",
     "low_alliance",
     "falling_sessions",
     "falling_slope",
@@ -47,11 +49,9 @@ def test_outcome_and_risk_sources_come_from_the_instrument_files() -> None:
 
 def test_defaults_match_the_design() -> None:
     assert CONFIG.alliance_scores == ("sai_total", "wai_sr_total_mean")
-    assert (CONFIG.rupture_sd_k, CONFIG.rupture_min_prior, CONFIG.rupture_repair_within) == (
-        2.0,
-        3,
-        3,
-    )
+    assert (CONFIG.rupture_z_k, CONFIG.rupture_drop_k, CONFIG.rupture_min_prior) == (2.2, 1.0, 3)
+    assert (CONFIG.rupture_repair_within, CONFIG.rupture_repair_z) == (3, 0.5)
+    assert dict(CONFIG.rupture_noise_sd) == {"sai_total": 0.35, "wai_sr_total_mean": 0.175}
     assert dict(CONFIG.low_alliance) == {
         "sai_total": 2.5,
         "wai_sr_goal_mean": 3.0,
@@ -86,7 +86,7 @@ def test_config_is_frozen() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"alliance_scores": ("sai_bond",)}, "rupture_min_drop has no entry"),
+        ({"alliance_scores": ("sai_bond",)}, "rupture_noise_sd has no entry"),
         ({"disagreement_gap": 0.0}, "disagreement_gap must be above 0"),
         ({"falling_sessions": 1}, "falling_sessions must be 2 or more"),
         ({"tasks_min_not_done": 4}, "tasks_min_not_done"),

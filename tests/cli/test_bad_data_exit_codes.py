@@ -173,23 +173,31 @@ def test_bad_usage_exits_2_with_a_message_and_no_traceback(
     assert not Path("scored.csv").exists()
 
 
-def test_ruptures_on_a_score_without_a_published_norm_needs_a_threshold(alliance: Alliance) -> None:
+def test_ruptures_on_too_few_sessions_to_estimate_the_noise_exit_3(alliance: Alliance) -> None:
     write_answers()
     done = alliance("ruptures", "answers.csv", "--score", "wai_sr_total", "-q")
-    assert done.code == 2
-    assert "no published" in done.err_flat
-    assert "--min-drop" in done.err_flat
-    assert "--estimate" in done.err_flat
+    assert done.code == 3
+    assert "at least 30 needed" in done.err_flat
+    assert "--noise-sd" in done.err_flat
 
 
-def test_ruptures_with_a_given_min_drop_runs(alliance: Alliance) -> None:
+def test_ruptures_with_a_given_noise_sd_runs_and_states_its_false_alarm_rate(
+    alliance: Alliance,
+) -> None:
     write_answers()
     done = alliance(
-        "ruptures", "answers.csv", "--score", "wai_sr_total", "--min-drop", "5", "-o", "r.csv", "-q"
+        "ruptures", "answers.csv", "--score", "wai_sr_total", "--noise-sd", "2", "-o", "r.csv", "-q"
     )
     assert done.code == 0, done.err
-    assert "given with --min-drop" in done.out_flat
+    assert "given with --noise-sd" in done.out_flat
+    assert "expected false alarms on stable clients" in done.out_flat
     assert pl.read_csv("r.csv").height == len(ROWS)
+
+
+def test_ruptures_refuses_a_noise_sd_of_zero(alliance: Alliance) -> None:
+    write_answers()
+    done = alliance("ruptures", "answers.csv", "--score", "wai_sr_total", "--noise-sd", "0", "-q")
+    assert done.code == 2 and "above 0" in done.err_flat
 
 
 def test_the_installed_command_exits_2_on_an_unknown_option(

@@ -199,6 +199,23 @@ def test_agreement_writes_the_gap_of_every_dyad_session(alliance: Alliance, coho
     assert "ICC(3,1) consistency" in done.out
 
 
+def test_agreement_gives_first_session_iccs_and_a_dyad_bootstrap_for_all_sessions(
+    alliance: Alliance, cohort: Path
+) -> None:
+    done = alliance(
+        "agreement", "scored.csv", "--client", "wai_sr", "--therapist", "wai_sr_t",
+        "--n-boot", "200", "--by-session",
+    )  # fmt: skip
+    assert done.code == 0, done.err
+    lines = done.out.splitlines()
+    first = [ln for ln in lines if "│ first" in ln]
+    pooled = [ln for ln in lines if "│ all" in ln]
+    assert len(first) == 2 and len(pooled) == 2
+    assert all(ln.split("│")[-2].strip() == "-" for ln in pooled)  # no p-value
+    assert all(ln.split("│")[-2].strip() != "-" for ln in first)
+    assert "no p-value" in done.out_flat and "By session number" in done.out
+
+
 def test_agreement_on_the_unscored_cohort_scores_both_forms_first(
     alliance: Alliance, cohort: Path
 ) -> None:

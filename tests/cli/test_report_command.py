@@ -71,3 +71,28 @@ def test_help_shows_a_worked_example(alliance) -> None:
     result = alliance("report", "--help")
     assert result.code == 0
     assert "alliance report scored.csv -o report.html" in result.out_flat
+
+
+def test_json_holds_every_number_with_within_and_between_effects(alliance, cohort) -> None:
+    import json
+
+    result = alliance("report", "scored.csv", "--json", "numbers.json", "-q")
+    assert result.code == 0, result.err
+    assert not Path("report.html").exists()
+    numbers = json.loads(Path("numbers.json").read_text(encoding="utf-8"))
+    assert set(numbers) >= {"summary", "distribution", "ruptures", "outcome", "reliability"}
+    outcome = numbers["outcome"]
+    assert outcome["fitted"] is True
+    for effect in ("within", "between"):
+        assert set(outcome[effect]) == {"estimate", "se", "ci_low", "ci_high", "p"}
+        assert outcome[effect]["ci_low"] < outcome[effect]["estimate"] < outcome[effect]["ci_high"]
+    terms = {c["term"]: c for c in outcome["coefficients"]}
+    assert terms["alliance_within"]["estimate"] == outcome["within"]["estimate"]
+    assert "outcome_prior" in terms
+    assert numbers["ruptures"]["false_alarms_per_100"] < 1.5
+    assert numbers["summary"]["clients"] == 60
+
+
+def test_report_needs_an_output_or_json(alliance, cohort) -> None:
+    result = alliance("report", "scored.csv", "-q")
+    assert result.code == 2 and "--json" in result.err_flat

@@ -18,7 +18,8 @@ from alliance.scoring import score
 from alliance.simulate import simulate_cohort
 from alliance.stats.outcome import alliance_outcome_model
 from alliance.stats.reliability import cronbach_alpha, mcdonald_omega
-from alliance.stats.ruptures import detect_ruptures, rupture_summary
+from alliance.stats.rupture_noise import estimate_noise_sd
+from alliance.stats.ruptures import find_ruptures, rupture_summary
 
 INSTRUMENTS = ("wai_sr", "sai", "phq9", "gad7")
 THERAPISTS = ("Ann Lee", "<script>alert(1)</script>", "Bo & Co")
@@ -86,8 +87,10 @@ def test_distribution_is_the_mean_of_each_clients_sessions(frame, report) -> Non
 
 def test_rupture_rates_are_those_of_detect_ruptures(frame, report) -> None:
     r = report.ruptures
-    assert r.min_drop is not None and "estimated from this data" in r.min_drop_source
-    flags = detect_ruptures(frame, score="wai_sr_total", min_drop=r.min_drop)
+    assert r.noise_sd is not None and "estimated from this data" in r.noise_source
+    assert r.noise_sd == estimate_noise_sd(frame, score="wai_sr_total").sd
+    assert r.false_alarms_per_100 is not None and r.false_alarms_per_100 < 1.5
+    flags = find_ruptures(frame, score="wai_sr_total", noise=r.noise_sd)
     expected = rupture_summary(flags)
     o = r.overall
     assert (o.ruptures, o.sessions, o.repaired, o.not_repaired) == (
@@ -199,7 +202,7 @@ def test_named_columns_are_used(frame) -> None:
         alliance_col="sai_total", outcome_col="gad7_total",
     )  # fmt: skip
     assert (r.summary.alliance_col, r.summary.outcome_col) == ("sai_total", "gad7_total")
-    assert r.summary.therapists == 3 and r.ruptures.min_drop is not None
+    assert r.summary.therapists == 3 and r.ruptures.noise_sd is not None
 
 
 @pytest.mark.parametrize(

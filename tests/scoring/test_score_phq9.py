@@ -87,11 +87,15 @@ def test_one_missing_item_is_prorated_and_banded_by_lower_bounds() -> None:
     scored = score(_frame(rows), "phq9").scores
     assert scored["phq9_total"].to_list() == pytest.approx([4.5, 10.125, 18.0])
     assert scored["phq9_band"].to_list() == ["minimal", "moderate", "moderately severe"]
-    assert scored["phq9_note"].to_list() == ["total: prorated (1 of 9 items missing)"] * 3
+    assert scored["phq9_note"].to_list() == [
+        "item 9 (risk) unanswered; total: prorated (1 of 9 items missing)",
+        "item 9 (risk) unanswered; total: prorated (1 of 9 items missing)",
+        "total: prorated (1 of 9 items missing)",
+    ]
 
 
 def test_two_missing_items_give_no_total_no_band() -> None:
-    r = score(_frame([[1, 1, 1, 1, 1, 1, 1, None, None]]), "phq9").scores.row(0, named=True)
+    r = score(_frame([[1, 1, 1, 1, 1, 1, None, None, 0]]), "phq9").scores.row(0, named=True)
     assert r["phq9_total"] is None
     assert r["phq9_band"] is None
     assert r["phq9_note"] == "total: not scored (2 of 9 items missing; at most 1 allowed)"
@@ -110,3 +114,18 @@ def test_one_web_submission_with_item9_left_blank_is_prorated() -> None:
     assert r["phq9_total"] == pytest.approx(9.0)
     assert r["phq9_band"] == "mild"
     assert r["phq9_flag_risk"] is None
+    assert r["phq9_note"] == "item 9 (risk) unanswered; total: prorated (1 of 9 items missing)"
+
+
+def test_blank_item9_is_named_first_in_the_note_even_when_the_total_is_not_scored() -> None:
+    r = score(_frame([[1, 1, 1, 1, 1, 1, 1, None, None]]), "phq9").scores.row(0, named=True)
+    assert r["phq9_flag_risk"] is None
+    assert r["phq9_note"] == (
+        "item 9 (risk) unanswered; total: not scored (2 of 9 items missing; at most 1 allowed)"
+    )
+
+
+def test_answered_item9_with_another_blank_has_no_risk_note() -> None:
+    r = score(_frame([[None, 1, 1, 1, 1, 1, 1, 1, 0]]), "phq9").scores.row(0, named=True)
+    assert r["phq9_flag_risk"] is False
+    assert "risk" not in r["phq9_note"]

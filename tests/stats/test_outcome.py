@@ -24,6 +24,9 @@ BETA_WITHIN = -0.5  # alliance above the client's usual at t -> lower symptoms a
 BETA_BETWEEN = -2.0  # clients with better alliance on average -> lower symptoms
 BETA_SESSION = -0.4
 N_CLIENTS, N_SESSIONS = 300, 8
+#: The plain model (person-mean centring, random intercepts, no prior outcome):
+#: the data below are generated from exactly that model, so it must recover them.
+PLAIN = {"detrend": False, "random_slope": False, "prior_outcome": False}
 
 
 class Columns(TypedDict):
@@ -81,7 +84,7 @@ def panel() -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def fit(panel: pl.DataFrame) -> OutcomeModelResult:
-    return alliance_outcome_model(panel, **COLS)
+    return alliance_outcome_model(panel, **PLAIN, **COLS)
 
 
 def test_docstring_examples_run() -> None:
@@ -216,20 +219,21 @@ def test_model_never_pairs_across_a_gap(panel: pl.DataFrame) -> None:
     # Drop session 5 of the first 100 clients: pairs 4->5 and 5->6 vanish for them,
     # and 4 -> 6 must not be formed. 300 * 7 - 100 * 2 = 1900 pairs.
     gappy = panel.filter(~((pl.col("sess") == 5) & (pl.col("client_id") < 100)))
-    fit = alliance_outcome_model(gappy.sample(fraction=1.0, shuffle=True, seed=1), **COLS)
+    fit = alliance_outcome_model(gappy.sample(fraction=1.0, shuffle=True, seed=1), **PLAIN, **COLS)
     assert fit.n_obs == 1900
     est = fit.params.filter(pl.col("term") == "alliance_within").row(0, named=True)
     assert abs(est["estimate"] - BETA_WITHIN) < 3 * est["se"]
 
 
 def test_model_with_lag_two_uses_sessions_two_apart(panel: pl.DataFrame) -> None:
-    fit = alliance_outcome_model(panel, lag=2, **COLS)
+    fit = alliance_outcome_model(panel, lag=2, **PLAIN, **COLS)
     assert fit.n_obs == 300 * 6
     assert fit.lag == 2
 
 
 def test_model_with_random_slope_reports_slope_variance() -> None:
-    fit = alliance_outcome_model(simulate(seed=5, slope_sd=0.3), random_slope=True, **COLS)
+    options = {**PLAIN, "random_slope": True}
+    fit = alliance_outcome_model(simulate(seed=5, slope_sd=0.3), **options, **COLS)
     assert fit.re_formula == "~session"
     assert fit.random_effects["term"].to_list() == [
         "client intercept var",

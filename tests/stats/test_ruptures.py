@@ -325,9 +325,9 @@ def test_accepts_a_lazy_frame_and_string_ids() -> None:
     out = detect_ruptures(frame.lazy(), score="s", min_drop=6)
     assert isinstance(out, pl.DataFrame)
     assert out.rows() == [
-        ("a", 1, 40, False, None, None, 0, None, None, None, None, None, None),
-        ("a", 2, 30, True, "drop", 10.0, 1, 40.0, None, None, None, "censored", None),
-        ("b", 1, 40, False, None, None, 0, None, None, None, None, None, None),
+        ("a", 1, 40, False, None, None, 0, None, None, None, None, None, None, None),
+        ("a", 2, 30, True, "drop", 10.0, 1, 40.0, None, None, None, None, "censored", None),
+        ("b", 1, 40, False, None, None, 0, None, None, None, None, None, None, None),
     ]
 
 

@@ -32,6 +32,7 @@ from alliance.alerts.rules import (
     rule_low_alliance,
     rule_not_on_track,
     rule_risk,
+    rule_risk_unanswered,
     rule_rupture,
     rule_tasks_not_done,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "rule_low_alliance",
     "rule_not_on_track",
     "rule_risk",
+    "rule_risk_unanswered",
     "rule_rupture",
     "rule_tasks_not_done",
     "steps_for",

@@ -30,6 +30,7 @@ from types import MappingProxyType
 
 from alliance.alerts.scales import ScoreInfo, describe, describe_flag
 from alliance.instruments import get
+from alliance.stats.rupture_noise import RuptureSettings
 
 __all__ = ["PROJECT_DEFAULT", "AlertConfig", "default_sources", "instrument_change"]
 
@@ -61,14 +62,25 @@ _ALLIANCE_NOTE = (
 _SOURCES: dict[str, str] = {
     "alliance_scores": "Project choice, not a norm: the SAI is made for session-by-session use "
     "(Falkenstroem et al. 2015); the WAI-SR item mean is used where no SAI was given.",
-    "rupture_min_drop": f"{PROJECT_DEFAULT}: {_ALLIANCE_NOTE}, so a drop of one response step "
-    "on the item-mean scale stands in for the minimum reliable change (PSYCHOMETRICS.md s.5).",
-    "rupture_sd_k": f"{PROJECT_DEFAULT}: a score at least 2 within-client SDs below the "
-    "client's running mean (PSYCHOMETRICS.md s.5, after Stiles et al. 2004 [check]).",
-    "rupture_min_prior": f"{PROJECT_DEFAULT}: the SD rule needs at least 3 prior sessions "
+    "rupture_noise_sd": f"{PROJECT_DEFAULT}; documented default until the clinic has its own estimate "
+    "(alliance.alerts.rupture.with_clinic_noise, at least 200 session-to-session differences): "
+    "not a published norm, "
+    f"{_ALLIANCE_NOTE} and no published within-client SD was retrieved. SAI composite 0.35 = the "
+    "session-to-session SD of the simulated SAI used in the audit of issue #11; WAI-SR item mean "
+    "0.175 = the same simulator's (alliance.simulate, estimate_noise_sd over 2,000 clients).",
+    "rupture_z_k": f"{PROJECT_DEFAULT}: a score 2.2 standard errors below the client's "
+    "baseline (mean of earlier sessions, pooled noise SD); with rupture_drop_k about 1 false "
+    "alarm per 100 stable sessions (alliance.stats.rupture_noise.expected_false_alarm_rate; "
+    "bench/README.md, Ruptures).",
+    "rupture_drop_k": f"{PROJECT_DEFAULT}: the score also fell at least 1 noise SD from the "
+    "previous session (a sudden fall; a rupture that stays low is flagged once).",
+    "rupture_min_prior": f"{PROJECT_DEFAULT}: the baseline needs at least 3 earlier sessions "
     "(PSYCHOMETRICS.md s.5).",
-    "rupture_repair_within": f"{PROJECT_DEFAULT}: repaired when the score returns to the "
-    "pre-drop level within 3 sessions (PSYCHOMETRICS.md s.5).",
+    "rupture_repair_within": f"{PROJECT_DEFAULT}: repaired when the score returns within 3 "
+    "sessions (PSYCHOMETRICS.md s.5).",
+    "rupture_repair_z": f"{PROJECT_DEFAULT}: 'returned' = back within 0.5 standard errors of "
+    "the client's pre-rupture baseline (right for 93% of simulated repairs and 83% of "
+    "unrepaired ruptures; bench/README.md, Ruptures).",
     "low_alliance": f"{PROJECT_DEFAULT}: WAI-SR item mean below 3 = answered less than "
     "'Fairly often' on average; SAI mean below 2.5 = below the middle of its 0-5 scale "
     "(response points unconfirmed [check]). WAI-SR vendor bands have no validation.",
@@ -132,12 +144,14 @@ class AlertConfig:
     """
 
     alliance_scores: tuple[str, ...] = ("sai_total", "wai_sr_total_mean")
-    rupture_min_drop: Mapping[str, float] = field(
-        default_factory=lambda: _proxy(sai_total=1.0, wai_sr_total_mean=1.0)
+    rupture_noise_sd: Mapping[str, float] = field(
+        default_factory=lambda: _proxy(sai_total=0.35, wai_sr_total_mean=0.175)
     )
-    rupture_sd_k: float = 2.0
+    rupture_z_k: float = 2.2
+    rupture_drop_k: float = 1.0
     rupture_min_prior: int = 3
     rupture_repair_within: int = 3
+    rupture_repair_z: float = 0.5
     low_alliance: Mapping[str, float] = field(
         default_factory=lambda: _proxy(
             sai_total=2.5, wai_sr_goal_mean=3.0, wai_sr_task_mean=3.0, wai_sr_bond_mean=3.0
@@ -173,6 +187,16 @@ class AlertConfig:
         messages = {f: describe_flag(f) for f in self.risk_flags}
         object.__setattr__(self, "flag_messages", MappingProxyType(messages))
 
+    def rupture_settings(self) -> RuptureSettings:
+        """The rupture rule's settings as the research detector takes them."""
+        return RuptureSettings(
+            z_k=self.rupture_z_k,
+            drop_k=self.rupture_drop_k,
+            min_prior=self.rupture_min_prior,
+            repair_within=self.rupture_repair_within,
+            repair_z=self.rupture_repair_z,
+        )
+
     def source(self, name: str) -> str:
         """Where the threshold ``name`` comes from."""
         return self.sources[name]
@@ -186,7 +210,7 @@ class AlertConfig:
 def _score_columns(c: AlertConfig) -> list[str]:
     columns = [
         *c.alliance_scores,
-        *c.rupture_min_drop,
+        *c.rupture_noise_sd,
         *c.low_alliance,
         *c.falling_slope,
         *c.disagreement_pairs,
@@ -206,13 +230,16 @@ def _require(ok: bool, message: str) -> None:
 
 def _check(c: AlertConfig) -> None:
     for column in c.alliance_scores:
-        _require(column in c.rupture_min_drop, f"rupture_min_drop has no entry for {column!r}")
+        _require(column in c.rupture_noise_sd, f"rupture_noise_sd has no entry for {column!r}")
         _require(column in c.falling_slope, f"falling_slope has no entry for {column!r}")
     for column in (*c.deterioration_scores, c.expectations_score):
         _require(column in c.reliable_change, f"reliable_change has no entry for {column!r}")
-    for name in ("rupture_sd_k", "disagreement_gap", "short_expectation_fraction"):
+    for name in ("rupture_z_k", "disagreement_gap", "short_expectation_fraction"):
         _require(getattr(c, name) > 0, f"{name} must be above 0")
-    _require(c.rupture_min_prior >= 2, "rupture_min_prior must be 2 or more (an SD needs two)")
+    _require(c.rupture_drop_k >= 0, "rupture_drop_k must be 0 or more")
+    for column, sd in c.rupture_noise_sd.items():
+        _require(sd > 0, f"rupture_noise_sd for {column!r} must be above 0")
+    _require(c.rupture_min_prior >= 2, "rupture_min_prior must be 2 or more")
     for name in ("rupture_repair_within", "goal_revisit_sessions", "usual_sessions"):
         _require(getattr(c, name) >= 1, f"{name} must be 1 or more")
     _require(c.falling_sessions >= 2, "falling_sessions must be 2 or more (a slope needs 2 points)")

@@ -43,14 +43,17 @@ class SessionRecord:
 
     ``client`` and ``therapist`` map score columns to values (``None`` when
     not measured or not scorable); ``flags`` maps flag columns such as
-    ``"phq9_flag_risk"`` to their value; ``feedback`` is the client's open
+    ``"phq9_flag_risk"`` to their value -- None when the questionnaire was
+    answered but the flagged item left blank (the scoring engine's null
+    flag; leave the key out when the questionnaire was not given);
+    ``feedback`` is the client's open
     answer to "Is there anything I could do differently?".
     """
 
     number: int
     client: Mapping[str, float | None] = field(default_factory=dict)
     therapist: Mapping[str, float | None] = field(default_factory=dict)
-    flags: Mapping[str, bool] = field(default_factory=dict)
+    flags: Mapping[str, bool | None] = field(default_factory=dict)
     feedback: str | None = None
 
     def __post_init__(self) -> None:

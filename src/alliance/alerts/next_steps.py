@@ -85,6 +85,12 @@ RULE_STEPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "Make a safety plan together and give crisis contacts for out of hours.",
             "Record what you did and tell your supervisor.",
         ),
+        "risk_unanswered": (
+            "Ask the question again in person today: a skipped risk question is not a 'no'.",
+            "Ask directly about thoughts of death or self-harm.",
+            "If risk is present, follow the clinic's risk protocol and make a safety plan.",
+            "Record the answer and what you did.",
+        ),
         "goals_not_revisited": (
             "Rate progress on each goal with the client this session.",
             "Ask whether the goals still fit; change or drop any that do not.",

@@ -33,7 +33,12 @@ from alliance.alerts.rules_care import (
     rule_goals_not_revisited,
     rule_tasks_not_done,
 )
-from alliance.alerts.rules_outcome import rule_deterioration, rule_not_on_track, rule_risk
+from alliance.alerts.rules_outcome import (
+    rule_deterioration,
+    rule_not_on_track,
+    rule_risk,
+    rule_risk_unanswered,
+)
 from alliance.alerts.rupture import rule_rupture
 
 __all__ = [
@@ -50,6 +55,7 @@ __all__ = [
     "rule_low_alliance",
     "rule_not_on_track",
     "rule_risk",
+    "rule_risk_unanswered",
     "rule_rupture",
     "rule_tasks_not_done",
 ]
@@ -60,6 +66,7 @@ Rule = Callable[[History, AlertConfig], list[Finding]]
 RULES: Mapping[str, Rule] = MappingProxyType(
     {
         "risk": rule_risk,
+        "risk_unanswered": rule_risk_unanswered,
         "rupture": rule_rupture,
         "low_alliance": rule_low_alliance,
         "falling_alliance": rule_falling_alliance,

@@ -84,11 +84,16 @@ def rule_not_on_track(history: History, config: AlertConfig) -> list[Finding]:
     ]
 
 
-def _latest_flag(history: History, column: str) -> tuple[int, bool] | None:
+def _latest_flag(history: History, column: str) -> tuple[int, bool | None] | None:
+    """(session, value) of the latest session that recorded ``column``.
+
+    A value of None means the questionnaire was answered but the flagged
+    item was left blank (the scoring engine's null flag).
+    """
     for s in reversed(history.sessions):
-        value = s.flags.get(column)
-        if value is not None:
-            return s.number, bool(value)
+        if column in s.flags:
+            value = s.flags[column]
+            return s.number, None if value is None else bool(value)
     return None
 
 
@@ -103,7 +108,7 @@ def rule_risk(history: History, config: AlertConfig) -> list[Finding]:
     found: list[Finding] = []
     for column in config.risk_flags:
         latest_flag = _latest_flag(history, column)
-        if latest_flag is None or not latest_flag[1]:
+        if latest_flag is None or latest_flag[1] is not True:
             continue
         session, message = latest_flag[0], config.flag_messages[column]
         found.append(
@@ -113,6 +118,38 @@ def rule_risk(history: History, config: AlertConfig) -> list[Finding]:
                 session,
                 "Risk item answered: review risk today",
                 f"In session {session}: {message}",
+                {},
+                column,
+            )
+        )
+    return found
+
+
+def rule_risk_unanswered(history: History, config: AlertConfig) -> list[Finding]:
+    """Urgent finding when a risk item was left blank in the latest session that recorded it.
+
+    A skipped self-harm question is itself clinically important: the
+    scoring engine leaves the flag null (never False) and notes "item 9
+    (risk) unanswered"; a history carries that as ``flags[column] = None``
+    (the questionnaire answered, the item blank). Silence is never taken
+    for safety, so this fires like a raised flag, with its own next steps.
+    Base rate on stable simulated clients: the share of sessions with the
+    item blank (bench/README.md, "Alert base rates").
+    """
+    found: list[Finding] = []
+    for column in config.risk_flags:
+        latest_flag = _latest_flag(history, column)
+        if latest_flag is None or latest_flag[1] is not None:
+            continue
+        session, message = latest_flag[0], config.flag_messages[column]
+        found.append(
+            finding(
+                "risk_unanswered",
+                "urgent",
+                session,
+                "Risk item unanswered: ask about it today",
+                f"In session {session} the risk item was left blank, so risk is unknown "
+                f"(the flag watches: {message})",
                 {},
                 column,
             )

@@ -10,9 +10,10 @@ import typer
 from alliance.cli.common import QUIET_HELP, note, progress, step
 from alliance.io import read_table
 from alliance.reports import OUTPUT_SUFFIXES, Wording, build_report, render
+from alliance.reports.numbers import report_json
 
 EPILOG = (
-    "Example: alliance report scored.csv -o report.html\n\n"
+    "Example: alliance report scored.csv -o report.html --json numbers.json\n\n"
     "Sections: the data; alliance across clients and therapists; ruptures and repair; "
     "the lagged within/between alliance-outcome mixed model; reliability (alpha, omega) of "
     "each instrument whose items are present. Write .pdf for a printable A4 report."
@@ -31,7 +32,16 @@ def report(
             help="Scored file, one row per client and session (.csv .xlsx .sav .parquet)."
         ),
     ],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Report file: .html or .pdf.")],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Report file: .html or .pdf.")
+    ] = None,
+    json_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--json",
+            help="Also (or only) write every number of the report as JSON to this file.",
+        ),
+    ] = None,
     id_col: Annotated[str, typer.Option("--id", help="Client id column.")] = "id",
     session_col: Annotated[
         str, typer.Option("--session", help="Session number column.")
@@ -51,20 +61,23 @@ def report(
         str | None,
         typer.Option("--outcome", help="Outcome score column (default: phq9_total or gad7_total)."),
     ] = None,
-    min_drop: Annotated[
+    noise_sd: Annotated[
         float | None,
         typer.Option(
-            help="Alliance drop that counts as a rupture (default: published or estimated)."
+            help="Session-to-session SD of the alliance score for the rupture rule "
+            "(default: estimated from the data)."
         ),
     ] = None,
     title: Annotated[str, typer.Option(help="Title of the report.")] = "Alliance research report",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
 ) -> None:
     """Research report on a scored data file: distributions, ruptures, alliance-outcome model, reliability."""
-    suffix = output.suffix.lower()
-    if suffix not in OUTPUT_SUFFIXES:
+    if output is None and json_out is None:
+        raise typer.BadParameter("give -o REPORT.html/.pdf, --json NUMBERS.json, or both")
+    suffix = output.suffix.lower() if output is not None else ".html"
+    if output is not None and suffix not in OUTPUT_SUFFIXES:
         raise typer.BadParameter(
-            f"the report is written as .html or .pdf, not {output.suffix or 'a file without suffix'!r}",
+            f"the report is written as .html or .pdf, not {suffix or 'a file without suffix'!r}",
             param_hint="--output",
         )
     text_columns = tuple(c for c in (id_col, therapist_col or "therapist") if c)
@@ -79,16 +92,20 @@ def report(
             therapist_col=therapist_col,
             alliance_col=alliance_col,
             outcome_col=outcome_col,
-            min_drop=min_drop,
+            noise_sd=noise_sd,
             wording=Wording(title=title, data_source=data.name),
             source=data.name,
         )
-        step(bar, f"writing {output.name}")
-        output.write_bytes(render(built, suffix))
+        step(bar, "writing")
+        if output is not None:
+            output.write_bytes(render(built, suffix))
+        if json_out is not None:
+            json_out.write_text(report_json(built) + "\n", encoding="utf-8")
         step(bar, "done")
     fit = built.outcome
+    written = " and ".join(str(p) for p in (output, json_out) if p is not None)
     note(
-        f"wrote {output}: {built.summary.clients:,} clients, alliance {built.summary.alliance_col}, "
+        f"wrote {written}: {built.summary.clients:,} clients, alliance {built.summary.alliance_col}, "
         f"outcome {built.summary.outcome_col or 'none'}"
         + ("" if fit.fitted else "; alliance-outcome model not fitted (see section 4)")
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, cast
 
@@ -24,15 +23,17 @@ from alliance.cli.common import (
 from alliance.errors import DataError
 from alliance.instruments import Instrument, resolve
 from alliance.scoring import score as score_frame
-from alliance.stats.agreement import dyad_gaps, icc
+from alliance.stats.agreement import IccEstimate, IccResult, dyad_gaps, icc_wide
+from alliance.stats.agreement_nested import NestedIcc, first_session_pairs, icc_dyad_bootstrap
 from alliance.stats.change import ChangeRule, SDiffMethod, classify_change
 from alliance.stats.reliability import cronbach_alpha, item_total_correlations, mcdonald_omega
-from alliance.stats.ruptures import (
-    detect_ruptures,
-    estimate_min_drop,
-    min_drop_for,
-    rupture_summary,
+from alliance.stats.rupture_noise import (
+    NoiseEstimate,
+    RuptureSettings,
+    estimate_noise_sd,
+    expected_false_alarm_rate,
 )
+from alliance.stats.ruptures import find_ruptures, rupture_summary
 
 InputArg = Annotated[Path, typer.Argument(help="Input file: .csv .tsv .xlsx .sav .parquet")]
 Layout = Annotated[str, typer.Option(help=LAYOUT_HELP)]
@@ -77,9 +78,9 @@ def register(app: typer.Typer) -> None:
     )
     app.command(
         epilog=(
-            "Example: alliance ruptures scored.csv --score wai_sr_total --estimate -o ruptures.csv\n\n"
-            "Without --min-drop the instrument's published reliable change is used; where none is "
-            "published (e.g. WAI-SR) give --min-drop, or --estimate to estimate it from this data."
+            "Example: alliance ruptures scored.csv --score sai_total -o ruptures.csv\n\n"
+            "The session-to-session SD is estimated from the data (pooled over clients, robust to "
+            "the ruptures); give --noise-sd to use one from a larger data set."
         )
     )(ruptures)
     app.command(
@@ -227,27 +228,42 @@ def ruptures(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Per-session flags file.")
     ] = None,
-    min_drop: Annotated[
-        float | None, typer.Option(help="Drop from the previous session that counts (raw points).")
+    noise_sd: Annotated[
+        float | None,
+        typer.Option(
+            help="Session-to-session SD of the score from elsewhere (e.g. a larger data set). "
+            "Default: estimated from this data, pooled over clients."
+        ),
     ] = None,
     estimate: Annotated[
         bool,
         typer.Option(
-            help="Estimate the reliable drop from this data (first-session SD and alpha)."
+            help="Estimate the session-to-session SD from this data (the default unless "
+            "--noise-sd is given; kept for old scripts)."
         ),
     ] = False,
-    sd_k: Annotated[
-        float, typer.Option(help="Flag scores this many within-client SDs below the running mean.")
-    ] = 2.0,
+    z_k: Annotated[
+        float,
+        typer.Option(help="Flag scores this many standard errors below the client's baseline."),
+    ] = RuptureSettings.z_k,
+    min_drop: Annotated[
+        float | None,
+        typer.Option(
+            help="Least fall from the previous session, in raw points (default: 1 noise SD)."
+        ),
+    ] = None,
     min_prior: Annotated[
-        int, typer.Option(help="Prior sessions needed before the SD rule applies.")
-    ] = 3,
+        int, typer.Option(help="Earlier sessions needed for the client's baseline.")
+    ] = RuptureSettings.min_prior,
     cutoff: Annotated[
-        float | None, typer.Option(help="Also flag any score on the wrong side of this cut-off.")
+        float | None,
+        typer.Option(
+            help="Also flag any score on the wrong side of this cut-off (not in the false-alarm rate)."
+        ),
     ] = None,
     repair_within: Annotated[
         int, typer.Option(help="Sessions allowed for the score to come back.")
-    ] = 3,
+    ] = RuptureSettings.repair_within,
     truth: Annotated[
         Path | None, typer.Option(help="Simulator truth file: also print recall and precision.")
     ] = None,
@@ -255,25 +271,40 @@ def ruptures(
     mapping: Mapping_ = None,
     quiet: Quiet = False,
 ) -> None:
-    """Find ruptures (sudden drops in the alliance) and whether they were repaired."""
+    """Find ruptures (sudden drops below the client's own level) and whether they were repaired.
+
+    A session is flagged when its score lies --z-k standard errors below the
+    mean of the client's earlier sessions, using the session-to-session SD
+    pooled over all clients, and fell at least --min-drop from the previous
+    session. The expected false-alarm rate of the settings is printed.
+    """
     inst, scale_id = split_score_column(score)
     scale = inst.scale(scale_id)
     with progress(4, quiet) as bar:
         step(bar, f"reading {data.name}")
         frame = with_score(load(data, layout=layout, mapping=mapping), score)
-        step(bar, "choosing thresholds")
-        drop, source = _min_drop(inst, scale_id, frame, min_drop, estimate)
-        step(bar, f"detecting ruptures in {frame.height:,} sessions")
-        flags = detect_ruptures(
-            frame.select("id", "session", score),
-            score=score,
-            min_drop=drop,
-            sd_k=sd_k,
+        step(bar, "estimating session-to-session noise")
+        noise = _noise(frame, score, noise_sd, estimate)
+        settings = RuptureSettings(
+            z_k=z_k,
+            drop_k=RuptureSettings.drop_k if min_drop is None else min_drop / noise.sd,
             min_prior=min_prior,
-            cutoff=cutoff,
             repair_within=repair_within,
-            higher_is_better=scale.higher_is_better is not False,
         )
+        step(bar, f"detecting ruptures in {frame.height:,} sessions")
+        try:
+            flags = find_ruptures(
+                frame.select("id", "session", score),
+                score=score,
+                noise=noise,
+                settings=settings,
+                cutoff=cutoff,
+                higher_is_better=scale.higher_is_better is not False,
+            )
+        except ValueError as exc:
+            if isinstance(exc, DataError):
+                raise
+            raise typer.BadParameter(str(exc)) from None
         step(bar, "done")
     summary = rupture_summary(flags)
     labels = {
@@ -297,10 +328,17 @@ def ruptures(
             }
         ),
     )
+    fall = settings.drop_k * noise.sd
     say(
-        f"Drop rule: {'off' if drop is None else f'{drop:.2f} points'} ({source}); SD rule: {sd_k} SDs after {min_prior} sessions; "
-        f"repaired = back to the pre-drop level within {repair_within} sessions."
+        f"Rule: {settings.z_k:g} standard errors below the client's baseline (mean of the earlier "
+        f"sessions, at least {settings.min_prior}) and a fall of at least {fall:.3f} points from "
+        f"the previous session; session-to-session SD {noise.sd:.3f} ({noise.source}; "
+        f"{noise.method}). Repaired = back within {settings.repair_z:g} standard errors of the "
+        f"baseline within {settings.repair_within} sessions."
     )
+    length = _typical_length(flags)
+    rate = expected_false_alarm_rate(settings, n_sessions=length)
+    say("With these settings, " + rate.sentence() + ".")
     if truth is not None:
         from alliance.io import read_table
         from alliance.stats.ruptures import detection_accuracy
@@ -315,25 +353,27 @@ def ruptures(
         save(flags, output)
 
 
-def _min_drop(
-    inst: Instrument, scale_id: str, frame: pl.DataFrame, given: float | None, estimate: bool
-) -> tuple[float | None, str]:
-    """Given > published reliable change (unless --estimate) > estimated from this data."""
+def _noise(frame: pl.DataFrame, score: str, given: float | None, estimate: bool) -> NoiseEstimate:
+    """The pooled session-to-session SD: given with --noise-sd, else estimated from the data."""
     if given is not None:
-        return given, "given with --min-drop"
-    published = None if estimate else min_drop_for(inst, scale_id)
-    if published is not None:
-        norms = inst.scale(scale_id).change
-        source = "instrument file" if norms is None else norms.source
-        return published, source + (" [check]" if norms is not None and norms.check else "")
-    if not estimate:
-        raise typer.BadParameter(
-            f"no published reliable change for {inst.id}_{scale_id}: give --min-drop, or --estimate to "
-            "estimate it from this data (first-session SD and Cronbach's alpha)",
-            param_hint="--min-drop",
-        )
-    found = estimate_min_drop(frame, inst, scale_id)
-    return found.drop, found.source
+        if estimate:
+            raise typer.BadParameter(
+                "give --noise-sd or --estimate, not both", param_hint="--noise-sd"
+            )
+        if not given > 0:
+            raise typer.BadParameter(f"must be above 0, got {given}", param_hint="--noise-sd")
+        return NoiseEstimate(given, 0, 0, "given", "given with --noise-sd")
+    try:
+        return estimate_noise_sd(frame, score=score)
+    except DataError as exc:
+        raise DataError(f"{exc}; give --noise-sd from a larger data set") from None
+
+
+def _typical_length(flags: pl.DataFrame) -> int:
+    """Median number of scored sessions per client (at least 1), for the false-alarm rate."""
+    per_client = flags.filter(pl.col("rupture").is_not_null()).group_by("id").len()["len"]
+    median = per_client.median() if per_client.len() else None
+    return max(1, round(float(median))) if isinstance(median, int | float) else 12
 
 
 def agreement(
@@ -345,40 +385,62 @@ def agreement(
     scale: Annotated[
         str, typer.Option(help="Scale to compare (total, goal, task, bond...).")
     ] = "total",
+    by_session: Annotated[
+        bool, typer.Option(help="Also show the ICCs of each session number (10+ dyads).")
+    ] = False,
+    n_boot: Annotated[
+        int, typer.Option(help="Dyad-bootstrap resamples for the all-sessions interval.")
+    ] = 2000,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Per-dyad gaps file.")
     ] = None,
     layout: Layout = "wide",
     mapping: Mapping_ = None,
 ) -> None:
-    """Client-therapist agreement: ICC(2,1) absolute agreement, ICC(3,1) consistency, and gaps."""
+    """Client-therapist agreement (ICC(2,1) absolute, ICC(3,1) consistency) that respects dyads.
+
+    First sessions: one row per dyad, so the F test and its interval hold.
+    All sessions: the same ICCs over every dyad-session, with an interval
+    from a bootstrap that resamples whole dyads, and no p-value (sessions of
+    one dyad are not independent).
+    """
     c_col, t_col = f"{resolve(client).id}_{scale}", f"{resolve(therapist).id}_{scale}"
     frame = with_score(with_score(load(data, layout=layout, mapping=mapping), c_col), t_col)
-    keys = ["id", "session"] if _sessions_present(frame) else ["id"]
-    pairs = frame.select(*keys, c_col, t_col).drop_nulls()
-    if pairs.height < 3:
+    if "id" not in frame.columns:
+        raise DataError("agreement needs an id column (one id per dyad)", column="id")
+    if "session" not in frame.columns:
+        frame = frame.with_columns(pl.lit(1).alias("session"))
+    pairs = frame.select("id", "session", c_col, t_col).drop_nulls()
+    first = first_session_pairs(
+        pairs, id_col="id", session_col="session", client_col=c_col, therapist_col=t_col
+    )
+    if first.height < 3:
         raise DataError(
-            f"only {pairs.height} rows have both {c_col} and {t_col}; at least 3 are needed"
+            f"only {first.height} dyads have both {c_col} and {t_col}; at least 3 are needed"
         )
-    target = pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator="/").alias("dyad")
-    long = pairs.select(target, c_col, t_col).unpivot(
-        index="dyad", variable_name="rater", value_name="score"
-    )
-    result = icc(long, target="dyad", rater="rater", score="score")
-    rows = [
-        asdict(result.agreement) | {"model": "ICC(2,1) absolute agreement"},
-        asdict(result.consistency) | {"model": "ICC(3,1) consistency"},
-    ]
+    rows = [_first_row(r) for r in _pair(icc_wide(first[c_col], first[t_col]))]
+    if pairs.height > first.height:
+        nested = icc_dyad_bootstrap(
+            pairs, id_col="id", client_col=c_col, therapist_col=t_col, n_boot=n_boot
+        )
+        rows += _nested_rows(nested)
     table(
-        f"Agreement between {c_col} and {t_col} (n = {result.n} dyad-sessions)",
-        pl.DataFrame(rows).select("model", "icc", "ci_low", "ci_high", "f", "p"),
+        f"Agreement between {c_col} and {t_col} ({first.height} dyads, {pairs.height} "
+        "dyad-sessions)",
+        pl.DataFrame(rows),
     )
+    say(
+        "first: each dyad's first session with both ratings (independent dyads: Shrout & "
+        "Fleiss F test and interval). all: every dyad-session, interval from "
+        f"{n_boot} bootstrap resamples of whole dyads; no p-value, since sessions of one dyad "
+        "are not independent."
+    )
+    if by_session:
+        table(
+            "By session number (sessions with 10 or more dyads)", _by_session(pairs, c_col, t_col)
+        )
     gaps = dyad_gaps(
-        pairs if "session" in pairs.columns else pairs.with_columns(pl.lit(1).alias("session")),
-        id_col="id",
-        session_col="session",
-        client_col=c_col,
-        therapist_col=t_col,
+        pairs, id_col="id", session_col="session", client_col=c_col, therapist_col=t_col
     )
     say(
         f"Mean gap (client - therapist): {_number(gaps['gap'].mean())}; "
@@ -386,6 +448,60 @@ def agreement(
     )
     if output is not None:
         save(gaps, output)
+
+
+def _pair(result: IccResult) -> tuple[IccEstimate, IccEstimate]:
+    return result.agreement, result.consistency
+
+
+_MODEL = {"ICC(2,1)": "ICC(2,1) absolute agreement", "ICC(3,1)": "ICC(3,1) consistency"}
+
+
+def _first_row(e: IccEstimate) -> dict[str, object]:
+    return {
+        "sessions": "first",
+        "model": _MODEL[e.kind],
+        "icc": e.icc,
+        "ci_low": e.ci_low,
+        "ci_high": e.ci_high,
+        "p": e.p,
+    }
+
+
+def _nested_rows(n: NestedIcc) -> list[dict[str, object]]:
+    return [
+        {
+            "sessions": "all",
+            "model": _MODEL[kind],
+            "icc": icc_value,
+            "ci_low": low,
+            "ci_high": high,
+            "p": None,
+        }
+        for kind, icc_value, low, high in (
+            ("ICC(2,1)", n.agreement, n.agreement_ci_low, n.agreement_ci_high),
+            ("ICC(3,1)", n.consistency, n.consistency_ci_low, n.consistency_ci_high),
+        )
+    ]
+
+
+def _by_session(pairs: pl.DataFrame, c_col: str, t_col: str) -> pl.DataFrame:
+    rows = []
+    for (session,), part in pairs.sort("session").group_by("session", maintain_order=True):
+        if part.height < 10:
+            continue
+        res = icc_wide(part[c_col], part[t_col])
+        rows.append(
+            {
+                "session": session,
+                "dyads": part.height,
+                "icc_2_1": res.agreement.icc,
+                "icc_3_1": res.consistency.icc,
+                "ci_low_3_1": res.consistency.ci_low,
+                "ci_high_3_1": res.consistency.ci_high,
+            }
+        )
+    return pl.DataFrame(rows)
 
 
 def _number(value: object) -> str:

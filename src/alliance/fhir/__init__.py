@@ -16,7 +16,7 @@ another system) are validated the same way, and errors name the FHIR path.
 """
 
 from alliance.fhir.common import DEFAULT_BASE, fhir_id, questionnaire_url
-from alliance.fhir.errors import FhirError
+from alliance.fhir.errors import FhirError, FhirRuleError
 from alliance.fhir.observation import observations
 from alliance.fhir.questionnaire import instrument_from_questionnaire, questionnaire
 from alliance.fhir.response import (
@@ -29,6 +29,7 @@ from alliance.fhir.validation import validate
 __all__ = [
     "DEFAULT_BASE",
     "FhirError",
+    "FhirRuleError",
     "ParsedResponse",
     "fhir_id",
     "instrument_from_questionnaire",

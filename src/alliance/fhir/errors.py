@@ -11,3 +11,11 @@ class FhirError(AllianceError, ValueError):
     >>> str(FhirError("item[0].linkId: unknown item '99'"))
     "item[0].linkId: unknown item '99'"
     """
+
+
+class FhirRuleError(FhirError):
+    """A well-formed resource breaks a rule of this server (e.g. an answer over the length limit).
+
+    FHIR answers such a resource with 422 Unprocessable Entity and the issue code
+    ``business-rule``, rather than the 400 of an unreadable one.
+    """

@@ -28,9 +28,9 @@ from alliance.fhir.common import (
     responses_system,
     value_code,
 )
-from alliance.fhir.errors import FhirError
+from alliance.fhir.errors import FhirError, FhirRuleError
 from alliance.fhir.validation import as_mapping, normalised, validate
-from alliance.instruments import Instrument, ResponseScale
+from alliance.instruments import Instrument, answer_problem
 
 Answer = float | str | None
 ACCEPTED_STATUS = ("completed", "amended")
@@ -95,15 +95,11 @@ def questionnaire_response(
 
 def _answer(instrument: Instrument, n: int, value: float | str, base_url: str) -> dict[str, Any]:
     scale = instrument.response_for(n)
-    if scale.kind == "text":
-        if not isinstance(value, str):
-            raise ValueError(f"answers[{n}]: item {n} takes free text, got {value!r}")
-        return {"valueString": value}
-    if isinstance(value, (str, bool)):
-        raise ValueError(f"answers[{n}]: item {n} takes a number, got {value!r}")
-    problem = _check_number(float(value), scale)
+    problem = answer_problem(scale, value)
     if problem:
         raise ValueError(f"answers[{n}]: {problem}")
+    if isinstance(value, str):
+        return {"valueString": value}
     if scale.kind == "choice":
         option = next(o for o in scale.options if o.value == float(value))
         return {
@@ -118,25 +114,6 @@ def _answer(instrument: Instrument, n: int, value: float | str, base_url: str) -
     ):
         return {"valueInteger": int(value)}
     return {"valueDecimal": number(float(value))}
-
-
-def _check_number(value: float, scale: ResponseScale) -> str | None:
-    """Why a number is not an allowed answer, or None when it is."""
-    if not math.isfinite(value):
-        return f"{value!r} is not a number"
-    if scale.kind == "choice":
-        if value not in {o.value for o in scale.options}:
-            return (
-                f"{value:g} is not one of {', '.join(value_code(o.value) for o in scale.options)}"
-            )
-        return None
-    if not scale.low <= value <= scale.high:
-        return f"{value:g} is outside {scale.low:g} to {scale.high:g}"
-    if scale.step:
-        ratio = (value - scale.low) / scale.step
-        if abs(ratio - round(ratio)) >= 1e-9:
-            return f"{value:g} is not on a step of {scale.step:g} from {scale.low:g}"
-    return None
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -232,7 +209,11 @@ def _read_answer(
     if scale.kind == "text":
         if kinds != ["valueString"]:
             raise FhirError(f"{where}: item {n} takes free text (valueString), got {kinds}")
-        return str(answer["valueString"])
+        text = str(answer["valueString"])
+        problem = answer_problem(scale, text)
+        if problem:
+            raise FhirRuleError(f"{where}.valueString: item {n}: {problem}")
+        return text
     if scale.kind == "choice" and "valueCoding" in answer:
         coding = answer["valueCoding"]
         if coding.get("system") not in (None, system):
@@ -247,7 +228,7 @@ def _read_answer(
         raise FhirError(f"{where}.valueCoding.code: {code!r} is not one of {allowed}")
     if kinds in (["valueInteger"], ["valueDecimal"]):
         value = float(answer[kinds[0]])
-        problem = _check_number(value, scale)
+        problem = answer_problem(scale, value)
         if problem:
             raise FhirError(f"{where}.{kinds[0]}: {problem}")
         return value

@@ -8,19 +8,33 @@ citation. A user adds an instrument by writing such a file; no code.
 
 from __future__ import annotations
 
+import math
 import re
+from fractions import Fraction
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 Comparison = Literal[">", ">=", "<", "<=", "=="]
+MAX_CHOICES = 101
+"""Most answers one item may offer: a 0-10 line in tenths. Each is shown on the page."""
 
 
 class Strict(BaseModel):
-    """Base model: unknown fields are errors, so a typo never passes silently."""
+    """Base model: unknown fields are errors, so a typo never passes silently.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Numbers must be finite: ``nan`` and ``inf`` (valid TOML) are refused
+    wherever a number is expected (option values, ranges, steps, bands,
+    norms, flag thresholds).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _exact(x: float) -> Fraction:
+    """The number as written (its shortest decimal form), exactly: 0.1 is 1/10."""
+    return Fraction(repr(float(x)))
 
 
 class Option(Strict):
@@ -57,7 +71,48 @@ class ResponseScale(Strict):
                 raise ValueError("a 'numeric' scale needs min < max")
             if self.step is not None and self.step <= 0:
                 raise ValueError("step must be positive")
+        if self.kind != "text" and self.choice_count() > MAX_CHOICES:
+            raise ValueError(
+                f"{self._count_text()}: more than {MAX_CHOICES} possible answers; "
+                "use a larger step or fewer options"
+            )
         return self
+
+    def choice_count(self) -> int:
+        """How many answers the scale offers (a numeric scale without step: whole numbers).
+
+        Computed exactly, from the numbers as written: ``floor((max - min) / step) + 1``.
+
+        >>> ResponseScale(kind="numeric", min=0, max=0.3, step=0.1).choice_count()
+        4
+        """
+        if self.kind == "choice":
+            return len(self.options)
+        if self.kind == "text" or self.min is None or self.max is None:
+            raise ValueError("text items offer no choices")
+        span = (_exact(self.max) - _exact(self.min)) / _exact(self.step or 1)
+        return math.floor(span) + 1
+
+    def choice_values(self) -> tuple[float, ...]:
+        """Every answer the scale offers, in order (a numeric scale without step: whole numbers).
+
+        Numeric values are ``min + k * step`` computed exactly, so a step of 0.1
+        gives 0.3, not 0.30000000000000004.
+
+        >>> ResponseScale(kind="numeric", min=0, max=0.3, step=0.1).choice_values()
+        (0.0, 0.1, 0.2, 0.3)
+        """
+        if self.kind == "choice":
+            return tuple(o.value for o in self.options)
+        low, step = _exact(self.min or 0), _exact(self.step or 1)
+        return tuple(float(low + k * step) for k in range(self.choice_count()))
+
+    def _count_text(self) -> str:
+        if self.kind == "choice":
+            return f"{len(self.options)} options"
+        count = self.choice_count()
+        shown = str(count) if count < 10**12 else f"about 10^{len(str(count)) - 1}"
+        return f"{shown} values from {self.min:g} to {self.max:g} in steps of {self.step or 1:g}"
 
     @property
     def low(self) -> float:

@@ -50,21 +50,21 @@ from alliance.reports.model import (
 )
 from alliance.scoring.validate import check_duplicates
 from alliance.stats._checks import require_no_nulls
-from alliance.stats.outcome import BETWEEN, SESSION, WITHIN, alliance_outcome_model
+from alliance.stats.outcome import BETWEEN, PRIOR, SESSION, WITHIN, alliance_outcome_model
 from alliance.stats.reliability import cronbach_alpha, mcdonald_omega
+from alliance.stats.rupture_noise import (
+    NoiseEstimate,
+    RuptureSettings,
+    estimate_noise_sd,
+    expected_false_alarm_rate,
+)
 from alliance.stats.ruptures import (
     RuptureSummary,
     detect_ruptures,
-    estimate_min_drop,
-    min_drop_for,
     rupture_summary,
 )
 
 __all__ = ["build_report"]
-
-SD_K = 2.0
-MIN_PRIOR = 3
-REPAIR_WITHIN = 3
 
 
 def build_report(
@@ -75,7 +75,7 @@ def build_report(
     therapist_col: str | None = None,
     alliance_col: str | None = None,
     outcome_col: str | None = None,
-    min_drop: float | None = None,
+    noise_sd: float | None = None,
     wording: Wording | None = None,
     source: str = "",
     extra: Sequence[tuple[str, str]] = (),
@@ -85,9 +85,9 @@ def build_report(
     ``therapist_col`` defaults to ``therapist`` when that column exists;
     ``alliance_col`` to the first of :data:`ALLIANCE_DEFAULTS` with the most
     scores, ``outcome_col`` likewise from :data:`OUTCOME_DEFAULTS` (no
-    outcome: section 4 says so). ``min_drop`` overrides the rupture drop
-    (default: the instrument's published reliable change, else estimated
-    from the data). Missing columns raise :class:`DataError` naming them.
+    outcome: section 4 says so). ``noise_sd`` gives the alliance score's
+    session-to-session SD for the rupture rule (default: estimated from the
+    data, :func:`alliance.stats.rupture_noise.estimate_noise_sd`). Missing columns raise :class:`DataError` naming them.
     """
     if not isinstance(frame, pl.DataFrame):
         raise TypeError(f"frame must be a polars DataFrame, got {type(frame).__name__}")
@@ -124,7 +124,7 @@ def build_report(
         summary=summary,
         distribution=_distribution(frame, id_col, therapist_col, a_col, a_info, wording),
         ruptures=_ruptures(
-            frame, id_col, session_col, therapist_col, a_col, a_info, min_drop, wording
+            frame, id_col, session_col, therapist_col, a_col, a_info, noise_sd, wording
         ),
         outcome=_outcome(frame, id_col, session_col, a_col, a_info, outcome_col, o_info),
         reliability=_reliability(frame, found, id_col, session_col),
@@ -358,46 +358,18 @@ def _first_administrations(
     )
 
 
-def _min_drop(
-    frame: pl.DataFrame,
-    id_col: str,
-    session_col: str,
-    col: str,
-    info: ScaleInfo,
-    given: float | None,
-) -> tuple[float | None, str]:
-    """The drop that counts as a rupture, and where it comes from.
-
-    Given > the instrument's published reliable change > estimated from this
-    data by Jacobson & Truax (``1.96 * sqrt(2) * SD * sqrt(1 - alpha)``, with
-    the SD of the first scored session and Cronbach's alpha of its items;
-    :func:`alliance.stats.ruptures.estimate_min_drop`) > none (the SD rule alone).
-    """
+def _noise(
+    frame: pl.DataFrame, id_col: str, session_col: str, col: str, given: float | None
+) -> NoiseEstimate | None:
+    """The pooled session-to-session SD: given, else estimated from the data (None: too few)."""
     if given is not None:
         if not (math.isfinite(given) and given > 0):
-            raise ValueError(f"min_drop must be a positive number, got {given}")
-        return given, "given"
-    inst, scale_id = info.instrument, info.scale_id
-    if inst is None or scale_id is None or col.endswith("_mean"):
-        return None, f"{col} is not an instrument scale: drop rule off"
-    published = min_drop_for(inst, scale_id)
-    if published is not None:
-        norms = inst.scale(scale_id).change
-        src = norms.source if norms is not None else "instrument file"
-        return published, f"published reliable change ({src})"
-    items = [inst.item_column(n) for n in inst.scale(scale_id).items]
-    if not all(c in frame.columns for c in items):
-        return (
-            None,
-            "no published reliable change and no item columns to estimate it: drop rule off",
-        )
+            raise ValueError(f"noise_sd must be a positive number, got {given}")
+        return NoiseEstimate(given, 0, 0, "given", "given by the caller")
     try:
-        estimate = estimate_min_drop(
-            frame, inst, scale_id, score=col, id_col=id_col, session_col=session_col
-        )
-    except ValueError as exc:
-        return None, f"{exc}: drop rule off"
-    return estimate.drop, estimate.source
+        return estimate_noise_sd(frame, score=col, id_col=id_col, session_col=session_col)
+    except DataError:
+        return None
 
 
 def _rupture_row(group: str, s: RuptureSummary) -> RuptureRow:
@@ -427,17 +399,22 @@ def _ruptures(
     given: float | None,
     wording: Wording,
 ) -> RuptureSection:
-    drop, source = _min_drop(frame, id_col, session_col, col, info, given)
+    noise = _noise(frame, id_col, session_col, col, given)
+    settings = RuptureSettings()
     flags = detect_ruptures(
         frame.select(id_col, session_col, col),
         score=col,
         id_col=id_col,
         session_col=session_col,
-        min_drop=drop,
-        sd_k=SD_K,
-        min_prior=MIN_PRIOR,
-        repair_within=REPAIR_WITHIN,
+        min_drop=None,
+        sd_k=None,
+        min_prior=settings.min_prior,
+        repair_within=settings.repair_within,
         higher_is_better=info.higher_is_better is not False,
+        noise_sd=None if noise is None else noise.sd,
+        z_k=settings.z_k,
+        drop_k=settings.drop_k,
+        repair_z=settings.repair_z,
     )
     overall = _rupture_row("All", rupture_summary(flags, id_col=id_col))
     rows: list[RuptureRow] = []
@@ -460,19 +437,29 @@ def _ruptures(
                 x_label="Ruptures per 100 scored sessions",
                 notes={r.group: f"{r.ruptures} ruptures in {r.sessions} sessions" for r in rows},
             )
-    drop_txt = "off" if drop is None else f"a fall of at least {drop:.2f} points"
-    rules = (
-        f"A session counts as a rupture when its {info.label} score shows {drop_txt} from the "
-        f"client's previous scored session (drop rule: {source}), or lies at least {SD_K:g} "
-        f"of the client's own SDs below the mean of the earlier sessions once {MIN_PRIOR} "
-        f"exist (SD rule). Repaired: back to at least the level before the drop within "
-        f"{REPAIR_WITHIN} sessions; 'too soon to tell' when the {wording.unit}' data end "
-        "earlier."
-    )
+    if noise is None:
+        rules = (
+            f"Ruptures not assessed: fewer than 30 session-to-session differences in {col}, too "
+            "few to estimate how much a client's score moves from session to session."
+        )
+        rate = None
+    else:
+        rate = expected_false_alarm_rate(settings).per_100_sessions
+        rules = (
+            f"A session counts as a rupture when its {info.label} score lies at least "
+            f"{settings.z_k:g} standard errors below the mean of the {wording.unit_one}'s earlier "
+            f"sessions (at least {settings.min_prior}) and fell at least one session-to-session "
+            f"SD from the previous session. Session-to-session SD {noise.sd:.3f} ({noise.source}; "
+            f"{noise.method}). Repaired: back within {settings.repair_z:g} standard errors of that "
+            f"mean within {settings.repair_within} sessions; 'too soon to tell' when the "
+            f"{wording.unit}' data end earlier. Expected false alarms on stable series: "
+            f"{rate:.1f} per 100 sessions."
+        )
     return RuptureSection(
         score_col=col,
-        min_drop=drop,
-        min_drop_source=source,
+        noise_sd=None if noise is None else noise.sd,
+        noise_source="not estimated" if noise is None else noise.source,
+        false_alarms_per_100=rate,
         rules=rules,
         overall=overall,
         by_therapist=tuple(rows),
@@ -484,9 +471,10 @@ def _ruptures(
 
 _TERM_LABELS = {
     "Intercept": "Intercept",
-    WITHIN: "Alliance, within client (session minus client's mean)",
+    WITHIN: "Alliance, within client (session minus the client's own trend)",
     BETWEEN: "Alliance, between clients (client's mean)",
     SESSION: "Session number (of the outcome)",
+    PRIOR: "Outcome at the alliance's session (prior outcome)",
 }
 
 
@@ -576,21 +564,26 @@ def _reading(
     if w is not None:
         out.append(
             f"Within clients: in a session where a client's {a_info.label} was 1 point above "
-            f"their own average, their {o_info.label} score at {later} was {abs(w.estimate):.2f} "
-            f"points {_direction(w.estimate, o_info)} ({_ci_words(w)})."
+            f"their own trend, their {o_info.label} score at {later} was {abs(w.estimate):.2f} "
+            f"points {_direction(w.estimate, o_info)}, given their {o_info.label} score in that "
+            f"session ({_ci_words(w)}). The model allows each client their own trend over "
+            "sessions (random slope; the alliance detrended within client), so clients whose "
+            "alliance and symptoms both change over time do not make a within effect appear "
+            "(Curran & Bauer 2011; Wang & Maxwell 2015; Falkenstroem et al. 2017)."
         )
     b = by.get(BETWEEN)
     if b is not None:
         out.append(
             f"Between clients: clients whose average {a_info.label} was 1 point higher had "
             f"{o_info.label} scores {abs(b.estimate):.2f} points {_direction(b.estimate, o_info)}, "
-            f"at the same session number ({_ci_words(b)})."
+            f"at the same session number and prior score ({_ci_words(b)})."
         )
     s = by.get(SESSION)
     if s is not None:
         out.append(
-            f"Over time: {o_info.label} scores changed by {s.estimate:+.2f} points per session on "
-            "average."
+            f"Session number: {s.estimate:+.2f} {o_info.label} points per session, given the prior "
+            "score (with the prior score in the model this is not the average change per "
+            "session)."
         )
     out.append(
         "These are associations in observational data, not proof that the alliance causes "

@@ -137,15 +137,18 @@ class RuptureRow:
 
 @dataclass(frozen=True)
 class RuptureSection:
-    """Section 3: ruptures by :func:`alliance.stats.ruptures.detect_ruptures`.
+    """Section 3: ruptures by the calibrated baseline rule (:func:`alliance.stats.ruptures.find_ruptures`).
 
-    ``min_drop`` and ``min_drop_source`` say which drop counted (None: the
-    drop rule was off); ``rules`` the settings in words.
+    ``noise_sd`` and ``noise_source`` give the pooled session-to-session SD
+    the rule used (None: too few data to estimate it, ruptures not
+    assessed); ``false_alarms_per_100`` the expected flags per 100 stable
+    sessions of the settings; ``rules`` the settings in words.
     """
 
     score_col: str
-    min_drop: float | None
-    min_drop_source: str
+    noise_sd: float | None
+    noise_source: str
+    false_alarms_per_100: float | None
     rules: str
     overall: RuptureRow
     by_therapist: tuple[RuptureRow, ...] = ()

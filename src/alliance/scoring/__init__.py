@@ -21,7 +21,13 @@ import polars as pl
 
 from alliance.errors import DataError
 from alliance.instruments import Instrument, resolve
-from alliance.scoring.expressions import band_column, band_expr, flag_expr, scale_exprs
+from alliance.scoring.expressions import (
+    band_column,
+    band_expr,
+    flag_expr,
+    scale_exprs,
+    unanswered_flag_note,
+)
 from alliance.scoring.validate import (
     ItemSpec,
     check_columns,
@@ -106,6 +112,12 @@ def _plan(instrument: Instrument, frame: pl.DataFrame) -> _Plan:
     notes: list[pl.Expr] = []
     second: list[pl.Expr] = []
     note_items: list[str] = []
+    for flag in instrument.flags:
+        if flag.item is not None:
+            item_col = instrument.item_column(flag.item)
+            notes.append(unanswered_flag_note(instrument, flag))
+            if frame[item_col].null_count():
+                note_items.append(item_col)
     for scale in instrument.scales:
         columns = [instrument.item_column(n) for n in scale.items]
         complete = all(frame[c].null_count() == 0 for c in columns)

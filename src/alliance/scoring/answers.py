@@ -14,74 +14,32 @@ from typing import Any
 
 import polars as pl
 
+from alliance.instruments.answers import check_answers as check_item_answers
 from alliance.instruments.loader import get
 from alliance.instruments.schema import Instrument
 from alliance.scoring import output_columns, score
-from alliance.scoring.validate import describe_allowed, valid_expr
 
-__all__ = ["MAX_TEXT_ANSWER", "check_answers", "score_answers", "urgent_flags"]
-
-MAX_TEXT_ANSWER = 4000
-"""The longest free-text answer accepted, whatever the way in (characters)."""
-
-
-def _item_number(instrument: Instrument, key: object) -> int:
-    text = str(key)
-    if not (text.isascii() and text.isdigit()):
-        raise ValueError(f"{instrument.id}: {text[:40]!r} is not an item number")
-    n = int(text)
-    if n not in {item.n for item in instrument.items}:
-        raise ValueError(f"{instrument.id}: there is no item {n}")
-    return n
-
-
-def _number(instrument: Instrument, n: int, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{instrument.id} item {n}: give a number, got {value!r:.40}")
-    number = float(value)
-    response = instrument.response_for(n)
-    if not math.isfinite(number):
-        raise ValueError(f"{instrument.id} item {n}: {value!r} is not a finite number")
-    frame = pl.DataFrame({"x": [number]})
-    if not frame.select(valid_expr("x", response)).item():
-        raise ValueError(
-            f"{instrument.id} item {n}: {number:g} is not allowed ({describe_allowed(response)})"
-        )
-    return number
-
-
-def _text(instrument: Instrument, n: int, value: object) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"{instrument.id} item {n}: give text, got {type(value).__name__}")
-    if len(value) > MAX_TEXT_ANSWER:
-        raise ValueError(
-            f"{instrument.id} item {n}: {len(value):,} characters; "
-            f"the longest answer accepted is {MAX_TEXT_ANSWER:,}"
-        )
-    return value
-
+__all__ = ["check_answers", "score_answers", "urgent_flags"]
 
 def check_answers(instrument: Instrument, answers: Mapping[Any, Any]) -> dict[str, Any]:
     """The answers as stored: item number (text) -> number or text; blanks left out.
 
-    Raises ValueError naming the item for an unknown item, a number outside the
-    item's answer scale, a non-finite number, or text longer than
-    :data:`MAX_TEXT_ANSWER`. Nothing is coerced: a number given as text is refused.
+    Each answer is checked by :func:`alliance.instruments.check_answers` (the
+    one rule per item for every way in: allowed values, finite numbers, free
+    text within :data:`alliance.instruments.MAX_TEXT_ANSWER`), which raises a
+    :class:`~alliance.errors.DataError` (a ValueError) naming the item. Nothing
+    is coerced: a number given as text is refused.
 
     >>> from alliance.instruments import get
     >>> check_answers(get("phq9"), {"1": 2, 9: None})
     {'1': 2.0}
     """
-    clean: dict[str, Any] = {}
-    for key, value in answers.items():
-        n = _item_number(instrument, key)
-        if value is None or value == "":
-            continue
-        if instrument.response_for(n).kind == "text":
-            clean[str(n)] = _text(instrument, n, value)
-        else:
-            clean[str(n)] = _number(instrument, n, value)
-    return clean
+    present = {key: value for key, value in answers.items() if value is not None and value != ""}
+    check_item_answers(instrument, present)
+    return {
+        str(int(str(key))): value if isinstance(value, str) else float(value)
+        for key, value in present.items()
+    }
 
 
 def score_answers(instrument: Instrument | str, answers: Mapping[str, Any]) -> dict[str, Any]:

@@ -263,10 +263,27 @@ def _compare(op: str, left: pl.Expr, right: float) -> pl.Expr:
     return left == right
 
 
+def unanswered_flag_note(instrument: Instrument, flag: Flag) -> pl.Expr:
+    """``"item 9 (risk) unanswered"`` where the item a flag watches is blank, else null.
+
+    A blank answer to a flagged item (PHQ-9 item 9, thoughts of self-harm)
+    is itself clinically important: the flag is then null, never False, and
+    the note says so first. Silence is never prorated into safety.
+    """
+    if flag.item is None:
+        raise ValueError(f"flag {flag.id!r} watches a scale, not an item")
+    column = instrument.item_column(flag.item)
+    text = f"item {flag.item} ({flag.id}) unanswered"
+    return pl.when(pl.col(column).is_null()).then(pl.lit(text))
+
+
 def flag_expr(
     instrument: Instrument, flag: Flag, schema: Mapping[str, pl.DataType] | None = None
 ) -> pl.Expr:
-    """True/False when the watched value is present, empty when it is missing.
+    """True/False when the watched value is present, empty (null) when it is missing.
+
+    Never False for a blank answer: a flag on an unanswered item is null,
+    and the note says so (:func:`unanswered_flag_note`).
 
     Item flags read the raw answer (before reverse keying), as the
     instrument's authors define them. With ``schema``, an integer item

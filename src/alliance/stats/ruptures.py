@@ -44,15 +44,14 @@ import polars as pl
 from alliance.errors import DataError
 from alliance.instruments import Instrument, get
 from alliance.stats.change import min_reliable_change, s_diff
-from alliance.stats.reliability import cronbach_alpha
+from alliance.stats.rupture_noise import NoiseEstimate, RuptureSettings
 
 __all__ = [
     "DetectionAccuracy",
-    "DropEstimate",
     "RuptureSummary",
     "detect_ruptures",
     "detection_accuracy",
-    "estimate_min_drop",
+    "find_ruptures",
     "min_drop_for",
     "min_drop_from_norms",
     "rupture_summary",
@@ -101,100 +100,13 @@ def min_drop_for(
     return None
 
 
-@dataclass(frozen=True)
-class DropEstimate:
-    """A minimum reliable drop estimated from a data set's own first sessions.
-
-    ``drop = z * sqrt(2) * sd * sqrt(1 - alpha)``; ``clients`` is the number of
-    first sessions behind ``sd`` (``alpha`` uses those with every item).
-    """
-
-    drop: float
-    sd: float
-    alpha: float
-    clients: int
-    z: float = 1.96
-
-    @property
-    def source(self) -> str:
-        """Where the drop comes from, in words, for reports and command output."""
-        return (
-            f"estimated from this data: first-session SD {self.sd:.2f}, alpha {self.alpha:.3f} "
-            f"(Jacobson-Truax, {self.z:g} x S_diff)"
-        )
-
-
-def estimate_min_drop(
-    frame: pl.DataFrame,
-    instrument: Instrument | str,
-    scale: str = "total",
-    *,
-    score: str | None = None,
-    id_col: str = "id",
-    session_col: str = "session",
-    z: float = 1.96,
-) -> DropEstimate:
-    """Minimum reliable drop on ``scale`` estimated from ``frame`` itself.
-
-    For scales without a published norm (WAI-SR, SAI; :func:`min_drop_for`
-    returns None). Each client's first session with ``score`` answered gives
-    one row; ``sd`` is the SD (``ddof=1``) of the score over those rows and
-    ``alpha`` Cronbach's alpha of the scale's items over the complete rows
-    (:func:`alliance.stats.reliability.cronbach_alpha`). Then
-    ``drop = z * sqrt(2) * sd * sqrt(1 - alpha)`` (Jacobson & Truax 1991;
-    :func:`min_drop_from_norms`). First sessions are used because later
-    ones are changed by the therapy being studied.
-
-    Raises :class:`alliance.errors.DataError` naming the column when the score
-    or an item column is missing, or when the SD is not positive or alpha not
-    in (0, 1).
-
-    >>> from alliance.scoring import score
-    >>> from alliance.simulate import simulate_cohort
-    >>> raw = simulate_cohort(40, 6, seed=3, instruments=("wai_sr",)).data
-    >>> est = estimate_min_drop(score(raw, "wai_sr").scores, "wai_sr")
-    >>> est.clients, 0 < est.alpha < 1
-    (40, True)
-    >>> round(est.drop, 6) == round(min_drop_from_norms(est.sd, est.alpha), 6)
-    True
-    """
-    inst = get(instrument) if isinstance(instrument, str) else instrument
-    column = score if score is not None else f"{inst.id}_{scale}"
-    items = [inst.item_column(n) for n in inst.scale(scale).items]
-    missing = [c for c in (id_col, session_col, column, *items) if c not in frame.columns]
-    if missing:
-        raise DataError(
-            f"cannot estimate a reliable drop for {column}: missing column(s) "
-            f"{', '.join(missing)} (the items are needed for Cronbach's alpha)"
-        )
-    first = (
-        frame.filter(pl.col(column).is_not_null())
-        .sort(id_col, session_col)
-        .group_by(id_col, maintain_order=True)
-        .first()
-    )
-    spread = first.get_column(column).cast(pl.Float64).std()
-    sd = float(spread) if isinstance(spread, int | float) and math.isfinite(spread) else 0.0
-    try:
-        alpha = cronbach_alpha(first.select(items), nan_policy="listwise").alpha
-    except ValueError as exc:
-        raise DataError(f"cannot estimate a reliable drop for {column}: {exc}") from exc
-    if sd <= 0 or not 0 < alpha < 1:
-        raise DataError(
-            f"cannot estimate a reliable drop for {column}: first-session SD {sd:.3f}, "
-            f"alpha {alpha:.3f} (needs SD > 0 and alpha between 0 and 1)"
-        )
-    drop = min_drop_from_norms(sd, alpha, z=z)
-    return DropEstimate(drop=drop, sd=sd, alpha=alpha, clients=first.height, z=z)
-
-
 def _validate(
     frame: object,
     score: str,
     id_col: str,
     session_col: str,
     min_drop: float | None,
-    sd_k: float,
+    sd_k: float | None,
     min_prior: int,
     cutoff: float | None,
     repair_within: int,
@@ -220,8 +132,8 @@ def _validate(
         )
     if min_drop is not None and not (math.isfinite(min_drop) and min_drop > 0):
         raise ValueError(f"min_drop must be a positive number or None, got {min_drop}")
-    if not (math.isfinite(sd_k) and sd_k > 0):
-        raise ValueError(f"sd_k must be a positive number, got {sd_k}")
+    if sd_k is not None and not (math.isfinite(sd_k) and sd_k > 0):
+        raise ValueError(f"sd_k must be a positive number or None, got {sd_k}")
     if isinstance(min_prior, bool) or not isinstance(min_prior, int) or min_prior < 2:
         raise ValueError(
             f"min_prior must be an integer >= 2 (an SD needs two scores), got {min_prior!r}"
@@ -231,6 +143,16 @@ def _validate(
     if isinstance(repair_within, bool) or not isinstance(repair_within, int) or repair_within < 1:
         raise ValueError(f"repair_within must be an integer >= 1, got {repair_within!r}")
     return lazy.select(id_col, session_col, score)
+
+
+def _validate_noise(noise_sd: float | None, z_k: float, drop_k: float, repair_z: float) -> None:
+    if noise_sd is not None and not (math.isfinite(noise_sd) and noise_sd > 0):
+        raise ValueError(f"noise_sd must be a positive number or None, got {noise_sd}")
+    for name, value in (("z_k", z_k), ("drop_k", drop_k), ("repair_z", repair_z)):
+        if not math.isfinite(value):
+            raise ValueError(f"{name} must be a finite number, got {value}")
+    if drop_k < 0:
+        raise ValueError(f"drop_k must be >= 0, got {drop_k}")
 
 
 def _check_keys(df: pl.DataFrame, id_col: str, session_col: str) -> None:
@@ -311,9 +233,12 @@ def _labels(expr: pl.Expr, labels: list[str | None]) -> pl.Expr:
     return pl.lit(pl.Series(labels, dtype=pl.String)).gather(expr)
 
 
-#: Label of each combination of fired rules (drop = 1, sd = 2, cutoff = 4).
-_RULES: list[str | None] = [None, "drop", "sd", "drop+sd", "cutoff", "drop+cutoff"]
-_RULES += ["sd+cutoff", "drop+sd+cutoff"]
+#: Label of each combination of fired rules (drop = 1, sd = 2, cutoff = 4, baseline = 8).
+_RULES: list[str | None] = [
+    "+".join(name for bit, name in enumerate(("drop", "sd", "cutoff", "baseline")) if code >> bit & 1)
+    or None
+    for code in range(16)
+]
 #: Label of each repair state (1, 2, 3).
 _REPAIRS: list[str | None] = [None, "repaired", "not repaired", "censored"]
 
@@ -325,14 +250,24 @@ def detect_ruptures(
     id_col: str = "id",
     session_col: str = "session",
     min_drop: float | None = None,
-    sd_k: float = 2.0,
+    sd_k: float | None = 2.0,
     min_prior: int = 3,
     cutoff: float | None = None,
     cutoff_inclusive: bool = False,
     repair_within: int = 3,
     higher_is_better: bool = True,
+    noise_sd: float | None = None,
+    z_k: float = 2.2,
+    drop_k: float = 1.0,
+    repair_z: float = 0.5,
 ) -> pl.DataFrame:
     """Flag alliance ruptures and their repair, session by session.
+
+    This is the engine; :func:`find_ruptures` runs it with the calibrated
+    defaults (the ``"baseline"`` rule alone, known false-alarm rate). The
+    older rules (``"drop"`` and ``"sd"``) stay available by parameter for
+    comparison (bench/bench_ruptures.py); their false-alarm rate on stable
+    series is not controlled (issue #11: 6.3% of sessions).
 
     Project default (PSYCHOMETRICS.md s.5), with ``x[t]`` the score of a
     client's session and ``x[t-1]`` of the client's previous *scored*
@@ -348,11 +283,28 @@ def detect_ruptures(
       ``n_prior >= min_prior`` and ``x[t] <= threshold``. A prior SD of 0
       (all earlier scores equal) cannot fire: any fall from a perfectly
       flat series would otherwise count, and ``sd_below`` is left null.
+      ``sd_k=None`` disables the rule.
     - Rule ``"cutoff"`` (the OpenFIT-style absolute rule) fires when
       ``x[t] < cutoff`` (``<=`` with ``cutoff_inclusive=True``).
+    - Rule ``"baseline"`` (only with ``noise_sd``, the pooled within-client
+      session-to-session SD, e.g. :func:`estimate_noise_sd`): ``z =
+      (prior_mean - x[t]) / (noise_sd * sqrt(1 + 1/n_prior))``, the test of
+      one new score against the mean of the client's ``n_prior`` earlier
+      ones when the noise SD is known (the variance of a difference between
+      one score and a mean of n is ``sd^2 (1 + 1/n)``). It fires when
+      ``n_prior >= min_prior``, ``z >= z_k`` and the fall from the previous
+      scored session is at least ``drop_k * noise_sd`` (a *sudden* fall, so
+      a rupture that stays low is flagged once). The false-alarm rate on
+      stable series follows from ``z_k``, ``drop_k`` and ``min_prior``
+      alone (:func:`expected_false_alarm_rate`).
     - ``repair`` (rupture rows only): ``"repaired"`` when a scored session in
       ``(t, t + repair_within]`` (by session number) reaches at least the
-      pre-drop level ``x[t-1]`` (``repair_session`` is the first such one);
+      pre-drop level -- ``x[t-1]``; with ``noise_sd``, the client's
+      pre-rupture level within noise instead, ``prior_mean - repair_z *
+      noise_sd * sqrt(1 + 1/n_prior)`` (a return judged against the same
+      baseline as the fall; the previous score alone is one noisy session
+      and mislabelled 13 of 68 simulated repairs) --
+      (``repair_session`` is the first such one);
       ``"not repaired"`` when none does and the client has a scored session at
       or after ``t + repair_within``; ``"censored"`` when the client's data
       end earlier (we cannot tell); null when there is no previous scored
@@ -369,8 +321,9 @@ def detect_ruptures(
     ``rupture`` (bool; null when the score is null), ``rule`` (the rules
     that fired joined by ``+`` in the order drop, sd, cutoff, e.g.
     ``"drop+sd"``; null when none), ``drop``, ``n_prior``, ``prior_mean``,
-    ``prior_sd``, ``sd_below``, ``threshold``, ``repair``,
-    ``repair_session``. Repeated (id, session) pairs raise
+    ``prior_sd``, ``sd_below``, ``threshold`` (of the baseline rule with
+    ``noise_sd``, otherwise of the sd rule), ``z`` (null without
+    ``noise_sd``), ``repair``, ``repair_session``. Repeated (id, session) pairs raise
     :class:`alliance.errors.DataError` (a ``ValueError``) naming the first.
 
     >>> df = pl.DataFrame({"id": [1] * 5, "session": [1, 2, 3, 4, 5],
@@ -382,6 +335,7 @@ def detect_ruptures(
     lazy = _validate(
         frame, score, id_col, session_col, min_drop, sd_k, min_prior, cutoff, repair_within
     )
+    _validate_noise(noise_sd, z_k, drop_k, repair_z)
     slices = _sorted_slices(lazy, id_col, session_col)
 
     def detect(part: pl.DataFrame) -> pl.DataFrame:
@@ -397,6 +351,7 @@ def detect_ruptures(
             cutoff_inclusive=cutoff_inclusive,
             repair_within=repair_within,
             higher_is_better=higher_is_better,
+            noise=None if noise_sd is None else (noise_sd, z_k, drop_k, repair_z),
         )
 
     if len(slices) == 1:
@@ -406,6 +361,63 @@ def detect_ruptures(
     with ThreadPoolExecutor(max_workers=workers) as pool:
         parts = list(pool.map(detect, slices))
     return pl.concat(parts, rechunk=False)
+
+
+def find_ruptures(
+    frame: pl.DataFrame | pl.LazyFrame,
+    *,
+    score: str,
+    noise: NoiseEstimate | float,
+    settings: RuptureSettings | None = None,
+    id_col: str = "id",
+    session_col: str = "session",
+    cutoff: float | None = None,
+    higher_is_better: bool = True,
+) -> pl.DataFrame:
+    """Ruptures by the calibrated baseline rule, with a known false-alarm rate.
+
+    The default detector of the CLI, the research report and the clinic's
+    rupture alert: :func:`detect_ruptures` with the ``"baseline"`` rule only
+    (the old ``"drop"`` and ``"sd"`` rules off), the pooled noise SD
+    ``noise`` (a :class:`NoiseEstimate` from
+    :func:`alliance.stats.rupture_noise.estimate_noise_sd`, or a number
+    passed from outside, e.g. the clinic's own estimate or its documented
+    default) and ``settings``. A session is flagged when its score lies
+    ``z_k`` standard errors below the mean of the client's earlier scores
+    (``z = (prior_mean - x) / (sd * sqrt(1 + 1/n))``, ``n >= min_prior``) and
+    fell at least ``drop_k * sd`` from the previous scored session; it is
+    repaired when a score within ``repair_within`` sessions is back within
+    ``repair_z`` standard errors of that mean. With the defaults about 1 in
+    100 stable sessions is flagged
+    (:func:`alliance.stats.rupture_noise.expected_false_alarm_rate`) and
+    about 93% of one-session drops of 4 noise SDs are caught.
+
+    >>> df = pl.DataFrame({"id": [1] * 6, "session": [1, 2, 3, 4, 5, 6],
+    ...                    "sai": [3.5, 3.8, 3.6, 2.2, 3.3, 3.7]})
+    >>> out = find_ruptures(df, score="sai", noise=0.35)
+    >>> out.filter("rupture").select("session", "rule", "repair", "repair_session").rows()
+    [(4, 'baseline', 'repaired', 6)]
+    """
+    s = settings or RuptureSettings()
+    sd = noise.sd if isinstance(noise, NoiseEstimate) else noise
+    if isinstance(sd, bool) or not isinstance(sd, int | float):
+        raise TypeError(f"noise must be a NoiseEstimate or a number, got {type(noise).__name__}")
+    return detect_ruptures(
+        frame,
+        score=score,
+        id_col=id_col,
+        session_col=session_col,
+        min_drop=None,
+        sd_k=None,
+        min_prior=s.min_prior,
+        cutoff=cutoff,
+        repair_within=s.repair_within,
+        higher_is_better=higher_is_better,
+        noise_sd=float(sd),
+        z_k=s.z_k,
+        drop_k=s.drop_k,
+        repair_z=s.repair_z,
+    )
 
 
 #: Rows per slice of whole clients that :func:`detect_ruptures` works on at once.
@@ -442,12 +454,13 @@ def _detect_sorted(
     id_col: str,
     session_col: str,
     min_drop: float | None,
-    sd_k: float,
+    sd_k: float | None,
     min_prior: int,
     cutoff: float | None,
     cutoff_inclusive: bool,
     repair_within: int,
     higher_is_better: bool,
+    noise: tuple[float, float, float, float] | None = None,
 ) -> pl.DataFrame:
     """:func:`detect_ruptures` on whole clients sorted by (id, session), keys checked.
 
@@ -459,7 +472,7 @@ def _detect_sorted(
     the tests for blanks drop out; the numbers are the same.
     """
     sign = 1.0 if higher_is_better else -1.0
-    k = float(sd_k)
+    k = float(sd_k) if sd_k is not None else 0.0
     x = pl.col(score)
     complete = df[score].null_count() == 0
     # Work on w = score in the "good is high" direction.
@@ -541,8 +554,26 @@ def _detect_sorted(
     fire_drop = (
         (pl.col("drop") >= min_drop).fill_null(False) if min_drop is not None else pl.lit(False)
     )
-    fire_sd = (pl.col("n_prior") >= min_prior) & (sd > 0) & (w <= thr_w)
-    fire_sd = (fire_sd if complete else valid & fire_sd).fill_null(False)
+    if sd_k is None:
+        fire_sd = pl.lit(False)
+    else:
+        fire_sd = (pl.col("n_prior") >= min_prior) & (sd > 0) & (w <= thr_w)
+        fire_sd = (fire_sd if complete else valid & fire_sd).fill_null(False)
+    z_col = pl.col("z")
+    if noise is None:
+        fire_base = pl.lit(False)
+        z_expr = pl.lit(None, dtype=pl.Float64)
+        back = pl.col("__prev")
+        threshold = pl.when(pl.col("n_prior") >= min_prior).then(in_direction(thr_w))
+    else:
+        sigma, z_k, drop_k, repair_z = noise
+        scale = sigma * (1.0 + 1.0 / n).sqrt()
+        z_expr = pl.when(n > 0).then((mean_w - w) / scale)
+        fire_base = (
+            (pl.col("n_prior") >= min_prior) & (z_col >= z_k) & (pl.col("drop") >= drop_k * sigma)
+        ).fill_null(False)
+        back = mean_w - repair_z * scale
+        threshold = pl.when(pl.col("n_prior") >= min_prior).then(in_direction(mean_w - z_k * scale))
     if cutoff is None:
         fire_cut = pl.lit(False)
     elif higher_is_better:
@@ -551,7 +582,12 @@ def _detect_sorted(
         fire_cut = (x >= cutoff) if cutoff_inclusive else (x > cutoff)
     fire_cut = fire_cut.fill_null(False)
     # One number per combination of rules (drop 1, sd 2, cutoff 4), labelled below.
-    fired = fire_drop.cast(pl.UInt8) + 2 * fire_sd.cast(pl.UInt8) + 4 * fire_cut.cast(pl.UInt8)
+    fired = (
+        fire_drop.cast(pl.UInt8)
+        + 2 * fire_sd.cast(pl.UInt8)
+        + 4 * fire_cut.cast(pl.UInt8)
+        + 8 * fire_base.cast(pl.UInt8)
+    )
 
     # Repair: the first scored session in (t, t + R] back at >= the pre-drop
     # level. The window holds at most R rows, since sessions are unique.
@@ -559,7 +595,7 @@ def _detect_sorted(
     hits = []
     for j in range(1, repair_within + 1):
         later_session = session.shift(-j)
-        hit = (g.shift(-j) == g) & (later_session <= horizon) & (w.shift(-j) >= pl.col("__prev"))
+        hit = (g.shift(-j) == g) & (later_session <= horizon) & (w.shift(-j) >= pl.col("__back"))
         hits.append(pl.when(hit).then(later_session))
     hit_col = pl.col("__hit")
     is_rupture = pl.col("rupture").fill_null(False) & pl.col("__prev").is_not_null()
@@ -577,12 +613,13 @@ def _detect_sorted(
             (pl.col("__base") + mean_c).alias("__mean"),
             var.sqrt().alias("prior_sd"),
         )
+        .with_columns(when_valid(z_expr).alias("z"), back.alias("__back"))
         .drop("__s1", "__s2", "__base", "__c", "__pos", "__start")
         .with_columns(
             fired.alias("__fired"),
             in_direction(mean_w).alias("prior_mean"),
             pl.when(sd > 0).then((mean_w - w) / sd).alias("sd_below"),
-            pl.when(pl.col("n_prior") >= min_prior).then(in_direction(thr_w)).alias("threshold"),
+            threshold.alias("threshold"),
         )
         .with_columns(
             when_valid(pl.col("__fired") > 0).alias("rupture"),
@@ -606,6 +643,7 @@ def _detect_sorted(
         "prior_sd",
         "sd_below",
         "threshold",
+        "z",
         "repair",
         "repair_session",
     ).collect(engine="in-memory")  # shifts, running sums and fills: no use for streaming

@@ -92,24 +92,11 @@ def instrument_in(instrument: Instrument, language: str) -> tuple[Instrument, st
     return instrument, ORIGINAL_LANGUAGE
 
 
-def untranslated(instrument_ids: list[str], language: str, organisation_id: int | None) -> list[str]:
-    """Short names of the instruments with no validated translation into ``language``."""
-    from alliance.web.custominstruments.registry import instrument_for
-
-    missing = []
-    for instrument_id in instrument_ids:
-        instrument = instrument_for(organisation_id, instrument_id)
-        if translate(instrument, language) is None:
-            missing.append(instrument.short_name)
-    return missing
-
-
 __all__ = [
     "StaffLanguageMiddleware",
     "client_language",
     "instrument_in",
     "language_choices",
     "supported",
-    "untranslated",
     "use_client_language",
 ]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -71,4 +72,34 @@ class SecurityHeadersMiddleware:
         for name, value in HEADERS.items():
             if name not in response:
                 response[name] = value
+        return response
+
+
+NO_STORE = "no-store"
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` and ``Pragma: no-cache`` on every response but static files.
+
+    Staff pages, the client's questionnaire link and portal, reports, exports and the
+    API all carry client data or a form with its token, so no browser or proxy may keep
+    them (the back button after sign-out, a shared computer, a clinic proxy). Marking
+    every response here means a new page cannot forget it; a view that already says
+    ``no-store`` (``never_cache``) keeps its own header. Static files (``STATIC_URL``)
+    keep the caching WhiteNoise gives them.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+        self.static_prefix = settings.STATIC_URL or "/static/"
+        if not self.static_prefix.startswith("/"):
+            self.static_prefix = "/" + self.static_prefix
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if request.path.startswith(self.static_prefix):
+            return response
+        if NO_STORE not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = NO_STORE
+        response["Pragma"] = "no-cache"
         return response

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "alliance.web.accounts",
     "alliance.web.audit",
     "alliance.web.care",
+    "alliance.web.caseload",
     "alliance.web.measures",
     "alliance.web.goals",
     "alliance.web.alerts",
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "alliance.web.security.SecurityHeadersMiddleware",  # outermost: redirects get them too
+    "alliance.web.security.NoStoreMiddleware",  # nothing but static files is kept by caches
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

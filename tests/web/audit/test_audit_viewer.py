@@ -13,7 +13,7 @@ from django.utils import timezone
 from alliance.web.audit.chain import verify
 from alliance.web.audit.log import record
 from alliance.web.audit.models import AuditEvent
-from alliance.web.audit.views import PAGE_SIZE
+from alliance.web.clinic.audit_views import PAGE_SIZE
 
 URL = "/audit/"
 
@@ -212,3 +212,22 @@ def test_the_log_is_paginated_newest_first_and_pages_keep_the_filters(
 def test_the_viewer_only_answers_get(client: HttpClient, ada) -> None:
     client.force_login(ada)
     assert client.post(URL).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("field", "day"),
+    [
+        ("until", "9999-12-31"),
+        ("since", "0001-01-01"),
+        ("since", "9999-12-31"),
+        ("until", "0001-01-01"),
+    ],
+)
+def test_a_date_at_the_edge_of_the_calendar_is_a_form_error_not_a_server_error(
+    client: HttpClient, ada, mixed_log, field: str, day: str
+) -> None:
+    client.force_login(ada)
+    page = client.get(URL, {field: day})
+    assert page.status_code == 200
+    assert "Give a date between the years" in page.content.decode()
+    assert list(page.context["page"].object_list) == []

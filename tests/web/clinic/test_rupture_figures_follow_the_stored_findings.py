@@ -12,7 +12,7 @@ from web_factories import add_sessions, episode_of, make_client, response
 from alliance.web.accounts.models import Organisation, User
 from alliance.web.alerts.models import Alert
 from alliance.web.alerts.services import refresh_alerts
-from alliance.web.care.page import client_page_context
+from alliance.web.caseload.page import client_page_context
 
 
 def _sai(level: int) -> dict[str, Any]:
@@ -73,3 +73,10 @@ def test_the_client_page_marks_exactly_the_stored_ruptures(
     Alert.objects.filter(episode__client=client, rule="rupture").delete()
     unmarked = client_page_context(client)["alliance_charts"][0]
     assert str(unmarked) != str(chart)
+
+
+def test_the_overview_states_the_rupture_alerts_false_alarm_rate(client: Any, sue: User) -> None:
+    client.force_login(sue)
+    body = client.get(reverse("clinic:overview")).content.decode()
+    assert "expected false alarms on stable clients: 1.01 per 100 sessions" in body
+    assert "documented default until the clinic has its own estimate" in body

@@ -57,10 +57,11 @@ def test_other_answers_for_a_stored_response_are_refused_and_the_first_kept(
 @pytest.mark.parametrize(
     ("answers", "message"),
     [
-        ({"1": 4}, r"phq9 item 1: 4 is not allowed"),
-        ({"10": 1}, r"there is no item 10"),
-        ({"1": float("nan")}, r"not a finite number"),
-        ({"1": "2"}, r"give a number"),
+        ({"1": 4}, r"phq9 item 1: 4 is not one of 0, 1, 2, 3"),
+        ({"10": 1}, r"phq9 has no item '10'"),
+        ({"1": float("nan")}, r"phq9 item 1: nan is not a number"),
+        ({"1": "2"}, r"phq9 item 1: the item takes a number"),
+        ({"1": True}, r"phq9 item 1: the item takes a number"),
     ],
 )
 def test_bad_answers_name_the_item_and_store_nothing(

@@ -27,9 +27,9 @@ from web_factories import (
     response,
 )
 
+from alliance.web.alerts.timeline import load_timeline
 from alliance.web.audit.models import AuditEvent
 from alliance.web.care.models import Client
-from alliance.web.care.timeline import load_timeline
 from alliance.web.goals.models import GoalRating
 from alliance.web.reports.client_summary import NOT_ENOUGH, outcome_sentence, summary
 

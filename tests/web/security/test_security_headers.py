@@ -70,6 +70,7 @@ def assert_security_headers(response: Any, *, page: bool = True) -> None:
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     if page:
         assert response.headers["X-Frame-Options"] == "DENY"
+        assert "no-store" in response.headers["Cache-Control"]  # see test_no_store.py
 
 
 class _InlineFinder(HTMLParser):
@@ -108,9 +109,9 @@ def check_page(response: Any, status: int = 200) -> str:
     return response.content.decode()
 
 
-def test_the_policy_is_the_one_the_readme_gives() -> None:
-    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
-    documented = re.search(r"`Content-Security-Policy: ([^`]+)`", readme)
+def test_the_policy_is_the_one_the_operators_guide_gives() -> None:
+    guide = Path(__file__).resolve().parents[3] / "docs" / "operators" / "security.md"
+    documented = re.search(r"`Content-Security-Policy: ([^`]+)`", guide.read_text(encoding="utf-8"))
     assert documented is not None
     assert " ".join(documented.group(1).split()) == CONTENT_SECURITY_POLICY
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from alliance.web.accounts import throttle
+from alliance.web.accounts.access import admin_required
 from alliance.web.accounts.forms import ClinicSecurityForm, CodeForm, ThrottledAuthenticationForm
 from alliance.web.accounts.middleware import (
     CODE_PENDING,
@@ -39,8 +39,8 @@ from alliance.web.accounts.otp import (
     qr_svg,
     secret_for_typing,
 )
+from alliance.web.accounts.tasks import send_password_reset
 from alliance.web.audit.log import client_ip, record
-from alliance.web.care.access import admin_required
 
 WRONG_CODE = (
     "That code did not work. Codes change every 30 seconds: type the newest one. If it keeps "
@@ -213,28 +213,16 @@ def reset_authenticator(request: HttpRequest) -> HttpResponse:
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Django's reset, with links built from SITE_URL (never from the request's Host header).
+    """Django's reset page; the e-mail is built and sent in the background.
 
-    The page that follows says the same whether or not the address belongs to
-    anyone, so it cannot be used to find out who has an account.
+    The request only enqueues :func:`~alliance.web.accounts.tasks.send_password_reset`
+    with the address given, so the page that follows says the same, after the
+    same work, whether or not the address belongs to anyone: it cannot be used
+    to find out who has an account.
     """
 
     def form_valid(self, form: Any) -> HttpResponse:
-        site = urlsplit(settings.SITE_URL)
-        form.save(
-            domain_override=site.netloc,
-            use_https=site.scheme == "https",
-            token_generator=self.token_generator,
-            from_email=self.from_email,
-            email_template_name=self.email_template_name,
-            subject_template_name=self.subject_template_name,
-            request=self.request,
-            html_email_template_name=self.html_email_template_name,
-            extra_email_context={
-                "site_name": "Alliance",
-                "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
-            },
-        )
+        send_password_reset.enqueue(email=form.cleaned_data["email"])
         return HttpResponseRedirect(self.get_success_url())
 
 

@@ -8,6 +8,7 @@ acknowledged or resolved.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import replace
 from functools import partial
@@ -19,20 +20,27 @@ from alliance.alerts.config import AlertConfig
 from alliance.alerts.findings import Finding
 from alliance.alerts.history import SessionRecord
 from alliance.alerts.rules import evaluate
+from alliance.alerts.rupture import with_clinic_noise
+from alliance.web.alerts.expected import client_band, clinic_noise
 from alliance.web.alerts.mail import email_alert
 from alliance.web.alerts.models import Alert
-from alliance.web.care.expected import client_band
+from alliance.web.alerts.timeline import Timeline, history, load_timeline
 from alliance.web.care.models import Episode
-from alliance.web.care.timeline import Timeline, history, load_timeline
 
 logger = logging.getLogger(__name__)
 
 
-def _config(episode: Episode, timeline: Timeline) -> AlertConfig:
-    """The default rules, plus this client's expected PHQ-9 band from the clinic's own data."""
-    baseline = timeline.value(timeline.numbers[0], "phq9_total") if timeline.numbers else None
-    band = client_band(episode.client.organisation_id, "phq9", baseline)
-    return AlertConfig(expected_band=band or None, expected_band_score="phq9_total")
+def alert_config(organisation_id: int, timeline: Timeline | None = None) -> AlertConfig:
+    """The rules' settings for a clinic: the defaults, the clinic's own alliance noise once it
+    has enough data (a documented default before), and with a ``timeline`` this client's
+    expected PHQ-9 band from the clinic's data."""
+    config = AlertConfig()
+    config = with_clinic_noise(config, clinic_noise(organisation_id, config.alliance_scores))
+    if timeline is None or not timeline.numbers:
+        return config
+    baseline = timeline.value(timeline.numbers[0], "phq9_total")
+    band = client_band(organisation_id, "phq9", baseline)
+    return dataclasses.replace(config, expected_band=band or None, expected_band_score="phq9_total")
 
 
 def _follow_facts(alert: Alert, finding: Finding) -> None:
@@ -73,7 +81,7 @@ def refresh_alerts(
                 )
         hist = replace(hist, sessions=tuple(sessions))
     try:
-        findings = evaluate(hist, _config(episode, timeline))
+        findings = evaluate(hist, alert_config(episode.client.organisation_id, timeline))
     except ValueError:
         # A record the rules cannot read must never lose the client's answers
         # (already stored) or break the page: log it and carry on.

@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from alliance.web.accounts.access import clinician_required
 from alliance.web.alerts import lifecycle
 from alliance.web.alerts.models import Alert
-from alliance.web.care.access import clinician_required
 
 
 def _alert(request: HttpRequest, pk: int) -> Alert:

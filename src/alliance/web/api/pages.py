@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from alliance.web.accounts.access import clinician_required
 from alliance.web.api.models import ApiToken, Scope, hash_key, new_key
 from alliance.web.audit.log import record
-from alliance.web.care.access import clinician_required
 
 LIFETIMES = [("30", "30 days"), ("90", "90 days"), ("365", "One year")]
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.password_validation import validate_password
+from django.core.validators import MaxLengthValidator
 from django.db import connection
 from django.db.models import Count, FloatField, Q
 from django.db.models.fields.json import KeyTextTransform
@@ -16,10 +17,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from alliance.web.accounts.models import Role, User
+from alliance.alerts.rupture import false_alarm_rate
+from alliance.web.accounts.access import admin_required, supervisor_required
+from alliance.web.accounts.models import Organisation, Role, User
 from alliance.web.alerts.models import Alert
+from alliance.web.alerts.services import alert_config
 from alliance.web.audit.log import record
-from alliance.web.care.access import admin_required, supervisor_required
 from alliance.web.clinic.charts import alerts_by_therapist_chart, alliance_distribution_chart
 from alliance.web.measures.models import Link, Response
 
@@ -54,6 +57,17 @@ def _latest_sai_per_client(org_id: int) -> list[float]:
         if value is not None:
             values.append(float(value))
     return values
+
+
+def _rupture_settings(organisation_id: int) -> dict[str, str]:
+    """What a supervisor needs to trust the rupture alerts: the expected false-alarm rate of
+    the settings in use and where the noise estimate comes from (the clinic's own data once
+    it has enough, a documented default before)."""
+    config = alert_config(organisation_id)
+    return {
+        "false_alarms": false_alarm_rate(config).sentence(),
+        "noise": config.source("rupture_noise_sd"),
+    }
 
 
 @supervisor_required
@@ -107,6 +121,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "links": completion,
         "ruptures": rupture_stats,
         "repair_rate": _rate(rupture_stats["repaired"], rupture_stats["judged"]),
+        "rupture_settings": _rupture_settings(org_id),
         "distribution": alliance_distribution_chart(sai),
         "alerts_chart": alerts_by_therapist_chart(
             {t.display(): (t.urgent, t.warnings) for t in therapists}
@@ -122,7 +137,19 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 class StaffForm(forms.Form):
-    username = forms.RegexField(regex=r"^[\w.@+-]+$", max_length=150)
+    """A new colleague. Sign-in names are ``<name>@<clinic short name>``.
+
+    The administrator chooses the name; the clinic's short name (its unique
+    slug) is added. Whether a name is free therefore depends on this clinic's
+    team only, so adding staff reveals nothing about other clinics' staff,
+    while sign-in stays one name and one password.
+    """
+
+    username = forms.RegexField(
+        regex=r"^[\w.+-]+$",
+        help_text=gettext_lazy("Letters, digits and . + - _; your clinic's short name is added after an @."),
+        error_messages={"invalid": gettext_lazy("Use letters, digits and . + - _ only (no @ or spaces).")},
+    )
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150, required=False)
     email = forms.EmailField()
@@ -131,10 +158,22 @@ class StaffForm(forms.Form):
         widget=forms.PasswordInput, help_text=gettext_lazy("At least 10 characters; they can change it later.")
     )
 
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        room = User._meta.get_field("username").max_length or 150
+        name_field = cast(forms.RegexField, self.fields["username"])
+        name_field.max_length = room - len(f"@{organisation.slug}")
+        name_field.validators.append(MaxLengthValidator(name_field.max_length))
+        name_field.widget.attrs["maxlength"] = str(name_field.max_length)
+
     def clean_username(self) -> str:
-        name: str = self.cleaned_data["username"]
+        """The full sign-in name; only this clinic's people can hold one ending in its name."""
+        name = f"{self.cleaned_data['username']}@{self.organisation.slug}"
         if User.objects.filter(username__iexact=name).exists():
-            raise forms.ValidationError(gettext_lazy("This username is taken."))
+            raise forms.ValidationError(
+                gettext_lazy("Someone in your clinic already has this username.")
+            )
         return name
 
     def clean(self) -> dict[str, Any]:
@@ -153,7 +192,7 @@ class StaffForm(forms.Form):
 @admin_required
 def team(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    form = StaffForm(request.POST or None)
+    form = StaffForm(request.POST or None, organisation=user.organisation)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         member = User.objects.create_user(
@@ -167,8 +206,13 @@ def team(request: HttpRequest) -> HttpResponse:
         )
         record(request, "create", member, role=member.role)
         messages.success(
-            request, gettext_lazy("%(name)s added as %(role)s.")
-            % {"name": member.display(), "role": str(member.get_role_display()).lower()}
+            request,
+            gettext_lazy("%(name)s added as %(role)s; they sign in as %(username)s.")
+            % {
+                "name": member.display(),
+                "role": str(member.get_role_display()).lower(),
+                "username": member.username,
+            },
         )
         return redirect("clinic:team")
     staff = (

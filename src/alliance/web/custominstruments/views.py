@@ -19,7 +19,7 @@ from alliance.errors import InstrumentError
 from alliance.fhir import FhirError
 from alliance.instruments import Instrument, parse_instrument, registry
 from alliance.scoring.validate import describe_allowed
-from alliance.web.care.access import admin_required
+from alliance.web.accounts.access import admin_required
 from alliance.web.custominstruments.forms import UploadForm
 from alliance.web.custominstruments.models import CustomInstrument
 from alliance.web.custominstruments.services import check_new, read_upload, save, set_active

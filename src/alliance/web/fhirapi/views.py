@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
-from alliance.fhir import FhirError, fhir_id, questionnaire
+from alliance.fhir import FhirError, FhirRuleError, fhir_id, questionnaire
 from alliance.web.api.auth import ScopedClinicalAccess, TokenWithScope
 from alliance.web.api.errors import FHIR_JSON, operation_outcome
 from alliance.web.api.parsers import SafeJSONParser
@@ -52,6 +52,8 @@ class FhirView(APIView):
     permission_classes: ClassVar[list[Any]] = [ScopedClinicalAccess]
 
     def handle_exception(self, exc: Exception) -> ApiResponse:
+        if isinstance(exc, FhirRuleError):
+            return self.outcome(422, "business-rule", str(exc))
         if isinstance(exc, FhirError):
             return self.outcome(400, "invalid", str(exc))
         if isinstance(exc, services.ImportRefused):

@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from alliance.web.care.access import clinician_required
+from alliance.web.accounts.access import clinician_required
 from alliance.web.measures.models import Link
 from alliance.web.measures.services import email_link, link_url, replace_link
 from alliance.web.secrets_box import keep

@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from alliance.web.alerts.services import refresh_alerts
+from alliance.web.accounts.access import clinician_required
 from alliance.web.audit.log import record
-from alliance.web.care.access import clinician_required, episode_for
+from alliance.web.care.lookup import episode_for
+from alliance.web.care.signals import episode_changed
 from alliance.web.goals.forms import GoalForm, GoalRatingForm, TaskForm
 from alliance.web.goals.models import Goal, GoalRating, Task
 
@@ -72,7 +73,7 @@ def goal_rate(request: HttpRequest, pk: int) -> HttpResponse:
             )
         else:
             record(request, "create", rating, client=episode.client)
-            refresh_alerts(episode)
+            episode_changed.send(sender=type(rating), episode=episode)
             messages.success(request, gettext_lazy("Goal rated for session %(n)s.") % {"n": session.number})
     else:
         _errors(request, form)

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from alliance.web.accounts.access import clinician_required
 from alliance.web.audit.log import record
-from alliance.web.care.access import clinician_required
 from alliance.web.inroom.lock import lock, locked, note_failure, unlock
 from alliance.web.measures.models import Link
 from alliance.web.secrets_box import read

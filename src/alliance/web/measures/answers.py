@@ -25,6 +25,7 @@ from alliance.instruments import Instrument
 from alliance.scoring.answers import check_answers, score_answers, urgent_flags
 from alliance.web.audit.log import record
 from alliance.web.care.models import Episode, Session
+from alliance.web.care.signals import episode_changed
 from alliance.web.custominstruments.registry import instrument_for
 from alliance.web.measures.models import Link, Respondent, Response, Source
 from alliance.web.rights.consent import answers_allowed
@@ -41,8 +42,9 @@ __all__ = [
     "schedule_evaluation",
 ]
 
-answers_recorded = django.dispatch.Signal()
-"""Sent inside the storing transaction with ``episode`` (the alerts app listens)."""
+answers_recorded = episode_changed
+"""Sent inside the storing transaction with ``episode`` (the alerts app listens):
+:data:`alliance.web.care.signals.episode_changed`."""
 
 risk_reported = django.dispatch.Signal()
 """Sent when a saved, not yet submitted page raises an urgent flag, with ``episode``,

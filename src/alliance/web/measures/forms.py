@@ -8,10 +8,10 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from alliance.instruments import Instrument
+from alliance.instruments import MAX_TEXT_ANSWER, Instrument
 from alliance.instruments.schema import ResponseScale
 
-TEXT_LIMIT = 4000
+TEXT_LIMIT = MAX_TEXT_ANSWER  # one limit for every way in (alliance.instruments.answers)
 
 
 def _number(value: float) -> str:
@@ -21,13 +21,7 @@ def _number(value: float) -> str:
 def _choices(response: ResponseScale) -> list[tuple[str, str]]:
     if response.kind == "choice":
         return [(_number(o.value), o.label) for o in response.options]
-    step = response.step or 1
-    values = []
-    v = response.low
-    while v <= response.high + 1e-9:
-        values.append(v)
-        v += step
-    return [(_number(x), _number(x)) for x in values]
+    return [(_number(x), _number(x)) for x in response.choice_values()]
 
 
 def _pole_label(text: str, left: str, right: str) -> str:

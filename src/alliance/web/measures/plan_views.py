@@ -12,10 +12,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 
 from alliance.instruments import Instrument
+from alliance.instruments.translations import translate
+from alliance.web.accounts.access import clinician_required
 from alliance.web.audit.log import record
-from alliance.web.care.access import clinician_required, episode_for
-from alliance.web.custominstruments.registry import instruments_for
-from alliance.web.languages import untranslated
+from alliance.web.care.lookup import episode_for
+from alliance.web.custominstruments.registry import instrument_for, instruments_for
 from alliance.web.measures.models import PlanEntry, Respondent
 
 PLANNABLE = (
@@ -93,6 +94,16 @@ class PlanForm(forms.Form):
         ):
             raise forms.ValidationError(gettext_lazy("Keep at least one client questionnaire in the plan."))
         return data
+
+
+def untranslated(instrument_ids: list[str], language: str, organisation_id: int | None) -> list[str]:
+    """Short names of the instruments with no validated translation into ``language``."""
+    missing = []
+    for instrument_id in instrument_ids:
+        instrument = instrument_for(organisation_id, instrument_id)
+        if translate(instrument, language) is None:
+            missing.append(instrument.short_name)
+    return missing
 
 
 @clinician_required

@@ -27,6 +27,7 @@ from alliance.web.measures.answers import record_answers, schedule_evaluation
 from alliance.web.measures.invitations import invitation_email
 from alliance.web.measures.models import Link, Respondent, Response, Source, hash_token, new_token
 from alliance.web.measures.plans import due
+from alliance.web.rights.consent import ensure_links_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +59,6 @@ def create_link(
     whose message says why) when the client withdrew consent for the episode or
     their data were erased.
     """
-    from alliance.web.rights.consent import ensure_links_allowed
-
     episode = session.episode
     ensure_links_allowed(episode)
     instruments = due(list(episode.plan.all()), session.number, Respondent.CLIENT)

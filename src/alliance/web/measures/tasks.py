@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 
+import django.dispatch
 from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 from django_tasks import task
 
 from alliance.web.measures.models import Link, new_token
-from alliance.web.measures.services import email_link, link_url
-from alliance.web.texting.services import text_link
+from alliance.web.measures.services import email_link
+
+reminder_due = django.dispatch.Signal()
+"""Sent with ``link`` and its new reminder ``token`` when a reminder is due; a receiver that
+sends the reminder another way (texting) returns True when it did."""
+
+tick_done = django.dispatch.Signal()
+"""Sent by :func:`tick` so apps above this one enqueue their own periodic work (text retries)."""
 
 
 @task()
@@ -54,11 +61,11 @@ def send_reminders() -> int:
             )
         if not updated:
             continue
-        # By e-mail (when the link was e-mailed) and by text (when the client agreed to texts).
+        # By e-mail (when the link was e-mailed) and any other way an app offers (texts).
         emailed = link.sent_at is not None and email_link(link, token, None, reminder=True)
         with transaction.atomic():
-            texted = text_link(link, link_url(token), reminder=True) is not None
-        if emailed or texted:
+            replies = reminder_due.send(sender=Link, link=link, token=token)
+        if emailed or any(sent for _receiver, sent in replies):
             sent += 1
     return sent
 
@@ -66,9 +73,7 @@ def send_reminders() -> int:
 def tick() -> None:
     """Enqueue the periodic work (call every few minutes)."""
     send_reminders.enqueue()
-    from alliance.web.texting.tasks import retry_texts
-
-    retry_texts.enqueue()
+    tick_done.send(sender=None)
 
 
-__all__ = ["send_reminders", "tick"]
+__all__ = ["reminder_due", "send_reminders", "tick", "tick_done"]

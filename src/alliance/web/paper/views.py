@@ -21,7 +21,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
 
 from alliance.reports.pdf import html_to_pdf
-from alliance.web.care.access import clinician_required, session_for
+from alliance.web.accounts.access import clinician_required
+from alliance.web.care.lookup import session_for
 from alliance.web.custominstruments.registry import instrument_for
 from alliance.web.languages import instrument_in, supported
 from alliance.web.measures.answers import AnswersConflict, AnswersRefused, record_answers

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alliance.instruments import get
-from alliance.web.care.timeline import Timeline
+from alliance.web.alerts.timeline import Timeline
 
 MEASURES = (
     ("phq9", "phq9_total", "low mood (PHQ-9)"),

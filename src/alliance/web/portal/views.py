@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from alliance.web.alerts.timeline import load_timeline
 from alliance.web.audit.log import record
 from alliance.web.care.models import Episode
-from alliance.web.care.timeline import load_timeline
 from alliance.web.goals.forms import ClientTaskForm, FeedbackForm, TaskDoneForm
 from alliance.web.goals.models import Goal, Task
 from alliance.web.languages import language_choices, use_client_language

@@ -15,8 +15,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from alliance.reports.pdf import html_to_pdf
+from alliance.web.accounts.access import clinician_required
 from alliance.web.audit.log import record
-from alliance.web.care.access import client_for, clinician_required
+from alliance.web.care.lookup import client_for
 from alliance.web.languages import client_language
 from alliance.web.reports.client_context import report_context
 

@@ -1,7 +1,7 @@
 """The client report's charts: the client's own ratings only, titled for the client.
 
 Built from the core's chart definitions (``alliance.charts.definitions``) and
-the instrument files, like the client page's charts (``care.charts``), with
+the instrument files, like the client page's charts (``caseload.charts``), with
 three deliberate differences for a document the client keeps:
 
 - the alliance charts show the client's ratings only. The therapist's WAI-SR
@@ -28,9 +28,9 @@ from alliance.charts.definitions import (
     session_alliance_chart,
 )
 from alliance.charts.svg import LegendEntry, LineChart
-from alliance.web.care.charts import goal_chart as care_goal_chart
-from alliance.web.care.charts import outcome_series
-from alliance.web.care.timeline import Timeline
+from alliance.web.alerts.timeline import Timeline
+from alliance.web.caseload.charts import goal_chart as care_goal_chart
+from alliance.web.caseload.charts import outcome_series
 from alliance.web.charts import ChartHtml, as_html
 from alliance.web.goals.models import Goal
 

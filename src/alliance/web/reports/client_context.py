@@ -1,7 +1,7 @@
 """Everything the client report shows, in a fixed number of queries.
 
 Reads the episode through the same timeline as the client page
-(``care.timeline.load_timeline``), so the report and the page show the same
+(``alerts.timeline.load_timeline``), so the report and the page show the same
 numbers. Only what the client may read goes in: their code, their scores,
 their goals and tasks; never alerts, risk flags, the therapist's ratings,
 the approach note or anyone else's data.
@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from alliance.web.alerts.timeline import load_timeline
 from alliance.web.care.models import Client
-from alliance.web.care.timeline import load_timeline
 from alliance.web.reports.client_charts import alliance_charts, goal_chart, outcome_charts
 from alliance.web.reports.client_summary import (
     alliance_sentences,

@@ -21,7 +21,7 @@ from typing import Any
 
 from alliance.charts.definitions import GAS_LEVELS
 from alliance.instruments import get
-from alliance.web.care.timeline import Timeline
+from alliance.web.alerts.timeline import Timeline
 from alliance.web.portal.progress import MEASURES, timeline_change
 
 NOT_ENOUGH = (

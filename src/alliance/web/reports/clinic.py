@@ -27,8 +27,8 @@ from alliance.errors import DataError
 from alliance.instruments import Instrument, registry
 from alliance.reports import Report, Wording, build_report, report_body, report_html
 from alliance.reports.pdf import html_to_pdf
+from alliance.web.accounts.access import supervisor_required
 from alliance.web.audit.log import record
-from alliance.web.care.access import supervisor_required
 from alliance.web.measures.models import Response
 
 ID, SESSION, THERAPIST = "id", "session", "therapist"

@@ -22,9 +22,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from alliance.export import deidentify, write_export
+from alliance.web.accounts.access import role_required
 from alliance.web.accounts.models import Role
 from alliance.web.audit.log import record
-from alliance.web.care.access import role_required
 from alliance.web.research.dataset import IDS, LABELS, research_table
 from alliance.web.research.forms import ExportForm
 

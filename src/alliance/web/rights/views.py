@@ -26,9 +26,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from alliance.web.accounts.access import admin_required, clinician_required
 from alliance.web.accounts.models import Role
 from alliance.web.audit.log import record
-from alliance.web.care.access import admin_required, client_for, clinician_required, episode_for
+from alliance.web.care.lookup import client_for, episode_for
 from alliance.web.care.models import Client, Session
 from alliance.web.portal.models import PortalAccess
 from alliance.web.portal.services import find_portal

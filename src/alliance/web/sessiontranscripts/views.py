@@ -17,9 +17,10 @@ from django.views.decorators.http import require_POST
 
 from alliance.transcripts import TranscriptParseError, analyse, parse_transcript, render_html
 from alliance.transcripts.parse import detect_format
+from alliance.web.accounts.access import clinician_required
 from alliance.web.accounts.models import User
 from alliance.web.audit.log import record
-from alliance.web.care.access import clinician_required, session_for
+from alliance.web.care.lookup import session_for
 from alliance.web.care.models import Session
 from alliance.web.sessiontranscripts.models import Transcript
 

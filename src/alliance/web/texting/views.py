@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from alliance.web.accounts.access import clinician_required
 from alliance.web.audit.log import record
-from alliance.web.care.access import client_for, clinician_required
+from alliance.web.care.lookup import client_for
 from alliance.web.measures.models import Link
 from alliance.web.measures.services import link_url
 from alliance.web.secrets_box import read

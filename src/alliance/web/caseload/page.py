@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from alliance.web.accounts.models import Role, User
 from alliance.web.alerts.models import Alert
-from alliance.web.care.charts import alliance_charts, goal_chart, outcome_charts
+from alliance.web.alerts.timeline import Timeline, load_timeline
 from alliance.web.care.models import Client
-from alliance.web.care.timeline import Timeline, load_timeline
+from alliance.web.caseload.charts import alliance_charts, goal_chart, outcome_charts
 from alliance.web.goals.forms import GAS_CHOICES
 from alliance.web.portal.models import Feedback
 
@@ -61,8 +62,6 @@ def client_page_context(
     episode = client.current_episode()
     context: dict[str, Any] = {"client": client, "episode": episode, "portal_url": portal_url}
     if viewer is not None and viewer.sees_whole_clinic:
-        from alliance.web.accounts.models import Role, User
-
         context["therapists"] = list(
             User.objects.filter(
                 organisation_id=client.organisation_id, role=Role.THERAPIST, is_active=True

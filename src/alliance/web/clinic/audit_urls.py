@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alliance.web.audit import views
+from alliance.web.clinic import audit_views as views
 
 app_name = "audit"
 urlpatterns = [

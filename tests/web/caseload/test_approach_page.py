@@ -9,6 +9,7 @@ from web_factories import add_sessions, response
 
 from alliance.approach import suggest_approach
 from alliance.web.care.models import Approach, Episode
+from alliance.web.caseload.forms import APPROACH_NOTE_LIMIT
 
 PREFERS_LEAD = {"directiveness": 8, "emotional_intensity": 0, "past_orientation": 0, "warm_support": 6}
 PREFERS_CHALLENGE = {"directiveness": 8, "emotional_intensity": 0, "past_orientation": 0, "warm_support": -7}
@@ -66,3 +67,18 @@ def test_an_approach_must_be_chosen(client: HttpClient, alice, c1_episode) -> No
     assert 'id="id_approach-error"' in page.content.decode()
     c1_episode.refresh_from_db()
     assert c1_episode.approach == ""
+
+
+def test_a_note_longer_than_the_limit_is_refused_and_nothing_is_saved(client: HttpClient, alice, c1_episode) -> None:
+    open_page(client, alice, c1_episode, PREFERS_LEAD)
+    url = reverse("care:approach", args=[c1_episode.pk])
+    page = client.post(url, {"approach": "supportive", "approach_note": "x" * (APPROACH_NOTE_LIMIT + 1)})
+    assert page.status_code == 200
+    assert f"at most {APPROACH_NOTE_LIMIT} characters" in page.content.decode()
+    c1_episode.refresh_from_db()
+    assert (c1_episode.approach, c1_episode.approach_note) == ("", "")
+    assert client.post(url, {"approach": "supportive", "approach_note": "x" * APPROACH_NOTE_LIMIT}).status_code == 302
+
+
+def test_the_note_limit_matches_the_other_episode_texts() -> None:
+    assert APPROACH_NOTE_LIMIT == 2000

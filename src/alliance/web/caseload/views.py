@@ -17,12 +17,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from alliance.approach import suggest_approach
+from alliance.web.accounts.access import clinician_required
+from alliance.web.accounts.models import Role, User
 from alliance.web.alerts.models import Alert
 from alliance.web.audit.log import record
-from alliance.web.care.access import client_for, clinician_required, episode_for, session_for
-from alliance.web.care.forms import ApproachForm, IntakeForm, SessionForm
+from alliance.web.care.lookup import client_for, episode_for, session_for
 from alliance.web.care.models import Approach, Client, Episode
-from alliance.web.care.page import client_page_context
+from alliance.web.caseload.forms import ApproachForm, IntakeForm, SessionForm
+from alliance.web.caseload.page import client_page_context
 from alliance.web.custominstruments.registry import instrument_for
 from alliance.web.measures.answers import AnswersConflict
 from alliance.web.measures.forms import InstrumentForm
@@ -38,6 +40,7 @@ from alliance.web.measures.services import (
     save_therapist_response,
     start_session,
 )
+from alliance.web.portal.services import create_portal_link
 from alliance.web.secrets_box import keep, read
 
 PAGE_SIZE = 50
@@ -354,8 +357,6 @@ def therapist_form(request: HttpRequest, pk: int, instrument: str) -> HttpRespon
 @clinician_required
 def portal_link(request: HttpRequest, pk: int) -> HttpResponse:
     """A new personal page link for the client, shown once on the client page."""
-    from alliance.web.portal.services import create_portal_link
-
     client = client_for(request, pk)
     token = create_portal_link(client)
     record(request, "create", client, client=client, what="portal link")
@@ -373,8 +374,6 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
     if not user.sees_whole_clinic:
         messages.error(request, gettext_lazy("Only a supervisor or administrator can change the therapist."))
         return redirect("care:client", pk=client.pk)
-    from alliance.web.accounts.models import Role, User
-
     chosen = request.POST.get("therapist", "")
     new = User.objects.filter(
         pk=int(chosen) if chosen.isascii() and chosen.isdigit() and len(chosen) < 19 else 0,

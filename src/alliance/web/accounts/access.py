@@ -13,9 +13,6 @@ from typing import Any, TypeVar
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
-
-from alliance.web.care.models import Client, Episode, Session
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])
 
@@ -47,21 +44,3 @@ supervisor_required = role_required(
 admin_required = role_required(
     lambda u: u.role == "admin", "This page is for clinic administrators."
 )
-
-
-def client_for(request: HttpRequest, pk: int) -> Client:
-    return get_object_or_404(
-        Client.objects.for_user(request.user).select_related("therapist"), pk=pk
-    )
-
-
-def episode_for(request: HttpRequest, pk: int) -> Episode:
-    return get_object_or_404(
-        Episode.objects.for_user(request.user).select_related("client__therapist"), pk=pk
-    )
-
-
-def session_for(request: HttpRequest, pk: int) -> Session:
-    return get_object_or_404(
-        Session.objects.for_user(request.user).select_related("episode__client__therapist"), pk=pk
-    )

@@ -12,7 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
-from alliance.web.care.demo import seed_demo
+from alliance.web.caseload.demo import seed_demo
+from alliance.web.measures.tasks import tick
 
 
 def _worker() -> None:
@@ -32,8 +33,6 @@ def _worker() -> None:
 
 
 def _scheduler(interval: int) -> None:
-    from alliance.web.measures.tasks import tick
-
     while True:
         time.sleep(interval)
         try:

@@ -90,14 +90,22 @@ class IntakeForm(forms.Form):
         return started
 
 
+APPROACH_NOTE_LIMIT = 2000
+"""Characters of 'why this approach', as for the episode's other texts (the model field is unbounded)."""
+
+
 class ApproachForm(forms.ModelForm):
+    approach_note = forms.CharField(
+        label=gettext_lazy("Why this approach"),
+        required=False,
+        max_length=APPROACH_NOTE_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
     class Meta:
         model = Episode
         fields = ["approach", "approach_note"]
-        widgets = {
-            "approach": forms.RadioSelect,
-            "approach_note": forms.Textarea(attrs={"rows": 3}),
-        }
+        widgets = {"approach": forms.RadioSelect}
         labels = {"approach": gettext_lazy("Approach for this episode")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

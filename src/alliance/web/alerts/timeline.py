@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alliance.alerts.history import Expectations, GoalRecord, History, SessionRecord, TaskRecord
+from alliance.instruments import Instrument, registry
+from alliance.scoring.keys import ScoreKey, parse_key
 from alliance.web.care.models import Episode, Session
+from alliance.web.custominstruments.registry import instrument_for
 from alliance.web.goals.models import Goal, Task
 from alliance.web.measures.models import Response
 
@@ -20,6 +23,8 @@ class Timeline:
     episode: Episode
     sessions: list[Session]
     responses: dict[tuple[int, str, str], Response] = field(default_factory=dict)
+    _keys: dict[str, ScoreKey | None] = field(default_factory=dict, repr=False)
+    _known: list[Instrument] | None = field(default=None, repr=False)
 
     @property
     def numbers(self) -> list[int]:
@@ -29,8 +34,7 @@ class Timeline:
         return self.responses.get((number, instrument, respondent))
 
     def value(self, number: int, column: str, respondent: str = "client") -> Any:
-        instrument = _instrument_of(column, {key[1] for key in self.responses})
-        r = self.response(number, instrument, respondent)
+        r = self.response(number, self.instrument_of(column), respondent)
         return None if r is None else r.scores.get(column)
 
     def series(self, column: str, respondent: str = "client") -> list[float | None]:
@@ -57,20 +61,39 @@ class Timeline:
                 return n, float(v)
         return None
 
+    def instrument_of(self, column: str) -> str:
+        """The instrument that writes ``column`` (``wai_sr_t_goal_mean`` -> ``wai_sr_t``),
+        from the instruments' own column names; "" for a column no instrument writes."""
+        key = self.key_of(column)
+        return "" if key is None else key.instrument
 
-def _instrument_of(column: str, answered: set[str] | frozenset[str] = frozenset()) -> str:
-    """``wai_sr_t_goal_mean`` -> ``wai_sr_t``: the longest known instrument prefix.
+    def is_flag(self, column: str) -> bool:
+        """Whether ``column`` is one of an instrument's flags (from the instrument files)."""
+        key = self.key_of(column)
+        return key is not None and key.kind == "flag"
 
-    Known: the built-in instruments and those ``answered`` in this episode
-    (a clinic's own instruments), so no query is needed.
-    """
-    from alliance.instruments import registry
+    def key_of(self, column: str) -> ScoreKey | None:
+        """What ``column`` holds, read from the instrument definitions (None: no score column)."""
+        if column not in self._keys:
+            try:
+                self._keys[column] = parse_key(column, self._instruments())
+            except ValueError:
+                self._keys[column] = None
+        return self._keys[column]
 
-    best = ""
-    for inst in {*registry(), *answered}:
-        if column.startswith(inst + "_") and len(inst) > len(best):
-            best = inst
-    return best
+    def _instruments(self) -> list[Instrument]:
+        if self._known is None:
+            known = registry()
+            answered = {key[1] for key in self.responses} - set(known)
+            organisation_id = self.episode.client.organisation_id
+            found = list(known.values())
+            for instrument_id in sorted(answered):
+                try:
+                    found.append(instrument_for(organisation_id, instrument_id))
+                except KeyError:  # a clinic instrument deleted since: its columns stay unread
+                    continue
+            self._known = found
+        return self._known
 
 
 def load_timeline(episode: Episode) -> Timeline:
@@ -108,7 +131,8 @@ def history(
                     for k, v in therapist.items()
                     if isinstance(v, (int, float)) and not isinstance(v, bool)
                 },
-                flags={k: bool(v) for k, v in client.items() if isinstance(v, bool)},
+                # a flag is True, False, or None when its item was left blank (risk unknown)
+                flags={k: v for k, v in client.items() if timeline.is_flag(k)},
                 feedback=timeline.feedback_at(n),
             )
         )

@@ -1,4 +1,4 @@
-"""Expected recovery for one client, from the clinic's own data (core: stats.trajectories).
+"""Expected recovery and alliance noise, from the clinic's own data (core: stats).
 
 The clinic-wide regression of each session's score on the intake score is
 cached for a few minutes; a client's band is that regression at their own
@@ -7,12 +7,17 @@ intake score. Shown on the outcome chart and used by the not-on-track rule.
 
 from __future__ import annotations
 
+import dataclasses
+
 import polars as pl
 from django.core.cache import cache
 from django.db.models import FloatField
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
+from alliance.instruments import registry
+from alliance.scoring.keys import parse_key
+from alliance.stats.rupture_noise import NoiseEstimate, estimate_noise_sd
 from alliance.stats.trajectories import expected_recovery_band
 from alliance.web.measures.models import Response
 
@@ -65,3 +70,43 @@ def client_band(
         half = r["z"] * r["residual_sd"]
         result[int(r["session"])] = (float(centre - half), float(centre + half))
     return result
+
+
+NOISE_CACHE_SECONDS = 600
+
+
+def clinic_noise(organisation_id: int, columns: tuple[str, ...]) -> dict[str, NoiseEstimate]:
+    """The clinic's own session-to-session noise SD of each alliance score (cached).
+
+    :func:`alliance.stats.rupture_noise.estimate_noise_sd` over every client's
+    stored scores; :func:`alliance.alerts.rupture.with_clinic_noise` uses an
+    estimate only once it rests on enough differences, the documented default
+    before that. Columns with too little data are left out.
+    """
+    key = f"alliance:noise:{organisation_id}:{','.join(columns)}"
+    cached = cache.get(key)
+    if cached is not None:
+        return {c: NoiseEstimate(**v) for c, v in cached.items()}
+    estimates: dict[str, NoiseEstimate] = {}
+    for column in columns:
+        instrument = parse_key(column, registry().values()).instrument
+        rows = (
+            Response.objects.filter(
+                session__episode__client__organisation_id=organisation_id,
+                instrument=instrument,
+                respondent="client",
+            )
+            .annotate(value=Cast(KeyTextTransform(column, "scores"), FloatField()))
+            .values_list("session__episode_id", "session__number", "value")
+        )
+        frame = pl.DataFrame(
+            list(rows),
+            schema={"id": pl.Int64, "session": pl.Int64, "score": pl.Float64},
+            orient="row",
+        ).drop_nulls()
+        try:
+            estimates[column] = estimate_noise_sd(frame, score="score")
+        except ValueError:  # too few session-to-session differences yet
+            continue
+    cache.set(key, {c: dataclasses.asdict(e) for c, e in estimates.items()}, NOISE_CACHE_SECONDS)
+    return estimates

@@ -8,8 +8,8 @@ from django.utils import timezone
 from web_factories import core_scores, same_scores
 
 from alliance.web.accounts.models import Organisation, User
-from alliance.web.care.demo import seed_demo
 from alliance.web.care.models import Client, Episode, Session
+from alliance.web.caseload.demo import seed_demo
 from alliance.web.measures.models import Link, Response, hash_token
 
 
@@ -77,6 +77,39 @@ def test_seeding_twice_raises_and_overwrites_nothing(demo) -> None:
     )
     assert after == before
     assert Organisation.objects.count() == 1
+
+
+
+def test_the_demo_looks_like_a_working_clinic_not_one_on_fire(db) -> None:
+    """As `make demo` seeds it (40 clients, 12 weeks): a handful of clients need attention
+    today, every earlier alert was acted on with a note, and risk answers come at the rate
+    reported for outpatients."""
+    from alliance.web.alerts.models import Alert
+    from alliance.web.care.models import Episode
+    from alliance.web.caseload.demo import RISK_ANSWER_RATE
+    from alliance.web.measures.models import Response
+
+    demo = seed_demo()
+    urgent = (
+        Alert.objects.filter(severity="urgent")
+        .exclude(status=Alert.Status.RESOLVED)
+        .values("episode__client")
+        .distinct()
+        .count()
+    )
+    assert 1 <= urgent <= 8  # of 40 clients; 17 when every alert stayed open
+    for episode in Episode.objects.filter(client__organisation=demo.organisation):
+        # today's session (the demo client's open link) comes after the alerts were read
+        past = episode.sessions.filter(date__lt=timezone.localdate())
+        latest = max(past.values_list("number", flat=True))
+        for alert in episode.alerts.all():
+            earlier = alert.session_number < latest
+            assert (alert.status == Alert.Status.RESOLVED) == earlier, (alert.rule, alert.session_number, latest)
+            if earlier:
+                assert alert.resolution_note and alert.resolved_by_id == episode.client.therapist_id
+    item9 = [r.answers.get("9", 0) for r in Response.objects.filter(instrument="phq9")]
+    rate = sum(1 for v in item9 if v > 0) / len(item9)
+    assert abs(rate - RISK_ANSWER_RATE) < 0.04, rate
 
 
 def test_the_demo_has_a_spanish_speaking_client_whose_pages_are_in_spanish(demo) -> None:

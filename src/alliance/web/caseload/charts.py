@@ -16,8 +16,8 @@ from alliance.charts.definitions import (
     goal_chart as core_goal_chart,
 )
 from alliance.instruments import Scale, get
-from alliance.web.care.expected import client_band
-from alliance.web.care.timeline import Timeline
+from alliance.web.alerts.expected import client_band
+from alliance.web.alerts.timeline import Timeline
 from alliance.web.charts import ChartHtml, as_html
 from alliance.web.goals.models import Goal
 

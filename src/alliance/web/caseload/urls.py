@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alliance.web.care import views
+from alliance.web.caseload import views
 from alliance.web.measures.plan_views import plan_edit
 
 app_name = "care"

@@ -1,4 +1,4 @@
-"""The audit log viewer: clinic administrators only, their own clinic's events only.
+"""The audit log page for clinic administrators (the log itself: alliance.web.audit).
 
 Opening it (with its filters) is itself recorded. Event details are ids and
 labels (see chain.check_detail), so nothing here shows answers or free text.
@@ -19,13 +19,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from alliance.web.accounts.access import admin_required
 from alliance.web.accounts.models import User
 from alliance.web.audit.log import record
 from alliance.web.audit.models import AuditEvent
-from alliance.web.care.access import admin_required
 from alliance.web.care.models import Client
 
 PAGE_SIZE = 50
+# Filter dates outside these years are form errors: far-off days overflow the
+# date arithmetic (9999-12-31 plus a day) and time-zone conversion, and no
+# audit event can lie there.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 # Who acts without a staff login (see the callers of record()).
 NON_STAFF_ACTORS = ("client link", "client portal", "anonymous")
 
@@ -41,7 +45,7 @@ class AuditFilterForm(forms.Form):
     actor = forms.ChoiceField(required=False, label=gettext_lazy("Who"))
     client = forms.CharField(required=False, max_length=40, label=gettext_lazy("Client code"))
     action = forms.ChoiceField(
-        required=False, choices=[("", "Any"), *AuditEvent.Action.choices], label=gettext_lazy("Action")
+        required=False, choices=[("", gettext_lazy("Any")), *AuditEvent.Action.choices], label=gettext_lazy("Action")
     )
     object_type = forms.ChoiceField(required=False, label=gettext_lazy("Record type"))
     since = forms.DateField(
@@ -60,12 +64,27 @@ class AuditFilterForm(forms.Form):
         )
         actor_field: Any = self.fields["actor"]
         actor_field.choices = [
-            ("", "Anyone"),
+            ("", gettext_lazy("Anyone")),
             *((f"staff:{pk}", name) for pk, name in staff),
             *((f"label:{label}", label) for label in NON_STAFF_ACTORS),
         ]
         type_field: Any = self.fields["object_type"]
-        type_field.choices = [("", "Any"), *((t, t) for t in object_types())]
+        type_field.choices = [("", gettext_lazy("Any")), *((t, t) for t in object_types())]
+
+    def _clean_day(self, name: str) -> dt.date | None:
+        day: dt.date | None = self.cleaned_data.get(name)
+        if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise forms.ValidationError(
+                gettext_lazy("Give a date between the years %(first)s and %(last)s.")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR}
+            )
+        return day
+
+    def clean_since(self) -> dt.date | None:
+        return self._clean_day("since")
+
+    def clean_until(self) -> dt.date | None:
+        return self._clean_day("until")
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}
