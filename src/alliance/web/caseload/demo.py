@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +22,7 @@ from alliance.instruments import get
 from alliance.scoring import output_columns, score
 from alliance.simulate import simulate_cohort
 from alliance.web.accounts.models import Organisation, Role, User
+from alliance.web.alerts.lifecycle import resolve
 from alliance.web.alerts.services import refresh_alerts
 from alliance.web.care.models import Client, Episode, Session
 from alliance.web.goals.models import Goal, GoalRating, Task
@@ -57,6 +59,29 @@ FEEDBACK_HIGH = (
 )
 CLIENT_INSTRUMENTS = ("sai", "wai_sr", "phq9", "gad7")
 COMPLETION = 0.88
+RISK_ANSWER_RATE = 0.10
+"""Share of the demo's PHQ-9s with item 9 (thoughts of death or self-harm) above 0. Simon et
+al. (2013, Psychiatric Services 64:1195-1202; 84,418 outpatients, 207,265 PHQ-9s) report that
+up to 10% of outpatients completing the PHQ-9 answer item 9 "more than half the days" or more;
+the demo's rate of any answer above 0 is kept at that figure, so risk shows up at about the
+rate a clinic meets it, not on a third of the caseload."""
+
+# What a therapist who read the alert did about it, as the demo's resolution notes.
+RESOLUTION_NOTES = {
+    "risk": "Asked about it in the next session: passive thoughts, no plan or intent. "
+    "Safety plan reviewed and crisis numbers given; GP informed with consent.",
+    "risk_unanswered": "Asked about the skipped question in the session; no thoughts of "
+    "self-harm at present. Safety plan and crisis numbers shared.",
+    "rupture": "Named the difficult session openly; the client felt rushed. Agreed to slow "
+    "down and check in at the end of each session.",
+    "low_alliance": "Went back over the goals together and agreed on what to work on first.",
+    "falling_alliance": "Asked how our work is going; adjusted the pace and the homework.",
+    "disagreement": "Compared our views of the sessions with the client and agreed a focus.",
+    "tasks_not_done": "Made the homework smaller and planned when it fits in the week.",
+    "expectations_passed": "Reviewed progress against the hoped-for change and agreed a "
+    "new review date.",
+}
+DEFAULT_NOTE = "Discussed in the next session and the plan adjusted."
 
 
 @dataclass(frozen=True)
@@ -109,6 +134,34 @@ def _users(org: Organisation) -> tuple[dict[str, str], list[User]]:
     return passwords, therapists
 
 
+def _risk_at_outpatient_rate(data: pl.DataFrame, seed: int) -> pl.DataFrame:
+    """Keep item 9 above 0 in about :data:`RISK_ANSWER_RATE` of the PHQ-9s (others set to 0)."""
+    column = get("phq9").item_column(9)
+    positive = data[column].fill_null(0) > 0
+    base = float(positive.mean() or 0.0)
+    if base <= RISK_ANSWER_RATE:
+        return data
+    keep = np.random.default_rng(seed).random(data.height) < RISK_ANSWER_RATE / base
+    return data.with_columns(
+        pl.when(pl.Series(keep) | ~positive).then(pl.col(column)).otherwise(0.0).alias(column)
+    )
+
+
+def _act_on_past_alerts(episode: Episode, therapist: User) -> None:
+    """Resolve, with a note, every alert raised before the client's latest session: a working
+    clinic, where only today's findings wait for the therapist."""
+    sessions = {s.number: s.date for s in episode.sessions.all()}
+    if not sessions:
+        return
+    latest = max(sessions)
+    for alert in episode.alerts.filter(session_number__lt=latest):
+        note = RESOLUTION_NOTES.get(alert.rule, DEFAULT_NOTE)
+        resolve(alert, therapist, note, None)
+        after = sessions.get(alert.session_number + 1, sessions[latest])
+        when = timezone.make_aware(dt.datetime.combine(after, dt.time(17, 30)))
+        type(alert).objects.filter(pk=alert.pk).update(resolved_at=when)
+
+
 @transaction.atomic
 def seed_demo(n_clients: int = 40, n_sessions: int = 12, seed: int = 2026) -> DemoLogins:
     """Create the demo clinic. Fails if it already exists (nothing is overwritten)."""
@@ -119,7 +172,7 @@ def seed_demo(n_clients: int = 40, n_sessions: int = 12, seed: int = 2026) -> De
     cohort = simulate_cohort(
         n_clients, n_sessions, seed=seed, instruments=(*CLIENT_INSTRUMENTS, "wai_sr_t")
     )
-    data = cohort.data.with_columns(pl.col("id").cast(pl.String))
+    data = _risk_at_outpatient_rate(cohort.data.with_columns(pl.col("id").cast(pl.String)), seed)
     scored = {i: _rows_by_key(data, i) for i in (*CLIENT_INSTRUMENTS, "wai_sr_t")}
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     today = timezone.localdate()
@@ -194,6 +247,7 @@ def seed_demo(n_clients: int = 40, n_sessions: int = 12, seed: int = 2026) -> De
         episodes.append(episode)
     for episode in episodes:
         refresh_alerts(episode, notify=False)
+        _act_on_past_alerts(episode, episode.client.therapist)
     # One client with an open link for today's session, to try the client side, and a
     # Spanish-speaking client with theirs.
     token = _todays_link(episodes[0], today)
