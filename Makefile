@@ -8,10 +8,13 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: demo research-demo test lint audit typecheck docs unit unit-postgres bench clean install
 
-$(STAMP): pyproject.toml requirements/constraints.txt
+$(STAMP): pyproject.toml requirements/constraints.txt requirements/openapi-generator.txt
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[dev,postgres]'
+	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[all,dev,postgres]'
+	# test-only: the OpenAPI client generator in its own environment (its pins clash with ours)
+	$(PY) -m venv $(VENV)/tools/openapi-python-client
+	$(VENV)/tools/openapi-python-client/bin/pip install --quiet -r requirements/openapi-generator.txt
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -34,7 +37,7 @@ test: lint typecheck docs unit unit-postgres
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
-	$(BIN)/lint-imports --config .importlinter
+	$(BIN)/lint-imports .importlinter
 	$(BIN)/bandit -c pyproject.toml -r src --severity-level high --quiet
 
 ## audit: known vulnerabilities in every pinned package (pip-audit on requirements/constraints.txt,

@@ -44,9 +44,16 @@ def _fake_alliance(tmp_path: Path, offender: str, imported: str) -> Path:
 
 
 def _lint(path: Path) -> subprocess.CompletedProcess[str]:
+    """lint-imports with the project's core and CLI contracts (the web layers need the real apps)."""
+    parser = configparser.ConfigParser()
+    parser.read(CONFIG)
+    parser.remove_section("importlinter:contract:clinic-apps-in-layers")
+    config = path / "contracts.ini"
+    with config.open("w") as handle:
+        parser.write(handle)
     env = {**os.environ, "PYTHONPATH": str(path)}
     return subprocess.run(  # noqa: S603 - our own tool, fixed arguments
-        [str(LINT_IMPORTS), "--config", str(CONFIG), "--no-cache"],
+        [str(LINT_IMPORTS), str(config), "--no-cache"],
         cwd=path,
         env=env,
         capture_output=True,

@@ -22,6 +22,7 @@ from alliance.scoring import score as score_engine
 Alliance = Callable[..., Any]  # the `alliance` fixture of conftest.py
 
 README = Path(__file__).resolve().parents[2] / "README.md"
+RESEARCH_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "researchers" / "index.md"
 WAI = [f"wai_sr_{n}" for n in range(1, 13)]
 
 
@@ -224,21 +225,28 @@ def test_agreement_on_the_unscored_cohort_scores_both_forms_first(
     assert "ICC(2,1)" in done.out
 
 
-# --- the README, verbatim ---------------------------------------------------------
+# --- the researchers' guide, verbatim -----------------------------------------------
 
 
-def _readme_commands() -> list[str]:
-    text = README.read_text(encoding="utf-8")
-    section = text[text.index("## The research toolkit in five commands") :]
-    block = section[
-        section.index("```sh") + len("```sh") : section.index("```", section.index("```sh") + 5)
-    ]
-    return [line.strip() for line in block.splitlines() if line.strip().startswith("alliance ")]
+def _guide_commands(page: Path) -> list[str]:
+    """The ``alliance`` lines of the first ``sh`` block of a page that has any."""
+    for block in page.read_text(encoding="utf-8").split("```sh")[1:]:
+        lines = block.split("```")[0].splitlines()
+        commands = [line.strip() for line in lines if line.strip().startswith("alliance ")]
+        if commands:
+            return commands
+    return []
 
 
-def test_the_readme_research_commands_run_verbatim_in_order(alliance: Alliance) -> None:
-    """A researcher with only the README types its six commands: each exits 0."""
-    commands = _readme_commands()
+def test_the_readme_commands_are_the_first_steps_of_the_researchers_guide() -> None:
+    readme = [shlex.split(c, comments=True) for c in _guide_commands(README)]
+    guide = [shlex.split(c, comments=True) for c in _guide_commands(RESEARCH_GUIDE)]
+    assert readme and readme == guide[: len(readme)]
+
+
+def test_the_researchers_guide_commands_run_verbatim_in_order(alliance: Alliance) -> None:
+    """A researcher with only the guide types its six commands: each exits 0."""
+    commands = _guide_commands(RESEARCH_GUIDE)
     assert len(commands) == 6
     failed = []
     for line in commands:

@@ -21,7 +21,7 @@ from alliance.instruments import Instrument, get, load_file
 from alliance.instruments.schema import Band
 from alliance.scoring import expressions, score, validate
 from alliance.scoring.expressions import band_expr, divide
-from alliance.scoring.validate import _strictly_increasing, check_duplicates
+from alliance.scoring.validate import check_duplicates, strictly_increasing
 
 REVERSE = load_file(
     Path(__file__).resolve().parents[1] / "fixtures" / "instruments" / "reverse_demo.toml"
@@ -61,11 +61,11 @@ def _answers(
         ([1.0, 2.0], [1, 1], False),  # float keys always go to the hash check
     ],
 )
-def test_only_strictly_increasing_integer_or_text_keys_take_the_sorted_path(
+def test_onlystrictly_increasing_integer_or_text_keys_take_the_sorted_path(
     ids: list[object], sessions: list[int], expected: bool
 ) -> None:
     frame = pl.DataFrame({"id": ids, "session": sessions})
-    assert _strictly_increasing(frame, ["id", "session"]) is expected
+    assert strictly_increasing(frame, ["id", "session"]) is expected
 
 
 @pytest.mark.parametrize("window", [1, 3, 1 << 18])
@@ -81,7 +81,7 @@ def test_duplicate_check_answers_the_same_on_sorted_and_shuffled_keys(
         repeated = len(set(pairs)) < n
         frame = pl.DataFrame({"id": [p[0] for p in pairs], "session": [p[1] for p in pairs]})
         ordered = frame.sort("id", "session")
-        took_sorted_path += _strictly_increasing(ordered, ["id", "session"])
+        took_sorted_path += strictly_increasing(ordered, ["id", "session"])
         outcomes = []
         for candidate in (
             ordered,

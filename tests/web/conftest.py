@@ -180,7 +180,9 @@ def c1_goal(c1_episode: Episode) -> Goal:
 
 @pytest.fixture
 def c1_task(c1_episode: Episode) -> Task:
-    return make_task(c1_episode, "Write down three things that went all right each evening", set_session=3)
+    return make_task(
+        c1_episode, "Write down three things that went all right each evening", set_session=3
+    )
 
 
 @pytest.fixture

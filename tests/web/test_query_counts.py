@@ -67,7 +67,10 @@ def count(http: HttpClient, method: str, url: str, data: dict[str, str] | None =
 
 def report(capsys: pytest.CaptureFixture[str], what: str, small: int, large: int) -> None:
     with capsys.disabled():
-        print(f"\n  queries, {what}: {small} with {SMALL} clients, {large} with {LARGE} clients", end="")
+        print(
+            f"\n  queries, {what}: {small} with {SMALL} clients, {large} with {LARGE} clients",
+            end="",
+        )
 
 
 def test_the_dashboard_runs_the_same_queries_for_3_or_30_clients(
@@ -132,10 +135,20 @@ def test_sending_a_questionnaire_runs_the_same_queries_for_3_or_30_clients(
     full_history(second)
     grow(clinic_a, alice, SMALL)
     token, last = ready_to_send(first, alice)
-    small = count(HttpClient(), "post", reverse("measures:step", args=[token, last]), step_data("gad7", STEADY["gad7"]))
+    small = count(
+        HttpClient(),
+        "post",
+        reverse("measures:step", args=[token, last]),
+        step_data("gad7", STEADY["gad7"]),
+    )
     grow(clinic_a, alice, LARGE)
     token, last = ready_to_send(second, alice)
-    large = count(HttpClient(), "post", reverse("measures:step", args=[token, last]), step_data("gad7", STEADY["gad7"]))
+    large = count(
+        HttpClient(),
+        "post",
+        reverse("measures:step", args=[token, last]),
+        step_data("gad7", STEADY["gad7"]),
+    )
     report(capsys, "questionnaire submission", small, large)
     assert small == large
     assert small <= LIMITS["questionnaire submission"]

@@ -44,8 +44,22 @@ STEADY: dict[str, dict[str, Any]] = {
 ANSWERS: dict[str, dict[str, Any]] = {
     "sai": {"1": 5.0, "2": 4.0, "3": 3.0, "4": 4.0, "5": 2.0, "6": 1.0},
     "wai_sr": {str(n): float(1 + n % 5) for n in range(1, 13)},
-    "session_feedback": {"1": "Slowly getting somewhere.", "2": "Fewer questions at the start, please.", "3": 7.0},
-    "phq9": {"1": 2.0, "2": 1.0, "3": 3.0, "4": 0.0, "5": 1.0, "6": 2.0, "7": 1.0, "8": 0.0, "9": 0.0},
+    "session_feedback": {
+        "1": "Slowly getting somewhere.",
+        "2": "Fewer questions at the start, please.",
+        "3": 7.0,
+    },
+    "phq9": {
+        "1": 2.0,
+        "2": 1.0,
+        "3": 3.0,
+        "4": 0.0,
+        "5": 1.0,
+        "6": 2.0,
+        "7": 1.0,
+        "8": 0.0,
+        "9": 0.0,
+    },
     "gad7": {"1": 1.0, "2": 2.0, "3": 3.0, "4": 0.0, "5": 1.0, "6": 2.0, "7": 1.0},
 }
 
@@ -142,7 +156,10 @@ def response(
     return row
 
 
-def answer_sessions(sessions: list[Session], instruments: tuple[str, ...] = ("sai", "session_feedback", "phq9", "gad7")) -> list[Response]:
+def answer_sessions(
+    sessions: list[Session],
+    instruments: tuple[str, ...] = ("sai", "session_feedback", "phq9", "gad7"),
+) -> list[Response]:
     """Steady client answers for each session, in one insert."""
     rows = [response(s, i, save=False) for s in sessions for i in instruments]
     return Response.objects.bulk_create(rows)
@@ -161,11 +178,17 @@ def make_goal(episode: Episode, text: str, *, client_confirmed: bool = False) ->
 
 def make_task(episode: Episode, text: str, set_session: int = 1) -> Task:
     return Task.objects.create(
-        episode=episode, text=text, set_by=Task.SetBy.THERAPIST, set_session=set_session, due_session=set_session + 1
+        episode=episode,
+        text=text,
+        set_by=Task.SetBy.THERAPIST,
+        set_session=set_session,
+        due_session=set_session + 1,
     )
 
 
-def make_alert(episode: Episode, session_number: int, *, rule: str = "low_alliance", severity: str = "warning") -> Alert:
+def make_alert(
+    episode: Episode, session_number: int, *, rule: str = "low_alliance", severity: str = "warning"
+) -> Alert:
     return Alert.objects.create(
         episode=episode,
         key=f"{rule}:{session_number}:total",
@@ -212,7 +235,9 @@ def core_scores(instrument: str, answers: dict[str, Any]) -> dict[str, Any]:
         f"{instrument}_{n}": [None if answers.get(str(n)) is None else float(answers[str(n)])]
         for n in inst.scored_items()
     }
-    frame = pl.DataFrame({"id": ["row"], **columns}, schema={"id": pl.String, **{c: pl.Float64 for c in columns}})
+    frame = pl.DataFrame(
+        {"id": ["row"], **columns}, schema={"id": pl.String, **{c: pl.Float64 for c in columns}}
+    )
     scored = score(frame, instrument).scores
     return scored.select(output_columns(inst)).row(0, named=True)
 

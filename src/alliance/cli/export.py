@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from alliance import io
 from alliance.cli.common import EXIT_USAGE, err, note, say
-from alliance.export import Deidentified, deidentify, export_format, write_export
+
+if TYPE_CHECKING:
+    from alliance.export import Deidentified
 
 EXAMPLE = (
     "Example: alliance export scored.csv -o research.sav --id id\n\n"
@@ -64,6 +65,9 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> int:
         """Write a de-identified copy of DATA for research, with a codebook."""
+        from alliance import io
+        from alliance.export import deidentify, export_format, write_export
+
         try:
             export_format(output)
         except ValueError as exc:

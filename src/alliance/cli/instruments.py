@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -13,18 +13,14 @@ from rich.table import Table
 
 from alliance.cli.common import EXIT_USAGE, err, note, out, say
 from alliance.errors import InstrumentError
-from alliance.fhir import DEFAULT_BASE, FhirError, instrument_from_questionnaire, questionnaire
-from alliance.instruments import (
-    Instrument,
-    builtin,
-    dumps,
-    load_file,
-    parse_instrument,
-    registry,
-    resolve,
-)
-from alliance.scoring import output_columns
-from alliance.scoring.validate import describe_allowed
+
+# Instruments, scoring and FHIR are imported where used: `alliance --help` starts without them.
+if TYPE_CHECKING:
+    from alliance.instruments import Instrument
+
+#: alliance.fhir.DEFAULT_BASE, repeated so that the option's default shows in --help without
+#: importing the FHIR models (tests/cli/test_startup_imports.py checks the two agree).
+DEFAULT_BASE = "https://alliance.example/fhir"
 
 app = typer.Typer(
     help="List, show, validate, export (FHIR) and import instrument definitions.",
@@ -35,6 +31,8 @@ app = typer.Typer(
 @app.command("list", epilog="Example: alliance instruments list")
 def list_() -> None:
     """List every instrument: built-in ones and those on ALLIANCE_INSTRUMENTS_PATH."""
+    from alliance.instruments import registry
+
     t = Table(title="Instruments")
     t.add_column("id", no_wrap=True, min_width=16)
     for col in ("name", "items", "scales", "respondent", "licence"):
@@ -61,10 +59,15 @@ def show(
     instrument: Annotated[str, typer.Argument(help="Instrument id (e.g. wai_sr) or a .toml file.")],
 ) -> None:
     """Show an instrument: items, answers, scales, missing-data rules, bands, norms, licence."""
+    from alliance.instruments import resolve
+
     describe(resolve(instrument))
 
 
 def describe(inst: Instrument) -> None:
+    from alliance.scoring import output_columns
+    from alliance.scoring.validate import describe_allowed
+
     say(f"{inst.name} ({inst.id})  respondent: {inst.respondent}")
     if inst.adapted:
         say(f"Adapted form: {inst.adapted_note}")
@@ -129,6 +132,8 @@ def validate(
     files: Annotated[list[Path], typer.Argument(help="Instrument files (.toml) to check.")],
 ) -> None:
     """Check instrument files; errors name the file, the field and the problem (exit 3)."""
+    from alliance.instruments import load_file
+
     for f in files:
         inst = load_file(f)
         say(f"{f}: ok ({inst.id}: {len(inst.items)} items, {len(inst.scales)} scales)")
@@ -145,6 +150,9 @@ def fhir(
     ] = DEFAULT_BASE,
 ) -> None:
     """The instrument as a FHIR R4 Questionnaire (JSON), with its full Alliance definition."""
+    from alliance.fhir import questionnaire
+    from alliance.instruments import resolve
+
     text = json.dumps(
         questionnaire(resolve(instrument), base_url=base_url), indent=2, ensure_ascii=False
     )
@@ -176,6 +184,8 @@ def import_(
     from elsewhere needs --scoring with \\[\\[scales]], \\[licence] and \\[citation]
     (nothing about scoring or licensing is assumed). Exit 3 for a bad file.
     """
+    from alliance.instruments import builtin, dumps, load_file
+
     instrument = read_instrument(file, scoring)
     if instrument.id in builtin():
         raise InstrumentError(
@@ -197,6 +207,9 @@ def import_(
 
 def read_instrument(file: Path, scoring: Path | None) -> Instrument:
     """An instrument from a Questionnaire (.json, with optional scoring TOML) or a .toml file."""
+    from alliance.fhir import FhirError, instrument_from_questionnaire
+    from alliance.instruments import parse_instrument
+
     text = _read_text(file)
     if file.suffix.lower() == ".toml":
         if scoring is not None:

@@ -7,10 +7,7 @@ from typing import Annotated
 
 import typer
 
-from alliance.cli.common import QUIET_HELP, note, progress, step
-from alliance.io import read_table
-from alliance.reports import OUTPUT_SUFFIXES, Wording, build_report, render
-from alliance.reports.numbers import report_json
+from alliance.cli.common import QUIET_HELP, MissingExtra, missing_extra, note, progress, step
 
 EPILOG = (
     "Example: alliance report scored.csv -o report.html --json numbers.json\n\n"
@@ -74,6 +71,33 @@ def report(
     """Research report on a scored data file: distributions, ruptures, alliance-outcome model, reliability."""
     if output is None and json_out is None:
         raise typer.BadParameter("give -o REPORT.html/.pdf, --json NUMBERS.json, or both")
+    # statsmodels, scipy and the report builder load only when a report is written.
+    try:
+        _report(data, output, json_out, id_col, session_col, therapist_col, alliance_col,
+                outcome_col, noise_sd, title, quiet)  # fmt: skip
+    except ModuleNotFoundError as exc:
+        if missing_extra(exc) is None:
+            raise
+        raise MissingExtra(str(exc.name), "reports") from None
+
+
+def _report(
+    data: Path,
+    output: Path | None,
+    json_out: Path | None,
+    id_col: str,
+    session_col: str,
+    therapist_col: str | None,
+    alliance_col: str | None,
+    outcome_col: str | None,
+    noise_sd: float | None,
+    title: str,
+    quiet: bool,
+) -> None:
+    from alliance.io import read_table
+    from alliance.reports import OUTPUT_SUFFIXES, Wording, build_report, render
+    from alliance.reports.numbers import report_json
+
     suffix = output.suffix.lower() if output is not None else ".html"
     if output is not None and suffix not in OUTPUT_SUFFIXES:
         raise typer.BadParameter(

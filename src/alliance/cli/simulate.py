@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from alliance.cli.common import QUIET_HELP, progress, save, step
-from alliance.simulate import simulate_cohort
 
 
 def register(app: typer.Typer) -> None:
@@ -61,6 +60,8 @@ def simulate(
             raise typer.BadParameter("must be between -1 and 1", param_hint=f"--{name}")
     with progress(3, quiet) as bar:
         step(bar, f"simulating {clients:,} clients x {sessions} sessions")
+        from alliance.simulate import simulate_cohort
+
         try:
             cohort = simulate_cohort(
                 clients,

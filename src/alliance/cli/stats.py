@@ -2,43 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
-import polars as pl
 import typer
 
 from alliance.cli.common import (
     LAYOUT_HELP,
     MAP_HELP,
+    MEMORY_HELP,
     QUIET_HELP,
+    STREAM_HELP,
     load,
+    memory_setting,
+    missing_extra,
     note,
     progress,
+    row_progress,
     save,
     say,
     step,
     table,
+    use_streaming,
 )
 from alliance.errors import DataError
-from alliance.instruments import Instrument, resolve
-from alliance.scoring import score as score_frame
-from alliance.stats.agreement import IccEstimate, IccResult, dyad_gaps, icc_wide
-from alliance.stats.agreement_nested import NestedIcc, first_session_pairs, icc_dyad_bootstrap
-from alliance.stats.change import ChangeRule, SDiffMethod, classify_change
-from alliance.stats.reliability import cronbach_alpha, item_total_correlations, mcdonald_omega
-from alliance.stats.rupture_noise import (
-    NoiseEstimate,
-    RuptureSettings,
-    estimate_noise_sd,
-    expected_false_alarm_rate,
-)
-from alliance.stats.ruptures import find_ruptures, rupture_summary
+from alliance.stats.rupture_settings import RuptureSettings
+
+# The statistics (scipy, statsmodels) are imported inside each command, so that
+# `alliance --help` and the other commands start without them.
+if TYPE_CHECKING:
+    import polars as pl
+
+    from alliance.instruments import Instrument
+    from alliance.stats.agreement import IccEstimate, IccResult
+    from alliance.stats.agreement_nested import NestedIcc
+    from alliance.stats.rupture_noise import NoiseEstimate
 
 InputArg = Annotated[Path, typer.Argument(help="Input file: .csv .tsv .xlsx .sav .parquet")]
 Layout = Annotated[str, typer.Option(help=LAYOUT_HELP)]
 Mapping_ = Annotated[Path | None, typer.Option("--map", help=MAP_HELP)]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)]
+Memory = Annotated[str, typer.Option(help=MEMORY_HELP)]
+Stream = Annotated[bool | None, typer.Option("--stream/--in-memory", help=STREAM_HELP)]
 
 
 def split_score_column(column: str) -> tuple[Instrument, str]:
@@ -60,9 +66,53 @@ def with_score(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     """The frame with ``column`` present: scored from the items when it is not there yet."""
     if column in frame.columns:
         return frame
+    from alliance.scoring import score as score_frame
+
     inst, _scale = split_score_column(column)
     note(f"{column} not in the file: scoring {inst.id} from its item columns first")
     return score_frame(frame, inst).scores
+
+
+def _wide_only(layout: str, mapping: Path | None) -> None:
+    if layout != "wide" or mapping is not None:
+        raise typer.BadParameter(
+            "streamed input must be wide with our column names: drop --layout long and --map, "
+            "or use --in-memory",
+            param_hint="--stream",
+        )
+
+
+def _stream_per_client(
+    data: Path,
+    score: str,
+    output: Path | None,
+    step_: Callable[[pl.DataFrame], pl.DataFrame],
+    memory: int,
+    quiet: bool,
+    restart: Callable[[], None],
+) -> int:
+    """Run a per-client step over ``data`` in batches of whole clients (alliance.streaming)."""
+    from alliance.scoring import score as score_frame
+    from alliance.streaming import per_client_file, shift_rows
+
+    inst, _scale = split_score_column(score)
+
+    def prepare(batch: pl.DataFrame, offset: int) -> pl.DataFrame:
+        if score not in batch.columns:
+            try:
+                batch = score_frame(batch, inst).scores
+            except DataError as exc:
+                raise shift_rows(exc, offset) from None
+        return batch.select("id", "session", score)
+
+    with row_progress(f"reading {data.name}", quiet) as advance:
+        rows = per_client_file(
+            data, output, step_, prepare=prepare, memory=memory, progress=advance,
+            restart=restart,
+        )  # fmt: skip
+    if output is not None:
+        note(f"wrote {rows:,} rows to {output} (streamed)")
+    return rows
 
 
 def _sessions_present(frame: pl.DataFrame) -> bool:
@@ -106,6 +156,15 @@ def reliability(
     mapping: Mapping_ = None,
 ) -> None:
     """Cronbach's alpha (Feldt CI), McDonald's omega, item-total correlations, alpha if deleted, CFA."""
+    import polars as pl
+
+    from alliance.instruments import resolve
+    from alliance.stats.reliability import (
+        cronbach_alpha,
+        item_total_correlations,
+        mcdonald_omega,
+    )
+
     inst = resolve(instrument)
     frame = load(data, layout=layout, mapping=mapping)
     if _sessions_present(frame):
@@ -151,8 +210,16 @@ def reliability(
             )
     table(f"{inst.short_name}: reliability (95% CI by Feldt's method)", pl.DataFrame(rows))
     if cfa and inst.id in ("wai_sr", "wai_sr_t"):
-        from alliance.stats.cfa import compare_wai_sr_models
-
+        try:
+            from alliance.stats.cfa import compare_wai_sr_models
+        except ModuleNotFoundError as exc:
+            if missing_extra(exc) is None:
+                raise
+            note(
+                "confirmatory factor analysis not run: it needs the optional 'models' extra "
+                "(pip install 'alliance[models]'); --no-cfa hides this note"
+            )
+            return
         cols = [inst.item_column(n) for n in range(1, 13)]
         with progress(1) as bar:
             step(bar, "fitting confirmatory factor models")
@@ -184,37 +251,61 @@ def change(
     layout: Layout = "wide",
     mapping: Mapping_ = None,
     quiet: Quiet = False,
+    memory: Memory = "2GB",
+    stream: Stream = None,
 ) -> None:
     """Reliable and clinically significant change per client, first to last score."""
+    import polars as pl
+
+    from alliance.stats.change import ChangeRule, SDiffMethod, classify_change
+
     if method_name not in ("jacobson_truax", "maassen"):
         raise typer.BadParameter("use jacobson_truax or maassen", param_hint="--method")
     method = cast(SDiffMethod, method_name)
     inst, scale_id = split_score_column(score)
-    with progress(3, quiet) as bar:
-        step(bar, f"reading {data.name}")
-        frame = with_score(load(data, layout=layout, mapping=mapping), score)
-        step(bar, "classifying change")
-        try:
-            rule = ChangeRule.from_norms(
-                inst.scale(scale_id), sd=sd, reliability=reliability_, method=method
-            )
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--sd/--reliability") from None
-        result = classify_change(
+    try:
+        rule = ChangeRule.from_norms(
+            inst.scale(scale_id), sd=sd, reliability=reliability_, method=method
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--sd/--reliability") from None
+
+    def classify(frame: pl.DataFrame) -> pl.DataFrame:
+        return classify_change(
             frame, id_col="id", session_col="session", score_col=score, rule=rule
         )
-        step(bar, "done")
-    counts = result.group_by("category").len().sort("len", descending=True)
+
+    budget = memory_setting(memory)
+    if use_streaming(data, stream, budget):
+        _wide_only(layout, mapping)
+        parts: list[pl.DataFrame] = []
+
+        def counted(frame: pl.DataFrame) -> pl.DataFrame:
+            result = classify(frame)
+            parts.append(result.group_by("category").len())
+            return result
+
+        clients = _stream_per_client(data, score, output, counted, budget, quiet, parts.clear)
+        counts = pl.concat(parts).group_by("category").agg(pl.col("len").sum())
+    else:
+        with progress(3, quiet) as bar:
+            step(bar, f"reading {data.name}")
+            frame = with_score(load(data, layout=layout, mapping=mapping), score)
+            step(bar, "classifying change")
+            result = classify(frame)
+            step(bar, "done")
+        clients = result.height
+        counts = result.group_by("category").len()
+        if output is not None:
+            save(result, output)
     table(
-        f"{score}: change from first to last score (n = {result.height:,} clients)",
-        counts.rename({"len": "clients"}),
+        f"{score}: change from first to last score (n = {clients:,} clients)",
+        counts.sort("len", "category", descending=[True, False]).rename({"len": "clients"}),
     )
     say(
         f"Rule: {rule.criterion}, threshold {rule.threshold:.2f} points; source: {rule.source}"
         + (" [check]" if rule.check else "")
     )
-    if output is not None:
-        save(result, output)
 
 
 def ruptures(
@@ -278,6 +369,11 @@ def ruptures(
     pooled over all clients, and fell at least --min-drop from the previous
     session. The expected false-alarm rate of the settings is printed.
     """
+    import polars as pl
+
+    from alliance.stats.rupture_noise import expected_false_alarm_rate
+    from alliance.stats.ruptures import find_ruptures, rupture_summary
+
     inst, scale_id = split_score_column(score)
     scale = inst.scale(scale_id)
     with progress(4, quiet) as bar:
@@ -355,6 +451,8 @@ def ruptures(
 
 def _noise(frame: pl.DataFrame, score: str, given: float | None, estimate: bool) -> NoiseEstimate:
     """The pooled session-to-session SD: given with --noise-sd, else estimated from the data."""
+    from alliance.stats.rupture_noise import NoiseEstimate, estimate_noise_sd
+
     if given is not None:
         if estimate:
             raise typer.BadParameter(
@@ -371,6 +469,8 @@ def _noise(frame: pl.DataFrame, score: str, given: float | None, estimate: bool)
 
 def _typical_length(flags: pl.DataFrame) -> int:
     """Median number of scored sessions per client (at least 1), for the false-alarm rate."""
+    import polars as pl
+
     per_client = flags.filter(pl.col("rupture").is_not_null()).group_by("id").len()["len"]
     median = per_client.median() if per_client.len() else None
     return max(1, round(float(median))) if isinstance(median, int | float) else 12
@@ -404,6 +504,12 @@ def agreement(
     from a bootstrap that resamples whole dyads, and no p-value (sessions of
     one dyad are not independent).
     """
+    import polars as pl
+
+    from alliance.instruments import resolve
+    from alliance.stats.agreement import dyad_gaps, icc_wide
+    from alliance.stats.agreement_nested import first_session_pairs, icc_dyad_bootstrap
+
     c_col, t_col = f"{resolve(client).id}_{scale}", f"{resolve(therapist).id}_{scale}"
     frame = with_score(with_score(load(data, layout=layout, mapping=mapping), c_col), t_col)
     if "id" not in frame.columns:
@@ -486,6 +592,10 @@ def _nested_rows(n: NestedIcc) -> list[dict[str, object]]:
 
 
 def _by_session(pairs: pl.DataFrame, c_col: str, t_col: str) -> pl.DataFrame:
+    import polars as pl
+
+    from alliance.stats.agreement import icc_wide
+
     rows = []
     for (session,), part in pairs.sort("session").group_by("session", maintain_order=True):
         if part.height < 10:

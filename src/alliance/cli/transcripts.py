@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
-import polars as pl
 import typer
 
 from alliance.cli.common import QUIET_HELP, note, progress, save, say, step, table
@@ -161,6 +160,8 @@ def analyze(
     }
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    import polars as pl
+
     summary = pl.DataFrame(
         {
             "transcript": [p.transcript_id for p in result.profiles],
@@ -286,6 +287,8 @@ def train(
         {"task": name, "classes": len(t["classes"]), "n": t["n"], "macro_F1": t["macro_f1"]}
         for name, t in result.cv["tasks"].items()
     ]
+    import polars as pl
+
     table("Grouped cross-validation (out-of-fold)", pl.DataFrame(rows))
     q = result.cv.get("quality", {})
     if "auc" in q:

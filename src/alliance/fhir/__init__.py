@@ -1,9 +1,11 @@
 """FHIR R4 forms of instruments, responses and scores (no Django).
 
 Every instrument is a Questionnaire, every set of answers a
-QuestionnaireResponse and every scale score an Observation; each resource
-produced is validated with the ``fhir.resources.R4B`` models (R4B is the
-R4-compatible release of FHIR; the package's default models are R5).
+QuestionnaireResponse, every scale score an Observation and every session an
+Encounter; each resource produced is validated with the ``fhir.resources.R4B``
+models (the R4 structures of these resources; see alliance.fhir.validation).
+``alliance.fhir.search`` reads search values and ``alliance.fhir.meta`` adds
+``meta.versionId``/``lastUpdated``.
 Imports (a Questionnaire as a new instrument, a QuestionnaireResponse from
 another system) are validated the same way, and errors name the FHIR path.
 
@@ -16,8 +18,10 @@ another system) are validated the same way, and errors name the FHIR path.
 """
 
 from alliance.fhir.common import DEFAULT_BASE, fhir_id, questionnaire_url
+from alliance.fhir.encounter import encounter
 from alliance.fhir.errors import FhirError, FhirRuleError
-from alliance.fhir.observation import observations
+from alliance.fhir.meta import etag, with_meta
+from alliance.fhir.observation import observations, scored_scales
 from alliance.fhir.questionnaire import instrument_from_questionnaire, questionnaire
 from alliance.fhir.response import (
     ParsedResponse,
@@ -31,6 +35,8 @@ __all__ = [
     "FhirError",
     "FhirRuleError",
     "ParsedResponse",
+    "encounter",
+    "etag",
     "fhir_id",
     "instrument_from_questionnaire",
     "observations",
@@ -38,5 +44,7 @@ __all__ = [
     "questionnaire_response",
     "questionnaire_url",
     "read_questionnaire_response",
+    "scored_scales",
     "validate",
+    "with_meta",
 ]

@@ -48,12 +48,7 @@ def observations(
     if effective is not None and effective.tzinfo is None:
         raise ValueError(f"effective: a FHIR dateTime needs a time zone; got {effective}")
     result = []
-    for scale in instrument.scales:
-        value = scores.get(score_column(instrument, scale))
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            continue
-        if not math.isfinite(value):
-            continue
+    for scale, value in scored_scales(instrument, scores):
         resource = _observation(instrument, scale, float(value), scores, base_url)
         if id_prefix is not None:
             resource = {"resourceType": "Observation", "id": f"{id_prefix}-{fhir_id(scale.id)}"}
@@ -67,6 +62,22 @@ def observations(
         validate(resource)
         result.append(resource)
     return result
+
+
+def scored_scales(instrument: Instrument, scores: Mapping[str, Any]) -> list[tuple[Scale, float]]:
+    """The scales with a finite score in ``scores``, in the instrument's order: one
+    Observation each (so a search can count Observations without building them).
+
+    >>> from alliance.instruments import get
+    >>> [s.id for s, _ in scored_scales(get("phq9"), {"phq9_total": 9.0})]
+    ['total']
+    """
+    found = []
+    for scale in instrument.scales:
+        value = scores.get(score_column(instrument, scale))
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            found.append((scale, float(value)))
+    return found
 
 
 def _observation(

@@ -1,8 +1,12 @@
 """Validate FHIR JSON with the fhir.resources R4B models; errors name the FHIR path.
 
-FHIR R4 is served through the ``fhir.resources.R4B`` models: R4B is the
-R4-compatible release (the same Questionnaire, QuestionnaireResponse and
-Observation structures); the package's default models are R5.
+The server speaks FHIR R4 (4.0.1). fhir.resources 8 ships R5 (its default),
+R4B (4.3.0) and STU3 models, but no R4 package, so resources are checked
+with the R4B models: R4B changed only the medication-definition, evidence
+and subscription resources, and Questionnaire, QuestionnaireResponse,
+Observation, Patient and Encounter are the same structures as in R4. The
+tests check every resource served independently with SMART's ``fhirclient``
+R4 models (docs/integrators/fhir.md).
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from pydantic import BaseModel, ValidationError
@@ -22,6 +28,8 @@ MODELS: dict[str, type[BaseModel]] = {
     "Questionnaire": Questionnaire,
     "QuestionnaireResponse": QuestionnaireResponse,
     "Observation": Observation,
+    "Patient": Patient,
+    "Encounter": Encounter,
 }
 MAX_ERRORS = 10
 

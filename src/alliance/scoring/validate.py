@@ -248,7 +248,7 @@ def raise_first_invalid(frame: pl.DataFrame, specs: Sequence[ItemSpec]) -> None:
 _WINDOW_ROWS = 1 << 18  # rows per window of the sorted-keys check
 
 
-def _strictly_increasing(frame: pl.DataFrame, keys: Sequence[str]) -> bool:
+def strictly_increasing(frame: pl.DataFrame, keys: Sequence[str]) -> bool:
     """True when every row's key is above the previous row's (so no key repeats).
 
     Only for integer and text keys without nulls, whose order is total and
@@ -289,7 +289,7 @@ def check_duplicates(frame: pl.DataFrame, keys: Sequence[str]) -> None:
     present = [k for k in keys if k in frame.columns]
     if not present or len(present) != len(keys) or frame.height == 0:
         return
-    if _strictly_increasing(frame, present):
+    if strictly_increasing(frame, present):
         return
     dup = frame.select(
         pl.int_range(1, pl.len() + 1).alias("row"),

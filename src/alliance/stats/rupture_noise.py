@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from alliance.errors import DataError
+from alliance.stats.rupture_settings import RuptureSettings
 
 __all__ = [
     "MIN_NOISE_PAIRS",
@@ -188,30 +188,6 @@ def _without_flagged(ordered: pl.DataFrame, id_col: str, score: str, sd: float) 
 
 
 @dataclass(frozen=True)
-class RuptureSettings:
-    """Settings of the calibrated rupture rule (:func:`alliance.stats.ruptures.find_ruptures`).
-
-    ``z_k``: how far below the client's baseline, in standard errors, a
-    score must lie; ``drop_k``: the least fall from the previous scored
-    session, in noise SDs; ``min_prior``: earlier scored sessions needed
-    (the baseline); ``repair_within`` / ``repair_z``: repaired when a score
-    within that many sessions is back above ``baseline - repair_z`` standard
-    errors. Defaults (project choice, bench/README.md "Ruptures") flag about
-    1% of stable sessions (series of 12) and catch about 93% of one-session
-    drops of 4 noise SDs after 3 or more sessions.
-    """
-
-    z_k: float = 2.2
-    drop_k: float = 1.0
-    min_prior: int = 3
-    repair_within: int = 3
-    repair_z: float = 0.5
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
 class FalseAlarmRate:
     """Expected flags on stable series (:func:`expected_false_alarm_rate`).
 
@@ -245,6 +221,9 @@ def _position_rate(n: int, z_k: float, drop_k: float) -> float:
     variance ``2 s^2`` and covariance ``s^2 (1 + 1/n)``, so their
     correlation is ``sqrt((1 + 1/n) / 2)``.
     """
+    # scipy loads only when a rate is computed, so `alliance` commands start without it.
+    from scipy import stats
+
     if drop_k <= 0:
         return float(stats.norm.sf(z_k))
     rho = math.sqrt((1 + 1 / n) / 2)

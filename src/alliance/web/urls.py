@@ -49,3 +49,5 @@ urlpatterns = [
     path("clinic/instruments/", include("alliance.web.custominstruments.urls")),
 ]
 handler404 = "alliance.web.api.errors.not_found"
+handler400 = "alliance.web.api.errors.bad_request"
+handler500 = "alliance.web.api.errors.server_error"

@@ -39,7 +39,9 @@ def test_refreshing_again_creates_nothing(c1_episode, c1_sessions) -> None:
     assert keys(c1_episode) == before
 
 
-def test_refreshing_never_reopens_or_duplicates_a_resolved_alert(client: HttpClient, alice, c1_episode, c1_sessions) -> None:
+def test_refreshing_never_reopens_or_duplicates_a_resolved_alert(
+    client: HttpClient, alice, c1_episode, c1_sessions
+) -> None:
     report_risk_at_session_3(c1_episode)
     refresh_alerts(c1_episode, notify=False)
     risk = Alert.objects.get(episode=c1_episode, rule="risk")
@@ -52,7 +54,9 @@ def test_refreshing_never_reopens_or_duplicates_a_resolved_alert(client: HttpCli
     assert (risk.status, risk.resolution_note) == ("resolved", "Safety plan agreed by phone.")
 
 
-def test_refreshing_leaves_an_acknowledged_alert_acknowledged(client: HttpClient, alice, c1_episode, c1_sessions) -> None:
+def test_refreshing_leaves_an_acknowledged_alert_acknowledged(
+    client: HttpClient, alice, c1_episode, c1_sessions
+) -> None:
     report_risk_at_session_3(c1_episode)
     refresh_alerts(c1_episode, notify=False)
     risk = Alert.objects.get(episode=c1_episode, rule="risk")

@@ -16,7 +16,9 @@ def new_events(before: int) -> list[AuditEvent]:
     return list(AuditEvent.objects.order_by("id")[before:])
 
 
-def test_alice_viewing_c1s_page_is_recorded(client: HttpClient, alice, clinic_a, c1, c1_sessions) -> None:
+def test_alice_viewing_c1s_page_is_recorded(
+    client: HttpClient, alice, clinic_a, c1, c1_sessions
+) -> None:
     client.force_login(alice)
     before = AuditEvent.objects.count()
     client.get(reverse("care:client", args=[c1.pk]))
@@ -48,22 +50,38 @@ CLINICAL_PAGES = (
 )
 
 
-@pytest.mark.parametrize(("name", "target", "extra"), CLINICAL_PAGES, ids=[p[0] for p in CLINICAL_PAGES])
+@pytest.mark.parametrize(
+    ("name", "target", "extra"), CLINICAL_PAGES, ids=[p[0] for p in CLINICAL_PAGES]
+)
 def test_every_page_showing_clinical_data_records_the_read(
-    client: HttpClient, alice, c1, c1_episode, c1_sessions, name: str, target: str, extra: dict[str, str]
+    client: HttpClient,
+    alice,
+    c1,
+    c1_episode,
+    c1_sessions,
+    name: str,
+    target: str,
+    extra: dict[str, str],
 ) -> None:
     pk = {"client": c1.pk, "episode": c1_episode.pk, "session": c1_sessions[2].pk}[target]
     client.force_login(alice)
     before = AuditEvent.objects.count()
     assert client.get(reverse(name, kwargs={"pk": pk, **extra})).status_code == 200
     events = new_events(before)
-    assert [(e.actor, e.client) for e in events] == [(alice, c1)], f"{name} must record one read of c1 by alice"
+    assert [(e.actor, e.client) for e in events] == [(alice, c1)], (
+        f"{name} must record one read of c1 by alice"
+    )
 
 
-def test_submitting_a_link_is_recorded_as_the_client_link(client: HttpClient, c1, clinic_a, c1_link) -> None:
+def test_submitting_a_link_is_recorded_as_the_client_link(
+    client: HttpClient, c1, clinic_a, c1_link
+) -> None:
     before = AuditEvent.objects.count()
     for step, instrument in enumerate(c1_link.link.instruments, start=1):
-        client.post(reverse("measures:step", args=[c1_link.token, step]), step_data(instrument, STEADY[instrument]))
+        client.post(
+            reverse("measures:step", args=[c1_link.token, step]),
+            step_data(instrument, STEADY[instrument]),
+        )
     submits = [e for e in new_events(before) if e.action == "submit"]
     assert len(submits) == 1
     event = submits[0]
@@ -76,12 +94,19 @@ def test_submitting_a_link_is_recorded_as_the_client_link(client: HttpClient, c1
 def test_a_double_click_records_one_submission(client: HttpClient, c1_link) -> None:
     last = len(c1_link.link.instruments)
     for step, instrument in enumerate(c1_link.link.instruments, start=1):
-        client.post(reverse("measures:step", args=[c1_link.token, step]), step_data(instrument, STEADY[instrument]))
-    client.post(reverse("measures:step", args=[c1_link.token, last]), step_data("gad7", STEADY["gad7"]))
+        client.post(
+            reverse("measures:step", args=[c1_link.token, step]),
+            step_data(instrument, STEADY[instrument]),
+        )
+    client.post(
+        reverse("measures:step", args=[c1_link.token, last]), step_data("gad7", STEADY["gad7"])
+    )
     assert AuditEvent.objects.filter(action="submit").count() == 1
 
 
-def test_opening_the_portal_is_recorded_as_the_client_portal(client: HttpClient, c1, c1_portal_token) -> None:
+def test_opening_the_portal_is_recorded_as_the_client_portal(
+    client: HttpClient, c1, c1_portal_token
+) -> None:
     client.get(reverse("portal:home", args=[c1_portal_token]))
     event = AuditEvent.objects.get(action="view", client=c1)
     assert (event.actor, event.actor_label) == (None, "client portal")

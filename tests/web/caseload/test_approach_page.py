@@ -11,8 +11,18 @@ from alliance.approach import suggest_approach
 from alliance.web.care.models import Approach, Episode
 from alliance.web.caseload.forms import APPROACH_NOTE_LIMIT
 
-PREFERS_LEAD = {"directiveness": 8, "emotional_intensity": 0, "past_orientation": 0, "warm_support": 6}
-PREFERS_CHALLENGE = {"directiveness": 8, "emotional_intensity": 0, "past_orientation": 0, "warm_support": -7}
+PREFERS_LEAD = {
+    "directiveness": 8,
+    "emotional_intensity": 0,
+    "past_orientation": 0,
+    "warm_support": 6,
+}
+PREFERS_CHALLENGE = {
+    "directiveness": 8,
+    "emotional_intensity": 0,
+    "past_orientation": 0,
+    "warm_support": -7,
+}
 
 
 def open_page(http: HttpClient, user, episode: Episode, cnip: dict[str, int]) -> str:
@@ -23,7 +33,9 @@ def open_page(http: HttpClient, user, episode: Episode, cnip: dict[str, int]) ->
     return page.content.decode()
 
 
-def test_the_page_shows_the_suggestion_with_its_reasons(client: HttpClient, alice, c1_episode) -> None:
+def test_the_page_shows_the_suggestion_with_its_reasons(
+    client: HttpClient, alice, c1_episode
+) -> None:
     body = open_page(client, alice, c1_episode, PREFERS_LEAD)
     expected = suggest_approach(PREFERS_LEAD)
     assert expected.approach == "directive"
@@ -34,7 +46,9 @@ def test_the_page_shows_the_suggestion_with_its_reasons(client: HttpClient, alic
     assert escape(expected.threshold_source) in body
 
 
-def test_the_suggestion_is_named_as_the_approach_is_labelled(client: HttpClient, alice, c1_episode) -> None:
+def test_the_suggestion_is_named_as_the_approach_is_labelled(
+    client: HttpClient, alice, c1_episode
+) -> None:
     body = open_page(client, alice, c1_episode, PREFERS_CHALLENGE)
     assert suggest_approach(PREFERS_CHALLENGE).approach == "task_oriented"
     assert f"Suggested: {Approach.TASK_ORIENTED.label}" in body
@@ -48,10 +62,13 @@ def test_severe_symptoms_at_intake_add_a_reason(client: HttpClient, alice, c1_ep
     assert "Symptoms are severe at intake" in body
 
 
-def test_saving_keeps_the_choice_and_the_suggestion_with_its_reasons(client: HttpClient, alice, c1_episode) -> None:
+def test_saving_keeps_the_choice_and_the_suggestion_with_its_reasons(
+    client: HttpClient, alice, c1_episode
+) -> None:
     open_page(client, alice, c1_episode, PREFERS_LEAD)
     page = client.post(
-        reverse("care:approach", args=[c1_episode.pk]), {"approach": "supportive", "approach_note": "Early trust first"}
+        reverse("care:approach", args=[c1_episode.pk]),
+        {"approach": "supportive", "approach_note": "Early trust first"},
     )
     assert page.status_code == 302
     c1_episode.refresh_from_db()

@@ -19,7 +19,9 @@ def demo(db):
 
 
 def test_the_demo_has_three_therapists_a_supervisor_an_admin_and_a_researcher(demo) -> None:
-    roles = sorted(User.objects.filter(organisation=demo.organisation).values_list("role", flat=True))
+    roles = sorted(
+        User.objects.filter(organisation=demo.organisation).values_list("role", flat=True)
+    )
     assert roles == ["admin", "researcher", "supervisor", "therapist", "therapist", "therapist"]
     assert set(demo.passwords) == set(User.objects.values_list("username", flat=True))
     for username, password in demo.passwords.items():
@@ -34,19 +36,32 @@ def test_the_demo_has_clients_with_sessions_and_responses(demo) -> None:
         assert Session.objects.filter(episode__client=client).exists(), client.code
     assert Response.objects.filter(respondent="client").exists()
     assert Response.objects.filter(respondent="therapist", instrument="wai_sr_t").exists()
-    assert Episode.objects.filter(client__organisation=demo.organisation, consent_at__isnull=True).count() == 0
+    assert (
+        Episode.objects.filter(
+            client__organisation=demo.organisation, consent_at__isnull=True
+        ).count()
+        == 0
+    )
 
 
 def test_every_stored_score_equals_the_core_engine_on_the_stored_answers(demo) -> None:
     responses = list(Response.objects.all())
     assert len(responses) > 30
     for r in responses:
-        assert same_scores(r.scores, core_scores(r.instrument, r.answers)), (r.instrument, r.answers, r.scores)
+        assert same_scores(r.scores, core_scores(r.instrument, r.answers)), (
+            r.instrument,
+            r.answers,
+            r.scores,
+        )
 
 
 def test_responses_are_submitted_on_or_after_their_session_date(demo) -> None:
     for r in Response.objects.select_related("session"):
-        assert timezone.localdate(r.submitted_at) >= r.session.date, (r.session.number, r.session.date, r.submitted_at)
+        assert timezone.localdate(r.submitted_at) >= r.session.date, (
+            r.session.number,
+            r.session.date,
+            r.submitted_at,
+        )
 
 
 def test_the_demo_client_link_opens_the_questionnaire(client, demo) -> None:

@@ -25,7 +25,9 @@ def error_beside(body: str, field: str) -> str | None:
     return body.split(marker, 1)[1].split("</p>", 1)[0]
 
 
-def test_alice_adds_a_client_to_her_caseload_with_the_default_plan(client: HttpClient, alice, clinic_a) -> None:
+def test_alice_adds_a_client_to_her_caseload_with_the_default_plan(
+    client: HttpClient, alice, clinic_a
+) -> None:
     client.force_login(alice)
     page = client.post(reverse("care:client_new"), INTAKE)
     new = Client.objects.get(code="C2-NEW")
@@ -38,18 +40,26 @@ def test_alice_adds_a_client_to_her_caseload_with_the_default_plan(client: HttpC
     assert PlanEntry.objects.filter(episode=episode).count() == 6
 
 
-def test_a_code_already_used_in_the_clinic_is_refused_beside_the_field(client: HttpClient, alice, c1) -> None:
+def test_a_code_already_used_in_the_clinic_is_refused_beside_the_field(
+    client: HttpClient, alice, c1
+) -> None:
     client.force_login(alice)
     page = client.post(reverse("care:client_new"), {**INTAKE, "code": "C1-ALPHA"})
     assert page.status_code == 200
-    assert error_beside(page.content.decode(), "code") == "This clinic already has a client with this code."
+    assert (
+        error_beside(page.content.decode(), "code")
+        == "This clinic already has a client with this code."
+    )
     assert Client.objects.filter(code="C1-ALPHA").count() == 1
 
 
 def test_the_same_code_in_other_letter_case_is_refused_too(client: HttpClient, bob, c1) -> None:
     client.force_login(bob)
     page = client.post(reverse("care:client_new"), {**INTAKE, "code": "c1-alpha"})
-    assert error_beside(page.content.decode(), "code") == "This clinic already has a client with this code."
+    assert (
+        error_beside(page.content.decode(), "code")
+        == "This clinic already has a client with this code."
+    )
     assert not Client.objects.filter(code="c1-alpha").exists()
 
 
@@ -60,7 +70,9 @@ def test_another_clinic_may_use_the_same_code(client: HttpClient, charlie, c1) -
     assert Client.objects.filter(code="C1-ALPHA").count() == 2
 
 
-def test_a_code_with_spaces_or_symbols_is_refused_beside_the_field(client: HttpClient, alice) -> None:
+def test_a_code_with_spaces_or_symbols_is_refused_beside_the_field(
+    client: HttpClient, alice
+) -> None:
     client.force_login(alice)
     page = client.post(reverse("care:client_new"), {**INTAKE, "code": "Jane Smith!"})
     assert error_beside(page.content.decode(), "code").startswith("Use only letters, digits")
@@ -83,7 +95,9 @@ def test_sue_must_choose_a_therapist_for_the_new_client(client: HttpClient, sue,
     assert Client.objects.get(code="C2-NEW").therapist == alice
 
 
-def test_ada_cannot_give_a_client_to_another_clinics_therapist(client: HttpClient, ada, charlie, rita) -> None:
+def test_ada_cannot_give_a_client_to_another_clinics_therapist(
+    client: HttpClient, ada, charlie, rita
+) -> None:
     client.force_login(ada)
     for outsider in (charlie, rita):
         page = client.post(reverse("care:client_new"), {**INTAKE, "therapist": outsider.pk})

@@ -22,7 +22,9 @@ def fresh(clinic_a, alice):
     return make_client(clinic_a, alice, "F1-FRESH")
 
 
-def test_each_session_gets_a_link_for_the_instruments_due_then(client: HttpClient, alice, fresh) -> None:
+def test_each_session_gets_a_link_for_the_instruments_due_then(
+    client: HttpClient, alice, fresh
+) -> None:
     client.force_login(alice)
     for _ in range(8):
         page = client.post(reverse("care:session_new", args=[fresh.pk]), {"date": "2026-02-02"})
@@ -43,9 +45,13 @@ def test_each_session_gets_a_link_for_the_instruments_due_then(client: HttpClien
     }
 
 
-def test_the_session_page_shows_the_new_link_and_its_qr_code(client: HttpClient, alice, fresh) -> None:
+def test_the_session_page_shows_the_new_link_and_its_qr_code(
+    client: HttpClient, alice, fresh
+) -> None:
     client.force_login(alice)
-    page = client.post(reverse("care:session_new", args=[fresh.pk]), {"date": "2026-02-02"}, follow=True)
+    page = client.post(
+        reverse("care:session_new", args=[fresh.pk]), {"date": "2026-02-02"}, follow=True
+    )
     link = Link.objects.get(session__episode__client=fresh)
     body = page.content.decode()
     token = unseal(client.session[f"link_token_{link.pk}"])
@@ -60,7 +66,9 @@ def test_sessions_are_numbered_in_order(client: HttpClient, alice, fresh) -> Non
     assert list(episode_of(fresh).sessions.values_list("number", flat=True)) == [1, 2, 3]
 
 
-def test_the_therapist_form_is_stored_once_even_when_sent_twice(client: HttpClient, alice, c1_sessions) -> None:
+def test_the_therapist_form_is_stored_once_even_when_sent_twice(
+    client: HttpClient, alice, c1_sessions
+) -> None:
     client.force_login(alice)
     session = c1_sessions[3]
     url = reverse("care:therapist_form", args=[session.pk, "wai_sr_t"])
@@ -86,16 +94,23 @@ def test_a_second_save_of_the_therapist_form_keeps_the_first(alice, c1_sessions)
     assert Response.objects.get(pk=first.pk).answers == THERAPIST_WAI
 
 
-def test_a_therapist_form_not_due_at_the_session_is_not_offered(client: HttpClient, alice, c1_sessions) -> None:
+def test_a_therapist_form_not_due_at_the_session_is_not_offered(
+    client: HttpClient, alice, c1_sessions
+) -> None:
     client.force_login(alice)
     page = client.get(reverse("care:therapist_form", args=[c1_sessions[0].pk, "wai_sr_t"]))
     assert page.status_code == 404
 
 
-def test_an_incomplete_therapist_form_is_refused_beside_the_field(client: HttpClient, alice, c1_sessions) -> None:
+def test_an_incomplete_therapist_form_is_refused_beside_the_field(
+    client: HttpClient, alice, c1_sessions
+) -> None:
     client.force_login(alice)
     partial = {k: v for k, v in THERAPIST_WAI.items() if k != "12"}
-    page = client.post(reverse("care:therapist_form", args=[c1_sessions[3].pk, "wai_sr_t"]), step_data("wai_sr_t", partial))
+    page = client.post(
+        reverse("care:therapist_form", args=[c1_sessions[3].pk, "wai_sr_t"]),
+        step_data("wai_sr_t", partial),
+    )
     assert page.status_code == 200
     assert 'id="id_item_12-error"' in page.content.decode()
     assert not Response.objects.filter(instrument="wai_sr_t").exists()

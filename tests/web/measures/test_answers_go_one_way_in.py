@@ -108,9 +108,7 @@ def test_the_alert_evaluation_is_enqueued_with_the_answers_and_run_by_a_worker(
 
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     assert _pending_evaluations() == 0
-    assert Alert.objects.filter(
-        episode=session.episode, rule="risk", severity="urgent"
-    ).exists()
+    assert Alert.objects.filter(episode=session.episode, rule="risk", severity="urgent").exists()
 
 
 @override_settings(TASKS=DATABASE_TASKS)

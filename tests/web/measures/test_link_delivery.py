@@ -24,12 +24,16 @@ def absolute(token: str) -> str:
 
 
 def new_session_by_email(http: HttpClient, client_pk: int) -> tuple[Link, str]:
-    http.post(reverse("care:session_new", args=[client_pk]), {"date": "2026-01-12", "send_email": "on"})
+    http.post(
+        reverse("care:session_new", args=[client_pk]), {"date": "2026-01-12", "send_email": "on"}
+    )
     link = Link.objects.filter(session__episode__client_id=client_pk).order_by("-pk").first()
     return link, unseal(http.session[f"link_token_{link.pk}"])
 
 
-def test_a_new_session_emails_the_link_to_the_client(client: HttpClient, alice, c1, c1_sessions) -> None:
+def test_a_new_session_emails_the_link_to_the_client(
+    client: HttpClient, alice, c1, c1_sessions
+) -> None:
     client.force_login(alice)
     link, token = new_session_by_email(client, c1.pk)
     assert len(mail.outbox) == 1
@@ -42,12 +46,16 @@ def test_a_new_session_emails_the_link_to_the_client(client: HttpClient, alice, 
     assert link.sent_at is not None
 
 
-def test_emailing_a_started_link_sends_the_link_and_none_of_the_answers(client: HttpClient, alice, c1_link) -> None:
+def test_emailing_a_started_link_sends_the_link_and_none_of_the_answers(
+    client: HttpClient, alice, c1_link
+) -> None:
     client.force_login(alice)
     browser = client.session
     browser[f"link_token_{c1_link.link.pk}"] = seal(c1_link.token)
     browser.save()
-    Link.objects.filter(pk=c1_link.link.pk).update(draft={"session_feedback": {"1": SECRET, "3": 2.0}})
+    Link.objects.filter(pk=c1_link.link.pk).update(
+        draft={"session_feedback": {"1": SECRET, "3": 2.0}}
+    )
     page = client.post(reverse("care:link_email", args=[c1_link.link.pk]))
     assert page.status_code == 302
     assert len(mail.outbox) == 1
@@ -56,7 +64,9 @@ def test_emailing_a_started_link_sends_the_link_and_none_of_the_answers(client: 
     assert SECRET not in body
 
 
-def test_a_client_without_an_address_gets_no_email(client: HttpClient, alice, c1, c1_sessions) -> None:
+def test_a_client_without_an_address_gets_no_email(
+    client: HttpClient, alice, c1, c1_sessions
+) -> None:
     c1.email = ""
     c1.save()
     client.force_login(alice)
@@ -72,11 +82,15 @@ def test_the_stored_token_is_its_sha256_hash(c1_link, c1_portal_token) -> None:
 
 def _every_stored_value() -> str:
     return json.dumps(
-        [list(model.objects.values_list()) for model in apps.get_models()], default=str, ensure_ascii=False
+        [list(model.objects.values_list()) for model in apps.get_models()],
+        default=str,
+        ensure_ascii=False,
     )
 
 
-def test_the_raw_token_is_in_no_table(client: HttpClient, alice, c1, c1_sessions, c1_portal_token) -> None:
+def test_the_raw_token_is_in_no_table(
+    client: HttpClient, alice, c1, c1_sessions, c1_portal_token
+) -> None:
     client.force_login(alice)
     _link, token = new_session_by_email(client, c1.pk)
     client.post(reverse("care:portal_link", args=[c1.pk]))

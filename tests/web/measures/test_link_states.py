@@ -18,7 +18,9 @@ def pages(token: str) -> list[str]:
 
 
 def test_an_expired_link_shows_the_expired_page_with_410(client: HttpClient, c1_link) -> None:
-    Link.objects.filter(pk=c1_link.link.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    Link.objects.filter(pk=c1_link.link.pk).update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
     for url in pages(c1_link.token):
         page = client.get(url)
         assert page.status_code == 410
@@ -26,8 +28,13 @@ def test_an_expired_link_shows_the_expired_page_with_410(client: HttpClient, c1_
 
 
 def test_answers_sent_to_an_expired_link_are_not_kept(client: HttpClient, c1_link) -> None:
-    Link.objects.filter(pk=c1_link.link.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
-    page = client.post(reverse("measures:step", args=[c1_link.token, 1]), step_data("sai", {str(n): 3.0 for n in range(1, 7)}))
+    Link.objects.filter(pk=c1_link.link.pk).update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    page = client.post(
+        reverse("measures:step", args=[c1_link.token, 1]),
+        step_data("sai", {str(n): 3.0 for n in range(1, 7)}),
+    )
     assert page.status_code == 410
     assert Link.objects.get(pk=c1_link.link.pk).draft == {}
 
@@ -47,7 +54,9 @@ def test_a_link_replaced_by_the_therapist_shows_the_replaced_page_with_410(
     assert newest.pk != c1_link.link.pk
 
 
-def test_a_new_link_is_refused_once_the_clients_answers_are_in(client: HttpClient, alice, c1_sessions) -> None:
+def test_a_new_link_is_refused_once_the_clients_answers_are_in(
+    client: HttpClient, alice, c1_sessions
+) -> None:
     client.force_login(alice)
     answered = c1_sessions[0]
     client.post(reverse("care:link_new", args=[answered.pk]))
@@ -69,7 +78,9 @@ def test_a_new_link_is_refused_once_the_clients_answers_are_in(client: HttpClien
         "☃",
     ],
 )
-def test_an_unknown_token_gets_the_not_recognised_page_never_a_500(client: HttpClient, c1_link, token: str) -> None:
+def test_an_unknown_token_gets_the_not_recognised_page_never_a_500(
+    client: HttpClient, c1_link, token: str
+) -> None:
     for url in pages(token):
         for method in (client.get, client.post):
             page = method(url)

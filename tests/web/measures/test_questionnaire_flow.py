@@ -55,7 +55,9 @@ def test_consent_comes_first_when_the_episode_has_none(client: HttpClient, newco
     assert skipped.headers["Location"] == reverse("measures:start", args=[token])
 
 
-def test_going_on_without_ticking_consent_is_refused_beside_the_box(client: HttpClient, newcomer_link) -> None:
+def test_going_on_without_ticking_consent_is_refused_beside_the_box(
+    client: HttpClient, newcomer_link
+) -> None:
     link, token = newcomer_link
     page = client.post(reverse("measures:start", args=[token]), {})
     assert page.status_code == 400
@@ -63,7 +65,9 @@ def test_going_on_without_ticking_consent_is_refused_beside_the_box(client: Http
     assert Episode.objects.get(pk=link.session.episode_id).consent_at is None
 
 
-def test_ticking_consent_records_it_and_opens_the_first_page(client: HttpClient, newcomer_link) -> None:
+def test_ticking_consent_records_it_and_opens_the_first_page(
+    client: HttpClient, newcomer_link
+) -> None:
     link, token = newcomer_link
     page = client.post(reverse("measures:start", args=[token]), {"consent": "yes"})
     assert page.status_code == 302
@@ -113,7 +117,9 @@ def test_going_back_shows_the_saved_answers(client: HttpClient, c1_link) -> None
 # --- validation --------------------------------------------------------------------
 
 
-def test_a_missing_answer_is_marked_beside_its_question_and_nothing_is_stored(client: HttpClient, c1_link) -> None:
+def test_a_missing_answer_is_marked_beside_its_question_and_nothing_is_stored(
+    client: HttpClient, c1_link
+) -> None:
     partial = {k: v for k, v in ANSWERS["sai"].items() if k != "6"}
     page = client.post(step_url(c1_link.token, 1), step_data("sai", partial))
     assert page.status_code == 400
@@ -125,15 +131,23 @@ def test_a_missing_answer_is_marked_beside_its_question_and_nothing_is_stored(cl
 
 
 def test_an_answer_outside_the_scale_is_refused(client: HttpClient, c1_link) -> None:
-    page = client.post(step_url(c1_link.token, 1), {**step_data("sai", ANSWERS["sai"]), "item_2": "9"})
+    page = client.post(
+        step_url(c1_link.token, 1), {**step_data("sai", ANSWERS["sai"]), "item_2": "9"}
+    )
     assert page.status_code == 400
-    assert '<p class="errorlist" id="id_item_2-error">Please choose one of the answers shown.</p>' in page.content.decode()
+    assert (
+        '<p class="errorlist" id="id_item_2-error">Please choose one of the answers shown.</p>'
+        in page.content.decode()
+    )
     assert Link.objects.get(pk=c1_link.link.pk).draft == {}
 
 
 def test_a_written_answer_over_the_limit_is_refused(client: HttpClient, c1_link) -> None:
     answer(client, c1_link.token, c1_link.link.instruments, upto=2)
-    data = {**step_data("session_feedback", ANSWERS["session_feedback"]), "item_1": "x" * (TEXT_LIMIT + 1)}
+    data = {
+        **step_data("session_feedback", ANSWERS["session_feedback"]),
+        "item_1": "x" * (TEXT_LIMIT + 1),
+    }
     page = client.post(step_url(c1_link.token, 3), data)
     assert page.status_code == 400
     assert 'id="id_item_1-error"' in page.content.decode()
@@ -162,7 +176,9 @@ def test_sending_the_last_page_before_the_others_goes_back_to_the_first_unanswer
 # --- sending ---------------------------------------------------------------------
 
 
-def test_the_last_page_stores_one_response_per_instrument_scored_by_the_core(client: HttpClient, c1_link) -> None:
+def test_the_last_page_stores_one_response_per_instrument_scored_by_the_core(
+    client: HttpClient, c1_link
+) -> None:
     page = answer(client, c1_link.token, c1_link.link.instruments)
     assert page.status_code == 200
     assert "Your answers have gone to your therapist" in page.content.decode()
@@ -177,7 +193,9 @@ def test_the_last_page_stores_one_response_per_instrument_scored_by_the_core(cli
     assert Link.objects.get(pk=c1_link.link.pk).submitted_at is not None
 
 
-def test_a_double_click_on_send_says_already_received_and_stores_nothing_more(client: HttpClient, c1_link) -> None:
+def test_a_double_click_on_send_says_already_received_and_stores_nothing_more(
+    client: HttpClient, c1_link
+) -> None:
     answer(client, c1_link.token, c1_link.link.instruments)
     again = client.post(step_url(c1_link.token, 5), step_data("gad7", ANSWERS["gad7"]))
     assert again.status_code == 200
@@ -189,6 +207,11 @@ def test_the_link_works_once(client: HttpClient, c1_link) -> None:
     answer(client, c1_link.token, c1_link.link.instruments)
     later = HttpClient().get(reverse("measures:start", args=[c1_link.token]))
     assert "Your answers are already in" in later.content.decode()
-    changed = HttpClient().post(step_url(c1_link.token, 1), step_data("sai", {str(n): 0.0 for n in range(1, 7)}))
+    changed = HttpClient().post(
+        step_url(c1_link.token, 1), step_data("sai", {str(n): 0.0 for n in range(1, 7)})
+    )
     assert "Your answers are already in" in changed.content.decode()
-    assert Response.objects.get(session=c1_link.link.session, instrument="sai").answers == ANSWERS["sai"]
+    assert (
+        Response.objects.get(session=c1_link.link.session, instrument="sai").answers
+        == ANSWERS["sai"]
+    )

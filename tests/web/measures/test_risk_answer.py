@@ -28,7 +28,9 @@ def test_the_crisis_page_shows_at_once(client: HttpClient, c1_link) -> None:
     assert step_url(c1_link.token, PHQ9_STEP + 1) in body
 
 
-def test_an_urgent_alert_is_raised_before_the_questionnaire_is_finished(client: HttpClient, c1_link, c1_episode) -> None:
+def test_an_urgent_alert_is_raised_before_the_questionnaire_is_finished(
+    client: HttpClient, c1_link, c1_episode
+) -> None:
     report_risk(client, c1_link)
     assert Link.objects.get(pk=c1_link.link.pk).submitted_at is None
     assert Response.objects.filter(session=c1_link.link.session).count() == 0
@@ -38,11 +40,18 @@ def test_an_urgent_alert_is_raised_before_the_questionnaire_is_finished(client: 
     assert alert.status == "open"
 
 
-def test_finishing_after_the_crisis_page_keeps_one_risk_alert(client: HttpClient, c1_link, c1_episode) -> None:
+def test_finishing_after_the_crisis_page_keeps_one_risk_alert(
+    client: HttpClient, c1_link, c1_episode
+) -> None:
     report_risk(client, c1_link)
     page = client.post(step_url(c1_link.token, 5), step_data("gad7", ANSWERS["gad7"]))
     assert "If you are not safe right now" in page.content.decode()
-    assert Response.objects.get(session=c1_link.link.session, instrument="phq9").scores["phq9_flag_risk"] is True
+    assert (
+        Response.objects.get(session=c1_link.link.session, instrument="phq9").scores[
+            "phq9_flag_risk"
+        ]
+        is True
+    )
     assert Alert.objects.filter(episode=c1_episode, rule="risk").count() == 1
 
 

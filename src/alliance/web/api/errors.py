@@ -1,4 +1,5 @@
-"""Not-found answers in the caller's language: JSON under /api/, HTML elsewhere."""
+"""Error answers in the caller's language: JSON under /api/, FHIR JSON under /fhir/, HTML
+elsewhere."""
 
 from __future__ import annotations
 
@@ -23,9 +24,34 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return defaults.page_not_found(request, exception or Exception())
 
 
-def operation_outcome(code: str, text: str, *, expression: str | None = None) -> dict[str, Any]:
-    """A FHIR OperationOutcome with one error issue."""
-    issue: dict[str, Any] = {"severity": "error", "code": code, "diagnostics": text}
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400 (a request Django refuses before any view, e.g. a wrong Host): FHIR JSON
+    under /fhir/."""
+    if request.path.startswith("/fhir/"):
+        return JsonResponse(
+            operation_outcome("invalid", "The request was refused as malformed."),
+            status=400,
+            content_type=FHIR_JSON,
+        )
+    return defaults.bad_request(request, exception or Exception())
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: an OperationOutcome under /fhir/ (the error itself is logged as usual)."""
+    if request.path.startswith("/fhir/"):
+        return JsonResponse(
+            operation_outcome("exception", "The server failed to answer; it has been logged."),
+            status=500,
+            content_type=FHIR_JSON,
+        )
+    return defaults.server_error(request)
+
+
+def operation_outcome(
+    code: str, text: str, *, expression: str | None = None, severity: str = "error"
+) -> dict[str, Any]:
+    """A FHIR OperationOutcome with one issue (an error unless ``severity`` says otherwise)."""
+    issue: dict[str, Any] = {"severity": severity, "code": code, "diagnostics": text}
     if expression:
         issue["expression"] = [expression]
     return {"resourceType": "OperationOutcome", "issue": [issue]}

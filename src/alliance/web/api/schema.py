@@ -24,10 +24,10 @@ FIELD_ERRORS = {
 }
 _ANSWERS = {
     "400": ("The request has wrong values; each field says what.", "FieldErrors"),
-    "401": ("No valid token: send Authorization: Bearer <token>.", "Error"),
-    "403": ("The token's scopes or the person's role do not allow this.", "Error"),
-    "404": ("No such record among those this person may see.", "Error"),
-    "429": ("Too many requests for this token; wait and retry.", "Error"),
+    "401": ("No valid token: send Authorization: Bearer <token>.", "ApiError"),
+    "403": ("The token's scopes or the person's role do not allow this.", "ApiError"),
+    "404": ("No such record among those this person may see.", "ApiError"),
+    "429": ("Too many requests for this token; wait and retry.", "ApiError"),
 }
 
 
@@ -39,7 +39,7 @@ def _answer(description: str, schema: str) -> dict[str, Any]:
 def add_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """drf-spectacular postprocessing hook (see SPECTACULAR_SETTINGS)."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
-    schemas.setdefault("Error", ERROR)
+    schemas.setdefault("ApiError", ERROR)
     schemas.setdefault("FieldErrors", FIELD_ERRORS)
     for path_item in result.get("paths", {}).values():
         for method, operation in path_item.items():
@@ -50,6 +50,6 @@ def add_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]
                 p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])
             ):
                 responses.setdefault(
-                    "422", _answer("This Idempotency-Key was used for another request.", "Error")
+                    "422", _answer("This Idempotency-Key was used for another request.", "ApiError")
                 )
     return result

@@ -1,10 +1,17 @@
-"""What the API shows of each record. Tokens and link secrets never appear."""
+"""What the API shows of each record. Tokens and link secrets never appear.
+
+OpenAPI component names end in ``Record`` (``ClientRecord``, ``ResponseRecord``):
+the plain names (``Client``, ``Response``, ``Error``) are the runtime types of
+common client generators (openapi-python-client's ``Client`` and ``Response``),
+and a generated client with those names does not work.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from alliance.web.alerts.models import Alert
@@ -13,6 +20,7 @@ from alliance.web.goals.models import Goal, Task
 from alliance.web.measures.models import Link, Response
 
 
+@extend_schema_serializer(component_name="ClientRecord")
 class ClientSerializer(serializers.ModelSerializer):
     class Meta:
         model = Client
@@ -20,6 +28,7 @@ class ClientSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(component_name="EpisodeRecord")
 class EpisodeSerializer(serializers.ModelSerializer):
     approach = serializers.ChoiceField(choices=Approach.choices, allow_blank=True, read_only=True)
     approach_suggested = serializers.ChoiceField(
@@ -47,6 +56,7 @@ class EpisodeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(component_name="SessionRecord")
 class SessionSerializer(serializers.ModelSerializer):
     client = serializers.IntegerField(source="episode.client_id", read_only=True)
 
@@ -63,6 +73,7 @@ class SessionSerializer(serializers.ModelSerializer):
             field.queryset = Episode.objects.for_user(request.user).filter(ended__isnull=True)
 
 
+@extend_schema_serializer(component_name="LinkRecord")
 class LinkSerializer(serializers.ModelSerializer):
     """A questionnaire link (an administration). The secret URL is shown once, on creation."""
 
@@ -91,6 +102,7 @@ class LinkSerializer(serializers.ModelSerializer):
         return link.state()
 
 
+@extend_schema_serializer(component_name="LinkCreate")
 class LinkCreateSerializer(serializers.Serializer):
     session = serializers.PrimaryKeyRelatedField(queryset=Session.objects.none())
     send_email = serializers.BooleanField(
@@ -107,6 +119,7 @@ class LinkCreateSerializer(serializers.Serializer):
             )
 
 
+@extend_schema_serializer(component_name="CreatedLinkRecord")
 class CreatedLinkSerializer(LinkSerializer):
     url = serializers.CharField(
         allow_null=True,
@@ -119,6 +132,7 @@ class CreatedLinkSerializer(LinkSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(component_name="ScoreRecord")
 class ScoreSerializer(serializers.ModelSerializer):
     client = serializers.IntegerField(source="session.episode.client_id", read_only=True)
     episode = serializers.IntegerField(source="session.episode_id", read_only=True)
@@ -143,6 +157,7 @@ class ScoreSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(component_name="ResponseRecord")
 class ResponseSerializer(ScoreSerializer):
     answers = serializers.DictField(
         child=serializers.JSONField(), read_only=True, help_text=gettext_lazy("Item number -> answer.")
@@ -153,6 +168,7 @@ class ResponseSerializer(ScoreSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(component_name="AlertRecord")
 class AlertSerializer(serializers.ModelSerializer):
     client = serializers.IntegerField(source="episode.client_id", read_only=True)
 
@@ -179,16 +195,19 @@ class AlertSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(component_name="AlertResolution")
 class ResolveSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, help_text=gettext_lazy("What was done."))
 
 
+@extend_schema_serializer(component_name="GoalRatingRecord")
 class GoalRatingSerializer(serializers.Serializer):
     session = serializers.IntegerField(source="session_id", allow_null=True)
     level = serializers.IntegerField()
     rated_at = serializers.DateTimeField()
 
 
+@extend_schema_serializer(component_name="GoalRecord")
 class GoalSerializer(serializers.ModelSerializer):
     client = serializers.IntegerField(source="episode.client_id", read_only=True)
     ratings = GoalRatingSerializer(many=True, read_only=True)
@@ -212,6 +231,7 @@ class GoalSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(component_name="TaskRecord")
 class TaskSerializer(serializers.ModelSerializer):
     client = serializers.IntegerField(source="episode.client_id", read_only=True)
 

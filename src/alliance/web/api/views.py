@@ -22,6 +22,7 @@ from alliance.web.alerts.models import Alert
 from alliance.web.api import serializers as s
 from alliance.web.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
 from alliance.web.api.idempotency import run_once
+from alliance.web.api.pagination import Pages
 from alliance.web.audit.log import record
 from alliance.web.care.models import Client, Episode, Session
 from alliance.web.goals.models import Goal, Task
@@ -54,6 +55,11 @@ class ClinicalViewSet(viewsets.GenericViewSet):
         for name in ("page", "page_size"):
             if name in allowed and name in request.query_params:
                 self._int(name, request.query_params[name])
+        size = request.query_params.get("page_size") if "page_size" in allowed else None
+        if size is not None and int(size) > Pages.max_page_size:
+            raise exceptions.ValidationError(
+                {"page_size": [f"At most {Pages.max_page_size} a page; follow 'next' for more."]}
+            )
         unknown = sorted(set(request.query_params) - allowed)
         if unknown:
             known = ", ".join(sorted(allowed)) or "none"

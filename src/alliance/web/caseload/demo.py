@@ -138,7 +138,7 @@ def _risk_at_outpatient_rate(data: pl.DataFrame, seed: int) -> pl.DataFrame:
     """Keep item 9 above 0 in about :data:`RISK_ANSWER_RATE` of the PHQ-9s (others set to 0)."""
     column = get("phq9").item_column(9)
     positive = data[column].fill_null(0) > 0
-    base = float(positive.mean() or 0.0)
+    base = int(positive.sum()) / max(positive.len(), 1)
     if base <= RISK_ANSWER_RATE:
         return data
     keep = np.random.default_rng(seed).random(data.height) < RISK_ANSWER_RATE / base

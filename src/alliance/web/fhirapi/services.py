@@ -14,12 +14,14 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 
 from alliance.fhir import (
     FhirError,
     observations,
     questionnaire_response,
     read_questionnaire_response,
+    validate,
 )
 from alliance.instruments import Instrument
 from alliance.web.care.models import Client, Session
@@ -27,6 +29,8 @@ from alliance.web.custominstruments.registry import instrument_for, instruments_
 from alliance.web.measures.answers import AnswersConflict, AnswersRefused, record_answers
 from alliance.web.measures.models import Respondent, Response, Source
 
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+"""Clock difference allowed between the sender and this server for ``authored``."""
 _REFERENCE = re.compile(r"^(?:.*/)?(Patient|Encounter)/([1-9][0-9]{0,17})$")
 
 
@@ -84,19 +88,28 @@ def observation_resources(
     )
 
 
+def instrument_of_clinic(user: Any, instrument_id: str) -> Instrument:
+    """One of the caller's clinic's instruments, switched-off ones included."""
+    return instrument_for(user.organisation_id, instrument_id)
+
+
+def client_code_system(base: str, clinic_slug: str) -> str:
+    """The identifier system of a clinic's client codes."""
+    return f"{base}/clinic/{clinic_slug}/client-code"
+
+
 def patient_resource(client: Client, base: str) -> dict[str, Any]:
     """A minimal Patient: the clinic's pseudonymous client code, nothing else."""
-    return {
+    resource = {
         "resourceType": "Patient",
         "id": str(client.pk),
         "identifier": [
-            {
-                "system": f"{base}/clinic/{client.organisation.slug}/client-code",
-                "value": client.code,
-            }
+            {"system": client_code_system(base, client.organisation.slug), "value": client.code}
         ],
         "active": not client.archived,
     }
+    validate(resource)
+    return resource
 
 
 def _reference(parsed: str | None, kind: str, path: str) -> int:
@@ -152,7 +165,29 @@ def import_response(
         raise ImportRefused(
             422, "not-supported", f"{instrument.id}: unknown respondent {respondent!r}"
         )
-    return _store(session, instrument, respondent, answers, user, request, parsed.authored)
+    sent = resource.get("authored") if isinstance(resource, Mapping) else None
+    if sent is not None and parsed.authored is None:
+        raise FhirError(
+            f"QuestionnaireResponse.authored: {str(sent)[:40]!r}; give the full date and time "
+            "with its zone (e.g. 2026-12-09T09:30:00Z), so the time kept is the one you meant"
+        )
+    authored = _authored_time(parsed.authored)
+    return _store(session, instrument, respondent, answers, user, request, authored)
+
+
+def _authored_time(authored: dt.datetime | None) -> dt.datetime:
+    """When the answers were given, as the sender says (``authored``); now when it says nothing."""
+    now = timezone.now()
+    if authored is None:
+        return now
+    if authored.tzinfo is None:
+        raise FhirError("QuestionnaireResponse.authored: a time needs its time zone (Z or +hh:mm)")
+    if authored > now + FUTURE_TOLERANCE:
+        raise FhirError(
+            f"QuestionnaireResponse.authored: {authored.isoformat()} is in the future; "
+            "send the time the answers were given"
+        )
+    return authored
 
 
 def _store(
@@ -162,7 +197,7 @@ def _store(
     answers: dict[str, Any],
     user: Any,
     request: HttpRequest,
-    authored: dt.datetime | None,
+    authored: dt.datetime,
 ) -> tuple[Response, bool]:
     """Through the one way in for answers; ``authored`` is kept as the time answered."""
     try:

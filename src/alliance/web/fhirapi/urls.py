@@ -1,29 +1,41 @@
-"""FHIR R4 base (/fhir/): metadata, Questionnaire, Patient, QuestionnaireResponse, Observation."""
+"""FHIR R4 base (/fhir/): metadata, then a search and a read route per resource type of
+:data:`alliance.web.fhirapi.resources.TYPES`, then a catch-all answering 404 in FHIR."""
 
-from django.urls import path, re_path
+from django.urls import URLPattern, path, re_path
 
 from alliance.web.fhirapi import views
+from alliance.web.fhirapi.resources import TYPES
 
 app_name = "fhir"
-urlpatterns = [
-    path("metadata", views.Metadata.as_view(), name="metadata"),
-    path("Questionnaire", views.QuestionnaireList.as_view(), name="questionnaires"),
-    re_path(
-        r"^Questionnaire/(?P<resource_id>[A-Za-z0-9\-.]{1,64})$",
-        views.QuestionnaireRead.as_view(),
-        name="questionnaire",
-    ),
-    path("Patient/<int:resource_id>", views.PatientRead.as_view(), name="patient"),
-    path("QuestionnaireResponse", views.QuestionnaireResponseList.as_view(), name="responses"),
-    path(
-        "QuestionnaireResponse/<int:resource_id>",
-        views.QuestionnaireResponseRead.as_view(),
-        name="response",
-    ),
-    path("Observation", views.ObservationList.as_view(), name="observations"),
-    re_path(
-        r"^Observation/(?P<resource_id>[A-Za-z0-9\-.]{1,64})$",
-        views.ObservationRead.as_view(),
-        name="observation",
-    ),
-]
+
+
+def _routes() -> list[URLPattern]:
+    routes = [
+        path("metadata", views.Metadata.as_view(), name="metadata"),
+        re_path(r"^\$export$", views.ExportKickoff.as_view(), name="export"),
+        re_path(r"^Patient/\$export$", views.ExportKickoff.as_view(), name="patient-export"),
+        re_path(
+            r"^\$export-status/(?P<export_id>[^/]{1,40})$",
+            views.ExportStatus.as_view(),
+            name="export-status",
+        ),
+        re_path(
+            r"^\$export-file/(?P<file_id>[^/]{1,40})$",
+            views.ExportFile.as_view(),
+            name="export-file",
+        ),
+    ]
+    for name, kind in TYPES.items():
+        routes += [
+            path(name, views.Search.as_view(kind=kind), name=f"{name}-search"),
+            re_path(
+                rf"^{name}/(?P<resource_id>[^/]{{1,200}})$",
+                views.Read.as_view(kind=kind),
+                name=f"{name}-read",
+            ),
+        ]
+    routes.append(re_path(r"^.*$", views.Nowhere.as_view(), name="nowhere"))
+    return routes
+
+
+urlpatterns = _routes()

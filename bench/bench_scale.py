@@ -1,0 +1,143 @@
+"""Benchmark: whole `alliance` processes on 1M and 10M rows beside the bare-Polars floor.
+
+Run: ``nice python bench/bench_scale.py`` (``--sizes 1000000,10000000`` by default;
+add 100000000 where the machine has the time and disk).
+
+Data: simulated WAI-SR + PHQ-9 sessions (bench_core.make_data: 10 sessions
+per client, Int8 items, Parquet), cached in bench/data/. Each variant is a
+fresh process, timed from start to exit, with its own peak RSS (``wait4``):
+
+* ``floor``: a bare Polars script that reads the file, sums the 21 item
+  columns and writes the sums to Parquet: the least any scorer must do;
+* ``score in memory``: ``alliance score FILE -o OUT.parquet --in-memory``;
+* ``score streamed``: the same with ``--stream --memory 2GB`` (batches);
+* ``score duckdb``: ``--engine duckdb`` (the generated SQL in DuckDB);
+* ``ruptures streamed``: ``alliance ruptures FILE --score wai_sr_total
+  --min-drop 6 -o OUT.parquet --stream --memory 2GB`` (scores WAI-SR per
+  batch, then detects ruptures client by client).
+
+Printed per size: seconds, ratio to the floor, peak RSS and nanoseconds per
+row. Record the figures in bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+SESSIONS = 10
+
+FLOOR = """
+import sys, polars as pl
+frame = pl.read_parquet(sys.argv[1])
+items = [c for c in frame.columns if c.startswith(("wai_sr_", "phq9_"))]
+frame.select(pl.sum_horizontal(items).alias("s")).write_parquet(sys.argv[2])
+"""
+
+CLI = "import sys; from alliance.cli import main; main(sys.argv[1:])"
+
+
+MAKE = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from bench_core import make_data
+make_data(int(sys.argv[2]), Path(sys.argv[3]))
+"""
+
+
+def data_file(rows: int) -> Path:
+    """The cached simulated cohort of ``rows`` rows (made on first use, in its own process).
+
+    Made in a child process so that this process stays small: a child
+    inherits its parent's peak RSS figure at fork, which would hide its own.
+    """
+    DATA.mkdir(exist_ok=True)
+    path = DATA / f"scale_{rows}.parquet"
+    if not path.exists():
+        seconds, _peak = measure([sys.executable, "-c", MAKE, str(HERE), str(rows // SESSIONS),
+                                  str(path)])  # fmt: skip
+        print(f"made {path.name} in {seconds:.0f} s", flush=True)
+    return path
+
+
+def measure(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one process."""
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent / "src"))
+    started = time.perf_counter()
+    child = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603 - our interpreter
+    _pid, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    err = child.stderr.read().decode() if child.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{cmd} failed:\n{err}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def variants(data: Path, out: Path) -> dict[str, list[str]]:
+    py = sys.executable
+    score = [py, "-c", CLI, "score", str(data), "-i", "wai_sr", "-i", "phq9", "-q"]
+    return {
+        "floor": [py, "-c", FLOOR, str(data), str(out / "floor.parquet")],
+        "score in memory": [*score, "-o", str(out / "mem.parquet"), "--in-memory"],
+        "score streamed": [
+            *score,
+            "-o",
+            str(out / "stream.parquet"),
+            "--stream",
+            "--memory",
+            "2GB",
+        ],
+        "score duckdb": [*score, "-o", str(out / "duck.parquet"), "--engine", "duckdb"],
+        "ruptures streamed": [
+            py,
+            "-c",
+            CLI,
+            "ruptures",
+            str(data),
+            "--score",
+            "wai_sr_total",
+            "--min-drop",
+            "6",
+            "-o",
+            str(out / "ruptures.parquet"),
+            "--stream",
+            "--memory",
+            "2GB",
+            "-q",
+        ],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000000,10000000")
+    parser.add_argument("--only", default="", help="comma-separated variant names")
+    args = parser.parse_args()
+    only = {v.strip() for v in args.only.split(",") if v.strip()}
+    for rows in (int(s) for s in args.sizes.split(",")):
+        data = data_file(rows)
+        print(f"\n{rows:,} rows ({data.stat().st_size / 2**20:.0f} MB Parquet)", flush=True)
+        with tempfile.TemporaryDirectory(dir=DATA) as tmp:
+            floor = None
+            for name, cmd in variants(data, Path(tmp)).items():
+                if only and name not in only and name != "floor":
+                    continue
+                seconds, peak = measure(cmd)
+                floor = floor or seconds
+                print(
+                    f"  {name:<18} {seconds:7.2f} s  x{seconds / floor:4.1f} floor  "
+                    f"peak RSS {peak:7.0f} MB  {seconds / rows * 1e9:6.0f} ns/row",
+                    flush=True,
+                )
+
+
+if __name__ == "__main__":
+    main()
