@@ -17,11 +17,14 @@ and portal link.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client as HttpClient
+from django.utils import translation
 from web_factories import (
     add_sessions,
     answer_sessions,
@@ -48,6 +51,15 @@ from alliance.web.portal.services import create_portal_link
 def _fresh_cache() -> None:
     """The client page caches the clinic's expected-recovery band; start every test cold."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Start every test in the default language: a request that served a Spanish-speaking
+    client leaves Spanish active in this thread (as LocaleMiddleware leaves the browser's)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 class StaffClient(HttpClient):

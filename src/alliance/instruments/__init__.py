@@ -11,6 +11,7 @@ from alliance.instruments.loader import (
     resolve,
 )
 from alliance.instruments.schema import Instrument, Item, ResponseScale, Scale
+from alliance.instruments.translations import Translation, translate
 
 __all__ = [
     "MAX_TEXT_ANSWER",
@@ -18,6 +19,7 @@ __all__ = [
     "Item",
     "ResponseScale",
     "Scale",
+    "Translation",
     "answer_problem",
     "builtin",
     "check_answers",
@@ -27,4 +29,5 @@ __all__ = [
     "parse_instrument",
     "registry",
     "resolve",
+    "translate",
 ]

@@ -63,6 +63,10 @@ INSTALLED_APPS = [
     "alliance.web.fhirapi",
     "alliance.web.research",
     "alliance.web.reports",
+    "alliance.web.texting",
+    "alliance.web.inroom",
+    "alliance.web.paper",
+    "alliance.web.followup",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -74,12 +78,18 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (Accept-Language) for everyone; staff then get their own choice
+    # (StaffLanguageMiddleware) and client pages the client's (languages.use_client_language).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "alliance.web.accounts.middleware.IdleTimeoutMiddleware",
+    "alliance.web.languages.StaffLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "alliance.web.accounts.middleware.TwoFactorMiddleware",
+    # A device handed to a client in the room opens only that client's questionnaire.
+    "alliance.web.inroom.lock.InRoomMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -138,6 +148,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+# The interface languages: each name in its own language, so a chooser reads right in
+# any language. Spanish is complete for everything clients and staff see (locale/es);
+# a questionnaire shows in a language only where a validated translation ships
+# (instruments/data/translations/), otherwise the client is told it is in English.
+LANGUAGES = [("en-gb", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = envstr("TIME_ZONE", "Europe/London") or "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -155,6 +171,28 @@ EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "") or ""
 EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Alliance <no-reply@localhost>")
+
+# Text messages (texting/): a backend in the style of EMAIL_BACKEND. "console" prints them
+# (the demo), "locmem" keeps them in memory (the tests), "file" appends JSON lines to
+# ALLIANCE_SMS_FILE_PATH, "twilio" sends through Twilio's Messages API, or a dotted path
+# to your own backend class. Twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN (or
+# TWILIO_AUTH_TOKEN_FILE) and TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID.
+ALLIANCE_SMS_BACKEND = envstr("ALLIANCE_SMS_BACKEND", "locmem" if TESTING else "console") or ""
+ALLIANCE_SMS_FILE_PATH = envstr("ALLIANCE_SMS_FILE_PATH", str(VAR_DIR / "texts.jsonl"))
+# Where phone numbers typed without a country code are read as national numbers.
+ALLIANCE_PHONE_REGION = (envstr("ALLIANCE_PHONE_REGION", "GB") or "GB").upper()
+# A failed send is retried with back-off (1, 2, 4, ... minutes) up to this many attempts,
+# then marked failed and shown to the therapist; the message row is never deleted.
+ALLIANCE_SMS_MAX_ATTEMPTS = envint("ALLIANCE_SMS_MAX_ATTEMPTS", 6, minimum=1)
+TWILIO_ACCOUNT_SID = envstr("TWILIO_ACCOUNT_SID", "") or ""
+TWILIO_AUTH_TOKEN = envsecret("TWILIO_AUTH_TOKEN") or ""
+TWILIO_FROM_NUMBER = envstr("TWILIO_FROM_NUMBER", "") or ""
+TWILIO_MESSAGING_SERVICE_SID = envstr("TWILIO_MESSAGING_SERVICE_SID", "") or ""
+TWILIO_API_BASE = (envstr("TWILIO_API_BASE", "https://api.twilio.com") or "").rstrip("/")
+TWILIO_TIMEOUT_SECONDS = envint("TWILIO_TIMEOUT_SECONDS", 10, minimum=1)
+from alliance.web.texting.config import check_sms_settings  # noqa: E402
+
+check_sms_settings(globals())
 
 # Background work: in-process ("immediate") by default; "database" in production
 # with `manage.py db_worker` running beside the app.

@@ -42,6 +42,10 @@ urlpatterns = [
     path("fhir/", include("alliance.web.fhirapi.urls")),
     path("research/", include("alliance.web.research.urls")),
     path("", include("alliance.web.reports.urls")),
+    path("", include("alliance.web.texting.urls")),
+    path("", include("alliance.web.inroom.urls")),
+    path("", include("alliance.web.paper.urls")),
+    path("", include("alliance.web.followup.urls")),
     path("clinic/instruments/", include("alliance.web.custominstruments.urls")),
 ]
 handler404 = "alliance.web.api.errors.not_found"

@@ -119,4 +119,4 @@ def test_giving_consent_is_recorded_with_its_version(client: HttpClient, clinic_
     client.post(reverse("measures:start", args=[token]), {"consent": "yes"})
     event = AuditEvent.objects.get(action="update", client=newcomer)
     assert event.actor_label == "client link"
-    assert event.detail == {"consent": CONSENT_VERSION}
+    assert event.detail == {"consent": CONSENT_VERSION, "language": "en-gb"}

@@ -125,3 +125,14 @@ def test_the_demo_looks_like_a_working_clinic_not_one_on_fire(db) -> None:
     item9 = [r.answers.get("9", 0) for r in Response.objects.filter(instrument="phq9")]
     rate = sum(1 for v in item9 if v > 0) / len(item9)
     assert abs(rate - RISK_ANSWER_RATE) < 0.04, rate
+
+
+def test_the_demo_has_a_spanish_speaking_client_whose_pages_are_in_spanish(demo) -> None:
+    from django.test import Client as HttpClient
+
+    assert demo.spanish_client_code and demo.spanish_client_code != demo.client_code
+    assert Client.objects.get(code=demo.spanish_client_code).language == "es"
+    link = Link.objects.get(token_hash=hash_token(demo.spanish_link_token))
+    assert link.client.code == demo.spanish_client_code
+    page = HttpClient().get(reverse("measures:step", args=[demo.spanish_link_token, 1]))
+    assert '<html lang="es"' in page.content.decode()

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
 from alliance.web.accounts import throttle
@@ -50,7 +51,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 class CodeForm(forms.Form):
     code = forms.CharField(
         max_length=12,
-        label="6-digit code from your authenticator app",
+        label=gettext_lazy("6-digit code from your authenticator app"),
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
@@ -59,7 +60,7 @@ class CodeForm(forms.Form):
     def clean_code(self) -> str:
         code = "".join(str(self.cleaned_data["code"]).split())
         if not re.fullmatch(r"\d{6}", code):
-            raise forms.ValidationError("Enter the 6 digits your app shows now.")
+            raise forms.ValidationError(gettext_lazy("Enter the 6 digits your app shows now."))
         return code
 
 
@@ -67,4 +68,4 @@ class ClinicSecurityForm(forms.ModelForm):
     class Meta:
         model = Organisation
         fields = ["require_2fa_for_therapists"]
-        labels = {"require_2fa_for_therapists": "Therapists must use an authenticator app"}
+        labels = {"require_2fa_for_therapists": gettext_lazy("Therapists must use an authenticator app")}

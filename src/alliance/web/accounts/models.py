@@ -10,6 +10,14 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
+
+# The default crisis text, translated for each client; a clinic's own text is shown as written.
+DEFAULT_CRISIS_TEXT = gettext_noop(
+    "If you are thinking about ending your life or harming yourself, or you are in "
+    "danger now, call 999 or go to your nearest A&E. You can talk to Samaritans any "
+    "time, free, on 116 123."
+)
 
 
 class Organisation(models.Model):
@@ -18,26 +26,22 @@ class Organisation(models.Model):
     link_expiry_days = models.PositiveSmallIntegerField(
         default=settings.ALLIANCE_LINK_EXPIRY_DAYS,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
-        help_text="Days before a questionnaire link expires.",
+        help_text=gettext_lazy("Days before a questionnaire link expires."),
     )
     reminder_after_days = models.PositiveSmallIntegerField(
         default=settings.ALLIANCE_REMINDER_DAYS,
         validators=[MinValueValidator(1), MaxValueValidator(30)],
-        help_text="Days after sending before an unanswered link gets one reminder.",
+        help_text=gettext_lazy("Days after sending before an unanswered link gets one reminder."),
     )
     crisis_text = models.TextField(
-        default=(
-            "If you are thinking about ending your life or harming yourself, or you are in "
-            "danger now, call 999 or go to your nearest A&E. You can talk to Samaritans any "
-            "time, free, on 116 123."
-        ),
-        help_text="Shown to a client at once when they report thoughts of self-harm.",
+        default=DEFAULT_CRISIS_TEXT,
+        help_text=gettext_lazy("Shown to a client at once when they report thoughts of self-harm."),
     )
     require_2fa_for_therapists = models.BooleanField(
         default=False,
         help_text=(
-            "Therapists must sign in with a code from an authenticator app as well as their "
-            "password. Administrators and supervisors always must."
+            gettext_lazy("Therapists must sign in with a code from an authenticator app as well as their "
+            "password. Administrators and supervisors always must.")
         ),
     )
     created = models.DateTimeField(auto_now_add=True)
@@ -45,12 +49,18 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def crisis_message(self) -> str:
+        """The crisis text in the active language when it is the default; else as the clinic wrote it."""
+        if self.crisis_text == DEFAULT_CRISIS_TEXT:
+            return gettext(DEFAULT_CRISIS_TEXT)
+        return self.crisis_text
+
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Clinic administrator"
-    SUPERVISOR = "supervisor", "Supervisor"
-    THERAPIST = "therapist", "Therapist"
-    RESEARCHER = "researcher", "Researcher"
+    ADMIN = "admin", gettext_lazy("Clinic administrator")
+    SUPERVISOR = "supervisor", gettext_lazy("Supervisor")
+    THERAPIST = "therapist", gettext_lazy("Therapist")
+    RESEARCHER = "researcher", gettext_lazy("Researcher")
 
 
 class User(AbstractUser):
@@ -58,6 +68,16 @@ class User(AbstractUser):
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.THERAPIST)
+    language = models.CharField(
+        "Interface language",
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=gettext_lazy("The language of the pages you see. Empty: follow the browser."),
+    )
+    # A short PIN (hashed like a password) that unlocks this person's device after a client
+    # answered in the room; their password always works too.
+    in_room_pin = models.CharField(max_length=128, blank=True)
 
     @property
     def sees_whole_clinic(self) -> bool:
@@ -99,13 +119,13 @@ class LoginThrottle(models.Model):
     """
 
     class Scope(models.TextChoices):
-        USERNAME = "username", "Username"
-        IP = "ip", "Network address"
+        USERNAME = "username", gettext_lazy("Username")
+        IP = "ip", gettext_lazy("Network address")
 
     scope = models.CharField(max_length=10, choices=Scope.choices)
-    key = models.CharField(max_length=150, help_text="Case-folded username, or an IP address.")
+    key = models.CharField(max_length=150, help_text=gettext_lazy("Case-folded username, or an IP address."))
     recent = models.JSONField(
-        default=list, blank=True, help_text="Times (Unix seconds) of the failures in the window."
+        default=list, blank=True, help_text=gettext_lazy("Times (Unix seconds) of the failures in the window.")
     )
     locked_until = models.DateTimeField(null=True, blank=True)
     updated = models.DateTimeField(auto_now=True, db_index=True)

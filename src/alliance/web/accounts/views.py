@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -140,8 +141,8 @@ def enrol(request: HttpRequest) -> HttpResponse:
             record(request, "create", device, change="authenticator app set up")
             messages.success(
                 request,
-                "Your authenticator app is set up. Each time you sign in, you will be asked "
-                "for the code it shows.",
+                gettext_lazy("Your authenticator app is set up. Each time you sign in, you will be asked "
+                "for the code it shows."),
             )
             return redirect(next_url)
         form.add_error("code", WRONG_CODE)
@@ -169,10 +170,12 @@ def clinic_security(request: HttpRequest) -> HttpResponse:
             record(request, "update", organisation, require_2fa_for_therapists=required)
             messages.success(
                 request,
-                "Therapists must now use an authenticator app; each will be asked to set one up "
-                "at their next page."
+                gettext_lazy(
+                    "Therapists must now use an authenticator app; each will be asked to set one "
+                    "up at their next page."
+                )
                 if required
-                else "Therapists may now sign in with their password alone.",
+                else gettext_lazy("Therapists may now sign in with their password alone."),
             )
         return redirect("accounts:clinic_security")
     staff = (
@@ -204,7 +207,7 @@ def reset_authenticator(request: HttpRequest) -> HttpResponse:
     if removed:
         record(request, "delete", member, change="authenticator app removed by an administrator")
         messages.success(
-            request, f"{member.display()} will set up a new authenticator app at next sign-in."
+            request, gettext_lazy("%(name)s will set up a new authenticator app at next sign-in.") % {"name": member.display()}
         )
     return redirect("accounts:clinic_security")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from django_tasks import task
 
 from alliance.web.alerts.models import Alert
@@ -26,11 +28,16 @@ def email_alert(alert_id: int) -> bool:
     if not therapist.email:
         return False
     url = f"{settings.SITE_URL}{reverse('care:client', args=[alert.episode.client_id])}"
-    send_mail(
-        f"Urgent: alert for client {alert.episode.client.code}",
-        f"An urgent alert was raised for client {alert.episode.client.code} (session {alert.session_number}).\n\n"
-        f"Log in to see it and the suggested next steps:\n{url}\n",
-        None,
-        [therapist.email],
-    )
+    code, number = alert.episode.client.code, alert.session_number
+    with translation.override(therapist.language or settings.LANGUAGE_CODE):
+        send_mail(
+            gettext("Urgent: alert for client %(code)s") % {"code": code},
+            gettext("An urgent alert was raised for client %(code)s (session %(number)s).")
+            % {"code": code, "number": number}
+            + "\n\n"
+            + gettext("Log in to see it and the suggested next steps:")
+            + f"\n{url}\n",
+            None,
+            [therapist.email],
+        )
     return True

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from alliance.web.care.models import _scope
 from alliance.web.crypto import EncryptedTextField
@@ -22,18 +23,18 @@ class AlertQuerySet(models.QuerySet["Alert"]):
 
 class Alert(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        ACKNOWLEDGED = "acknowledged", "Acknowledged"
-        RESOLVED = "resolved", "Resolved"
+        OPEN = "open", gettext_lazy("Open")
+        ACKNOWLEDGED = "acknowledged", gettext_lazy("Acknowledged")
+        RESOLVED = "resolved", gettext_lazy("Resolved")
 
     class Severity(models.TextChoices):
-        URGENT = "urgent", "Urgent"
-        WARNING = "warning", "Warning"
-        INFO = "info", "Info"
+        URGENT = "urgent", gettext_lazy("Urgent")
+        WARNING = "warning", gettext_lazy("Warning")
+        INFO = "info", gettext_lazy("Info")
 
     episode = models.ForeignKey("care.Episode", on_delete=models.CASCADE, related_name="alerts")
     key = models.CharField(
-        max_length=120, help_text="Rule, session and subscale: one alert per firing."
+        max_length=120, help_text=gettext_lazy("Rule, session and subscale: one alert per firing.")
     )
     rule = models.CharField(max_length=40)
     severity = models.CharField(max_length=10, choices=Severity.choices)

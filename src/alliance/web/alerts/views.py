@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from alliance.web.accounts.access import clinician_required
@@ -36,7 +37,7 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect(f"{_client_url(alert)}#alert-{alert.pk}")
     if changed:
-        messages.success(request, "Alert resolved.")
+        messages.success(request, gettext_lazy("Alert resolved."))
     return redirect(f"{_client_url(alert)}#alerts")
 
 

@@ -9,13 +9,14 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 TOKEN_PREFIX = "alk_"  # noqa: S105 - a public marker, not a secret
 
 
 class Scope(models.TextChoices):
-    READ = "read", "Read client records, scores and alerts"
-    WRITE = "write", "Add sessions and questionnaire links, update alerts, import FHIR responses"
+    READ = "read", gettext_lazy("Read client records, scores and alerts")
+    WRITE = "write", gettext_lazy("Add sessions and questionnaire links, update alerts, import FHIR responses")
 
 
 def hash_key(key: str) -> str:
@@ -51,8 +52,8 @@ class ApiToken(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
-    name = models.CharField(max_length=80, help_text="What it is for, e.g. 'record system'.")
-    prefix = models.CharField(max_length=12, help_text="First characters, to recognise it.")
+    name = models.CharField(max_length=80, help_text=gettext_lazy("What it is for, e.g. 'record system'."))
+    prefix = models.CharField(max_length=12, help_text=gettext_lazy("First characters, to recognise it."))
     key_hash = models.CharField(max_length=64, unique=True)
     scopes = models.JSONField(default=list)
     created = models.DateTimeField(auto_now_add=True)
@@ -87,7 +88,7 @@ class IdempotentRequest(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=80)
-    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
+    fingerprint = models.CharField(max_length=64, help_text=gettext_lazy("SHA-256 of method, path and body."))
     status = models.PositiveSmallIntegerField()
     body = models.JSONField()
     created = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -21,11 +22,11 @@ LIFETIMES = [("30", "30 days"), ("90", "90 days"), ("365", "One year")]
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(max_length=80, help_text="What it is for, e.g. 'record system'.")
+    name = forms.CharField(max_length=80, help_text=gettext_lazy("What it is for, e.g. 'record system'."))
     scopes = forms.MultipleChoiceField(
         choices=Scope.choices, widget=forms.CheckboxSelectMultiple, initial=[Scope.READ]
     )
-    lifetime = forms.ChoiceField(choices=LIFETIMES, initial="90", label="Valid for")
+    lifetime = forms.ChoiceField(choices=LIFETIMES, initial="90", label=gettext_lazy("Valid for"))
 
 
 def issue(user: Any, name: str, scopes: list[str], days: int) -> tuple[ApiToken, str]:
@@ -70,5 +71,5 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
         revoked_at=timezone.now()
     ):
         record(request, "update", token, status="revoked")
-        messages.success(request, f"Token '{token.name}' revoked: it no longer works.")
+        messages.success(request, gettext_lazy("Token '%(name)s' revoked: it no longer works.") % {"name": token.name})
     return redirect("api:tokens")

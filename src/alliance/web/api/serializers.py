@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
@@ -105,7 +106,7 @@ class LinkSerializer(serializers.ModelSerializer):
 class LinkCreateSerializer(serializers.Serializer):
     session = serializers.PrimaryKeyRelatedField(queryset=Session.objects.none())
     send_email = serializers.BooleanField(
-        default=False, help_text="E-mail the link to the client's address on file."
+        default=False, help_text=gettext_lazy("E-mail the link to the client's address on file.")
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -122,7 +123,7 @@ class LinkCreateSerializer(serializers.Serializer):
 class CreatedLinkSerializer(LinkSerializer):
     url = serializers.CharField(
         allow_null=True,
-        help_text="The client's single-use link. Shown only this once (null on a replay).",
+        help_text=gettext_lazy("The client's single-use link. Shown only this once (null on a replay)."),
     )
     emailed = serializers.BooleanField()
 
@@ -159,7 +160,7 @@ class ScoreSerializer(serializers.ModelSerializer):
 @extend_schema_serializer(component_name="ResponseRecord")
 class ResponseSerializer(ScoreSerializer):
     answers = serializers.DictField(
-        child=serializers.JSONField(), read_only=True, help_text="Item number -> answer."
+        child=serializers.JSONField(), read_only=True, help_text=gettext_lazy("Item number -> answer.")
     )
 
     class Meta(ScoreSerializer.Meta):
@@ -196,7 +197,7 @@ class AlertSerializer(serializers.ModelSerializer):
 
 @extend_schema_serializer(component_name="AlertResolution")
 class ResolveSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=2000, help_text="What was done.")
+    note = serializers.CharField(max_length=2000, help_text=gettext_lazy("What was done."))
 
 
 @extend_schema_serializer(component_name="GoalRatingRecord")

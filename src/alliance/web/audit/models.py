@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 class AppendOnlyError(Exception):
@@ -62,7 +63,7 @@ class AuditEvent(models.Model):
         LOCKOUT = "lockout"
 
     seq = models.BigIntegerField(
-        unique=True, editable=False, help_text="Position in the hash chain, from 1, no gaps."
+        unique=True, editable=False, help_text=gettext_lazy("Position in the hash chain, from 1, no gaps.")
     )
     at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     organisation = models.ForeignKey(
@@ -72,7 +73,7 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     actor_label = models.CharField(
-        max_length=150, help_text="Who, when not a staff user (e.g. 'client link')."
+        max_length=150, help_text=gettext_lazy("Who, when not a staff user (e.g. 'client link').")
     )
     action = models.CharField(max_length=10, choices=Action.choices)
     object_type = models.CharField(max_length=50)

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from alliance.web.crypto import EncryptedTextField
 
@@ -47,12 +48,34 @@ class Client(models.Model):
         validators=[
             RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "Use letters, digits, '.', '-' or '_'.")
         ],
-        help_text="A pseudonymous code, not the client's name.",
+        help_text=gettext_lazy("A pseudonymous code, not the client's name."),
     )
     therapist = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="caseload"
     )
-    email = models.EmailField(blank=True, help_text="Where questionnaire links are sent. Optional.")
+    email = models.EmailField(blank=True, help_text=gettext_lazy("Where questionnaire links are sent. Optional."))
+    language = models.CharField(
+        "Preferred language",
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=(
+            gettext_lazy("Used for the client's questionnaire pages, consent text, personal page, e-mails "
+            "and text messages. Set by staff at intake; the client can change it on their page.")
+        ),
+    )
+    phone = models.CharField(
+        gettext_lazy("Mobile number"),
+        max_length=16,
+        blank=True,
+        help_text=gettext_lazy("E.164 (for example +447400123456). Optional."),
+    )
+    # Texts are a separate consent from the questionnaires: when it was given and how,
+    # and when it ended (withdrawn by staff, or the client replied STOP to a text).
+    texts_consent_at = models.DateTimeField(null=True, blank=True)
+    texts_consent_via = models.CharField(max_length=20, blank=True)
+    texts_stopped_at = models.DateTimeField(null=True, blank=True)
+    texts_stopped_via = models.CharField(max_length=20, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     archived = models.BooleanField(default=False)
 
@@ -69,16 +92,23 @@ class Client(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def may_text(self) -> bool:
+        """A number, consent to texts, and no STOP or withdrawal since."""
+        return bool(self.phone) and self.texts_consent_at is not None and (
+            self.texts_stopped_at is None or self.texts_stopped_at < self.texts_consent_at
+        )
+
     def current_episode(self) -> Episode | None:
         return self.episodes.filter(ended__isnull=True).order_by("-started", "-id").first()
 
 
 class Approach(models.TextChoices):
-    DIRECTIVE = "directive", "Directive"
-    NONDIRECTIVE = "nondirective", "Nondirective"
-    FACILITATIVE = "facilitative", "Facilitative"
-    SUPPORTIVE = "supportive", "Supportive"
-    TASK_ORIENTED = "task_oriented", "Task-oriented"
+    DIRECTIVE = "directive", gettext_lazy("Directive")
+    NONDIRECTIVE = "nondirective", gettext_lazy("Nondirective")
+    FACILITATIVE = "facilitative", gettext_lazy("Facilitative")
+    SUPPORTIVE = "supportive", gettext_lazy("Supportive")
+    TASK_ORIENTED = "task_oriented", gettext_lazy("Task-oriented")
 
 
 class EpisodeQuerySet(models.QuerySet["Episode"]):

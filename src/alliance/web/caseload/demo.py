@@ -90,6 +90,9 @@ class DemoLogins:
     passwords: dict[str, str]
     client_code: str
     client_link_token: str
+    # A Spanish-speaking client with their own open link: their pages speak Spanish.
+    spanish_client_code: str = ""
+    spanish_link_token: str = ""
 
 
 def _rows_by_key(frame: pl.DataFrame, instrument: str) -> dict[tuple[str, int], dict[str, Any]]:
@@ -245,8 +248,24 @@ def seed_demo(n_clients: int = 40, n_sessions: int = 12, seed: int = 2026) -> De
     for episode in episodes:
         refresh_alerts(episode, notify=False)
         _act_on_past_alerts(episode, episode.client.therapist)
-    # One client with an open link for today's session, to try the client side.
-    episode = episodes[0]
+    # One client with an open link for today's session, to try the client side, and a
+    # Spanish-speaking client with theirs.
+    token = _todays_link(episodes[0], today)
+    spanish = episodes[1].client
+    Client.objects.filter(pk=spanish.pk).update(language="es")
+    spanish_token = _todays_link(episodes[1], today)
+    return DemoLogins(
+        org,
+        passwords,
+        episodes[0].client.code,
+        token,
+        spanish_client_code=spanish.code,
+        spanish_link_token=spanish_token,
+    )
+
+
+def _todays_link(episode: Episode, today: dt.date) -> str:
+    """An open questionnaire link for a new session today; returns its token."""
     next_number = episode.sessions.count() + 1
     session = Session.objects.create(episode=episode, number=next_number, date=today)
     token, digest = new_token()
@@ -255,9 +274,9 @@ def seed_demo(n_clients: int = 40, n_sessions: int = 12, seed: int = 2026) -> De
         instruments=["sai", "session_feedback", "phq9", "gad7"],
         token_hash=digest,
         created_by=episode.client.therapist,
-        expires_at=timezone.now() + dt.timedelta(days=org.link_expiry_days),
+        expires_at=timezone.now() + dt.timedelta(days=episode.client.organisation.link_expiry_days),
     )
-    return DemoLogins(org, passwords, episode.client.code, token)
+    return token
 
 
 def _session_data(

@@ -6,7 +6,9 @@ import datetime as dt
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from alliance.web.accounts.models import Role, User
 from alliance.web.care.models import Approach, Client, Episode
@@ -14,39 +16,49 @@ from alliance.web.care.models import Approach, Client, Episode
 
 class IntakeForm(forms.Form):
     code = forms.RegexField(
-        label="Client code",
+        label=gettext_lazy("Client code"),
         max_length=40,
         regex=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
-        help_text="A pseudonymous code, not the client's name (letters, digits, '.', '-', '_').",
+        help_text=gettext_lazy("A pseudonymous code, not the client's name (letters, digits, '.', '-', '_')."),
         error_messages={
-            "invalid": "Use only letters, digits, '.', '-' or '_', starting with a letter or digit."
+            "invalid": gettext_lazy("Use only letters, digits, '.', '-' or '_', starting with a letter or digit.")
         },
     )
     email = forms.EmailField(
-        label="Client's e-mail (optional)",
+        label=gettext_lazy("Client's e-mail (optional)"),
         required=False,
-        help_text="Used only to send questionnaire links.",
+        help_text=gettext_lazy("Used only to send questionnaire links."),
+    )
+    language = forms.ChoiceField(
+        label=gettext_lazy("Preferred language"),
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+        required=False,
+        help_text=(
+            gettext_lazy("The client's questionnaires, consent text, personal page, e-mails and text messages "
+            "use it. The client can change it on their personal page.")
+        ),
     )
     therapist = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
     started = forms.DateField(
-        label="First session date",
+        label=gettext_lazy("First session date"),
         initial=dt.date.today,
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     hoped_change = forms.CharField(
-        label="What the client hopes will change",
+        label=gettext_lazy("What the client hopes will change"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     expected_sessions = forms.IntegerField(
-        label="How many sessions the client expects to need",
+        label=gettext_lazy("How many sessions the client expects to need"),
         required=False,
         min_value=1,
         max_value=200,
     )
     how_know_working = forms.CharField(
-        label="How the client will know it is working",
+        label=gettext_lazy("How the client will know it is working"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -68,13 +80,13 @@ class IntakeForm(forms.Form):
     def clean_code(self) -> str:
         code: str = self.cleaned_data["code"]
         if Client.objects.filter(organisation=self.user.organisation, code__iexact=code).exists():
-            raise forms.ValidationError("This clinic already has a client with this code.")
+            raise forms.ValidationError(gettext_lazy("This clinic already has a client with this code."))
         return code
 
     def clean_started(self) -> dt.date:
         started: dt.date = self.cleaned_data["started"]
         if started > timezone.localdate() + dt.timedelta(days=365):
-            raise forms.ValidationError("That date is more than a year ahead.")
+            raise forms.ValidationError(gettext_lazy("That date is more than a year ahead."))
         return started
 
 
@@ -84,7 +96,7 @@ APPROACH_NOTE_LIMIT = 2000
 
 class ApproachForm(forms.ModelForm):
     approach_note = forms.CharField(
-        label="Why this approach",
+        label=gettext_lazy("Why this approach"),
         required=False,
         max_length=APPROACH_NOTE_LIMIT,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -94,7 +106,7 @@ class ApproachForm(forms.ModelForm):
         model = Episode
         fields = ["approach", "approach_note"]
         widgets = {"approach": forms.RadioSelect}
-        labels = {"approach": "Approach for this episode"}
+        labels = {"approach": gettext_lazy("Approach for this episode")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -104,10 +116,10 @@ class ApproachForm(forms.ModelForm):
 
 class SessionForm(forms.Form):
     date = forms.DateField(
-        label="Session date",
+        label=gettext_lazy("Session date"),
         initial=dt.date.today,
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     send_email = forms.BooleanField(
-        label="E-mail the link to the client now", required=False, initial=True
+        label=gettext_lazy("E-mail the link to the client now"), required=False, initial=True
     )

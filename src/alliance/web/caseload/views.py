@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -12,6 +13,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from alliance.approach import suggest_approach
@@ -102,6 +104,7 @@ def client_new(request: HttpRequest) -> HttpResponse:
                 organisation_id=user.organisation_id,
                 code=data["code"],
                 email=data["email"],
+                language=data["language"] or settings.LANGUAGE_CODE,
                 therapist=data.get("therapist") or user,
             )
             episode = Episode.objects.create(
@@ -115,7 +118,10 @@ def client_new(request: HttpRequest) -> HttpResponse:
             record(request, "create", client, client=client)
         messages.success(
             request,
-            f"Client {client.code} added. Start the first session to send their first questionnaire.",
+            gettext_lazy(
+                "Client %(code)s added. Start the first session to send their first questionnaire."
+            )
+            % {"code": client.code},
         )
         return redirect("care:client", pk=client.pk)
     return render(request, "care/client_new.html", {"form": form})
@@ -143,7 +149,7 @@ def items_view(request: HttpRequest, pk: int, instrument: str) -> HttpResponse:
     try:
         inst = instrument_for(client.organisation_id, instrument)
     except KeyError:
-        return render(request, "care/not_found.html", {"what": "instrument"}, status=404)
+        return render(request, "care/not_found.html", {"what": gettext_lazy("instrument")}, status=404)
     rows: list[dict[str, Any]] = []
     if episode is not None:
         responses = Response.objects.filter(
@@ -186,7 +192,7 @@ def approach(request: HttpRequest, pk: int) -> HttpResponse:
             update_fields=["approach", "approach_note", "approach_suggested", "approach_reasons"]
         )
         record(request, "update", episode, client=episode.client, approach=episode.approach)
-        messages.success(request, "Approach saved. You can revise it at any time.")
+        messages.success(request, gettext_lazy("Approach saved. You can revise it at any time."))
         return redirect("care:client", pk=episode.client_id)
     record(request, "view", episode, client=episode.client, page="approach")
     return render(
@@ -208,7 +214,7 @@ def session_new(request: HttpRequest, pk: int) -> HttpResponse:
     client = client_for(request, pk)
     episode = client.current_episode()
     if episode is None:
-        messages.error(request, "This client has no open episode of care.")
+        messages.error(request, gettext_lazy("This client has no open episode of care."))
         return redirect("care:client", pk=client.pk)
     form = SessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -222,10 +228,10 @@ def session_new(request: HttpRequest, pk: int) -> HttpResponse:
         keep(request, f"link_token_{link.pk}", token)
         if form.cleaned_data["send_email"]:
             if email_link(link, token, request):
-                messages.success(request, f"Questionnaire link e-mailed to {client.email}.")
+                messages.success(request, gettext_lazy("Questionnaire link e-mailed to %(email)s.") % {"email": client.email})
             else:
                 messages.info(
-                    request, "No e-mail address on file: show the QR code or copy the link."
+                    request, gettext_lazy("No e-mail address on file: show the QR code or copy the link.")
                 )
         return redirect("care:session", pk=session.pk)
     return render(
@@ -286,7 +292,7 @@ def link_new(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("care:session", pk=session.pk)
     keep(request, f"link_token_{link.pk}", token)
-    messages.success(request, "New link ready. The previous one no longer works.")
+    messages.success(request, gettext_lazy("New link ready. The previous one no longer works."))
     return redirect("care:session", pk=session.pk)
 
 
@@ -300,14 +306,14 @@ def link_email(request: HttpRequest, pk: int) -> HttpResponse:
         .first()
     )
     if link is None:
-        return render(request, "care/not_found.html", {"what": "link"}, status=404)
+        return render(request, "care/not_found.html", {"what": gettext_lazy("link")}, status=404)
     token = read(request, f"link_token_{link.pk}")
     if not token or link.state() != "open":
-        messages.error(request, "This link can no longer be sent. Create a new link.")
+        messages.error(request, gettext_lazy("This link can no longer be sent. Create a new link."))
     elif email_link(link, token, request):
-        messages.success(request, f"Link e-mailed to {link.client.email}.")
+        messages.success(request, gettext_lazy("Link e-mailed to %(email)s.") % {"email": link.client.email})
     else:
-        messages.error(request, "No e-mail address on file for this client.")
+        messages.error(request, gettext_lazy("No e-mail address on file for this client."))
     return redirect("care:session", pk=link.session_id)
 
 
@@ -317,13 +323,13 @@ def therapist_form(request: HttpRequest, pk: int, instrument: str) -> HttpRespon
     client = session.episode.client
     allowed = due(list(session.episode.plan.all()), session.number, Respondent.THERAPIST)
     if instrument not in allowed:
-        return render(request, "care/not_found.html", {"what": "form for this session"}, status=404)
+        return render(request, "care/not_found.html", {"what": gettext_lazy("form for this session")}, status=404)
     inst = instrument_for(client.organisation_id, instrument)
     existing = session.responses.filter(
         respondent=Respondent.THERAPIST, instrument=instrument
     ).first()
     if existing is not None:
-        messages.info(request, "Your form for this session is already saved.")
+        messages.info(request, gettext_lazy("Your form for this session is already saved."))
         return redirect("care:session", pk=session.pk)
     form = InstrumentForm(request.POST or None, instrument=inst)
     if request.method == "POST" and form.is_valid():
@@ -334,7 +340,10 @@ def therapist_form(request: HttpRequest, pk: int, instrument: str) -> HttpRespon
         except AnswersConflict:  # other answers were saved first: kept, never overwritten
             created = False
         messages.success(
-            request, "Saved." if created else "Your form for this session was already saved."
+            request,
+            gettext_lazy("Saved.")
+            if created
+            else gettext_lazy("Your form for this session was already saved."),
         )
         return redirect("care:client", pk=client.pk)
     return render(
@@ -352,7 +361,7 @@ def portal_link(request: HttpRequest, pk: int) -> HttpResponse:
     token = create_portal_link(client)
     record(request, "create", client, client=client, what="portal link")
     keep(request, f"portal_token_{client.pk}", token)
-    messages.success(request, "New personal page link made; any earlier one no longer works.")
+    messages.success(request, gettext_lazy("New personal page link made; any earlier one no longer works."))
     return redirect("care:client", pk=client.pk)
 
 
@@ -363,7 +372,7 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     client = client_for(request, pk)
     if not user.sees_whole_clinic:
-        messages.error(request, "Only a supervisor or administrator can change the therapist.")
+        messages.error(request, gettext_lazy("Only a supervisor or administrator can change the therapist."))
         return redirect("care:client", pk=client.pk)
     chosen = request.POST.get("therapist", "")
     new = User.objects.filter(
@@ -373,10 +382,10 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
         is_active=True,
     ).first()
     if new is None:
-        messages.error(request, "Choose a therapist of this clinic.")
+        messages.error(request, gettext_lazy("Choose a therapist of this clinic."))
         return redirect("care:client", pk=client.pk)
     old = client.therapist
     Client.objects.filter(pk=client.pk).update(therapist=new)
     record(request, "update", client, client=client, therapist_from=old.pk, therapist_to=new.pk)
-    messages.success(request, f"{client.code} is now on {new.display()}'s caseload.")
+    messages.success(request, gettext_lazy("%(code)s is now on %(name)s's caseload.") % {"code": client.code, "name": new.display()})
     return redirect("care:client", pk=client.pk)

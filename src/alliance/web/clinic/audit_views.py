@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -41,17 +42,17 @@ def object_types() -> list[str]:
 
 
 class AuditFilterForm(forms.Form):
-    actor = forms.ChoiceField(required=False, label="Who")
-    client = forms.CharField(required=False, max_length=40, label="Client code")
+    actor = forms.ChoiceField(required=False, label=gettext_lazy("Who"))
+    client = forms.CharField(required=False, max_length=40, label=gettext_lazy("Client code"))
     action = forms.ChoiceField(
-        required=False, choices=[("", "Any"), *AuditEvent.Action.choices], label="Action"
+        required=False, choices=[("", gettext_lazy("Any")), *AuditEvent.Action.choices], label=gettext_lazy("Action")
     )
-    object_type = forms.ChoiceField(required=False, label="Record type")
+    object_type = forms.ChoiceField(required=False, label=gettext_lazy("Record type"))
     since = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
     until = forms.DateField(
-        required=False, label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=gettext_lazy("To (inclusive)"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
@@ -63,18 +64,19 @@ class AuditFilterForm(forms.Form):
         )
         actor_field: Any = self.fields["actor"]
         actor_field.choices = [
-            ("", "Anyone"),
+            ("", gettext_lazy("Anyone")),
             *((f"staff:{pk}", name) for pk, name in staff),
             *((f"label:{label}", label) for label in NON_STAFF_ACTORS),
         ]
         type_field: Any = self.fields["object_type"]
-        type_field.choices = [("", "Any"), *((t, t) for t in object_types())]
+        type_field.choices = [("", gettext_lazy("Any")), *((t, t) for t in object_types())]
 
     def _clean_day(self, name: str) -> dt.date | None:
         day: dt.date | None = self.cleaned_data.get(name)
         if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
             raise forms.ValidationError(
-                f"Give a date between the years {FIRST_YEAR} and {LAST_YEAR}."
+                gettext_lazy("Give a date between the years %(first)s and %(last)s.")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR}
             )
         return day
 

@@ -14,6 +14,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from alliance.alerts.rupture import false_alarm_rate
@@ -146,15 +147,15 @@ class StaffForm(forms.Form):
 
     username = forms.RegexField(
         regex=r"^[\w.+-]+$",
-        help_text="Letters, digits and . + - _; your clinic's short name is added after an @.",
-        error_messages={"invalid": "Use letters, digits and . + - _ only (no @ or spaces)."},
+        help_text=gettext_lazy("Letters, digits and . + - _; your clinic's short name is added after an @."),
+        error_messages={"invalid": gettext_lazy("Use letters, digits and . + - _ only (no @ or spaces).")},
     )
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150, required=False)
     email = forms.EmailField()
     role = forms.ChoiceField(choices=Role.choices)
     password = forms.CharField(
-        widget=forms.PasswordInput, help_text="At least 10 characters; they can change it later."
+        widget=forms.PasswordInput, help_text=gettext_lazy("At least 10 characters; they can change it later.")
     )
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
@@ -170,7 +171,9 @@ class StaffForm(forms.Form):
         """The full sign-in name; only this clinic's people can hold one ending in its name."""
         name = f"{self.cleaned_data['username']}@{self.organisation.slug}"
         if User.objects.filter(username__iexact=name).exists():
-            raise forms.ValidationError("Someone in your clinic already has this username.")
+            raise forms.ValidationError(
+                gettext_lazy("Someone in your clinic already has this username.")
+            )
         return name
 
     def clean(self) -> dict[str, Any]:
@@ -204,8 +207,12 @@ def team(request: HttpRequest) -> HttpResponse:
         record(request, "create", member, role=member.role)
         messages.success(
             request,
-            f"{member.display()} added as {member.get_role_display().lower()}; "
-            f"they sign in as {member.username}.",
+            gettext_lazy("%(name)s added as %(role)s; they sign in as %(username)s.")
+            % {
+                "name": member.display(),
+                "role": str(member.get_role_display()).lower(),
+                "username": member.username,
+            },
         )
         return redirect("clinic:team")
     staff = (

@@ -7,26 +7,27 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy
 
 MAX_UPLOAD_BYTES = 256 * 1024
 
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label="Instrument file",
-        help_text="A FHIR Questionnaire (.json) or an Alliance instrument file (.toml), at most 256 KB.",
+        label=gettext_lazy("Instrument file"),
+        help_text=gettext_lazy("A FHIR Questionnaire (.json) or an Alliance instrument file (.toml), at most 256 KB."),
     )
     scoring = forms.FileField(
-        label="Scoring file",
+        label=gettext_lazy("Scoring file"),
         required=False,
         help_text=(
-            "Only for a Questionnaire made elsewhere: a .toml file with [[scales]], [licence] "
-            "and [citation]. Nothing about scoring is ever guessed."
+            gettext_lazy("Only for a Questionnaire made elsewhere: a .toml file with [[scales]], [licence] "
+            "and [citation]. Nothing about scoring is ever guessed.")
         ),
     )
     licence_confirmed = forms.BooleanField(
-        label="Our clinic holds a licence for this instrument",
-        error_messages={"required": "Confirm that your clinic holds a licence to use it."},
+        label=gettext_lazy("Our clinic holds a licence for this instrument"),
+        error_messages={"required": gettext_lazy("Confirm that your clinic holds a licence to use it.")},
     )
 
     def clean_file(self) -> tuple[str, str]:
@@ -35,7 +36,7 @@ class UploadForm(forms.Form):
         kind = _kind(upload.name or "")
         if kind is None:
             raise forms.ValidationError(
-                "Upload a FHIR Questionnaire (.json) or an instrument file (.toml)."
+                gettext_lazy("Upload a FHIR Questionnaire (.json) or an instrument file (.toml).")
             )
         return kind, read_text(upload)
 
@@ -44,13 +45,13 @@ class UploadForm(forms.Form):
         if not upload:
             return None
         if _kind(upload.name or "") != "toml":
-            raise forms.ValidationError("The scoring file must be a .toml file.")
+            raise forms.ValidationError(gettext_lazy("The scoring file must be a .toml file."))
         try:
             return tomllib.loads(read_text(upload))
         except tomllib.TOMLDecodeError as exc:
-            raise forms.ValidationError(f"Not valid TOML: {exc}") from None
+            raise forms.ValidationError(gettext_lazy("Not valid TOML: %(error)s") % {"error": exc}) from None
         except RecursionError:
-            raise forms.ValidationError("Not valid TOML: nested too deeply.") from None
+            raise forms.ValidationError(gettext_lazy("Not valid TOML: nested too deeply.")) from None
 
 
 def _kind(name: str) -> str | None:
@@ -66,14 +67,17 @@ def read_text(upload: UploadedFile) -> str:
     """The upload as text: refused when larger than 256 KB or not UTF-8."""
     if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
         raise forms.ValidationError(
-            f"{upload.name}: {upload.size:,} bytes; the limit is {MAX_UPLOAD_BYTES // 1024} KB."
+            gettext_lazy("%(name)s: %(size)s bytes; the limit is %(limit)s KB.")
+            % {"name": upload.name, "size": f"{upload.size:,}", "limit": MAX_UPLOAD_BYTES // 1024}
         )
     raw = upload.read(MAX_UPLOAD_BYTES + 1)
     if len(raw) > MAX_UPLOAD_BYTES:
-        raise forms.ValidationError(f"{upload.name}: larger than {MAX_UPLOAD_BYTES // 1024} KB.")
+        raise forms.ValidationError(gettext_lazy("%(name)s: larger than %(limit)s KB.")
+            % {"name": upload.name, "limit": MAX_UPLOAD_BYTES // 1024})
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise forms.ValidationError(
-            f"{upload.name}: not UTF-8 text (byte {exc.start + 1}); save it as UTF-8 JSON or TOML."
+            gettext_lazy("%(name)s: not UTF-8 text (byte %(byte)s); save it as UTF-8 JSON or TOML.")
+            % {"name": upload.name, "byte": exc.start + 1}
         ) from None

@@ -6,13 +6,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from alliance.instruments import Instrument, parse_instrument
 
 
 class Source(models.TextChoices):
-    FHIR = "fhir", "FHIR Questionnaire"
-    TOML = "toml", "Alliance instrument file (TOML)"
+    FHIR = "fhir", gettext_lazy("FHIR Questionnaire")
+    TOML = "toml", gettext_lazy("Alliance instrument file (TOML)")
 
 
 class CustomInstrumentQuerySet(models.QuerySet["CustomInstrument"]):
@@ -31,10 +32,10 @@ class CustomInstrument(models.Model):
         "accounts.Organisation", on_delete=models.CASCADE, related_name="custom_instruments"
     )
     instrument_id = models.CharField(max_length=40)
-    definition = models.JSONField(help_text="The instrument in the project format (model_dump).")
+    definition = models.JSONField(help_text=gettext_lazy("The instrument in the project format (model_dump)."))
     source = models.CharField(max_length=8, choices=Source.choices)
     licence_confirmed = models.BooleanField(
-        default=False, help_text="The clinic confirmed that it holds a licence to use it."
+        default=False, help_text=gettext_lazy("The clinic confirmed that it holds a licence to use it.")
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

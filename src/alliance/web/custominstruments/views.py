@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -91,7 +92,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
     """Save the previewed instrument (kept in the admin's session), or drop it."""
     pending = request.session.pop(PENDING, None)
     if request.POST.get("action") != "save" or not isinstance(pending, dict):
-        messages.info(request, "Nothing was added.")
+        messages.info(request, gettext_lazy("Nothing was added."))
         return redirect("custominstruments:list")
     try:
         instrument = parse_instrument(pending["definition"], "previewed instrument")
@@ -101,8 +102,8 @@ def confirm(request: HttpRequest) -> HttpResponse:
         return redirect("custominstruments:list")
     messages.success(
         request,
-        f"{instrument.short_name} ({instrument.id}) added. Add it to a client's measurement plan "
-        "to use it.",
+        gettext_lazy("%(name)s (%(id)s) added. Add it to a client's measurement plan to use it.")
+        % {"name": instrument.short_name, "id": instrument.id},
     )
     return redirect("custominstruments:list")
 
@@ -116,7 +117,10 @@ def toggle(request: HttpRequest, instrument_id: str) -> HttpResponse:
     )
     set_active(request, row, not row.active)
     messages.success(
-        request, f"{row.instrument_id} {'switched off' if row.active else 'switched on again'}."
+        request, (
+            gettext_lazy("%(id)s switched off.") if row.active else gettext_lazy("%(id)s switched on again.")
+        )
+        % {"id": row.instrument_id}
     )
     return redirect("custominstruments:list")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from alliance.web.crypto import EncryptedTextField
 
@@ -16,16 +17,16 @@ class BulkExport(models.Model):
     """One asynchronous export, from kick-off to its files (deleted when cancelled)."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", gettext_lazy("Queued")
+        RUNNING = "running", gettext_lazy("Running")
+        DONE = "done", gettext_lazy("Done")
+        FAILED = "failed", gettext_lazy("Failed")
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     request_url = models.CharField(max_length=2000)
-    types = models.JSONField(default=list, help_text="Resource types, in export order.")
+    types = models.JSONField(default=list, help_text=gettext_lazy("Resource types, in export order."))
     since = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.CharField(max_length=100, blank=True)
@@ -42,7 +43,7 @@ class BulkExportFile(models.Model):
     part = models.PositiveIntegerField()
     count = models.PositiveIntegerField()
     ndjson = EncryptedTextField()
-    clients = models.JSONField(default=list, help_text="Ids of the clients whose records it has.")
+    clients = models.JSONField(default=list, help_text=gettext_lazy("Ids of the clients whose records it has."))
 
     class Meta:
         ordering = ["pk"]

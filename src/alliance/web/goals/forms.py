@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from alliance.web.goals.models import Goal, Task
 
@@ -21,21 +22,21 @@ class GoalForm(forms.ModelForm):
 
 
 class GoalRatingForm(forms.Form):
-    level = forms.TypedChoiceField(choices=GAS_CHOICES, coerce=int, label="Where are we now?")
+    level = forms.TypedChoiceField(choices=GAS_CHOICES, coerce=int, label=gettext_lazy("Where are we now?"))
 
 
 class TaskForm(forms.ModelForm):
     class Meta:
         model = Task
         fields = ["text", "due_session"]
-        labels = {"text": "Task", "due_session": "Due by session (optional)"}
+        labels = {"text": gettext_lazy("Task"), "due_session": gettext_lazy("Due by session (optional)")}
 
 
 class ClientTaskForm(forms.ModelForm):
     class Meta:
         model = Task
         fields = ["text"]
-        labels = {"text": "Something I will try before next time"}
+        labels = {"text": gettext_lazy("Something I will try before next time")}
 
 
 class TaskDoneForm(forms.Form):
@@ -43,10 +44,10 @@ class TaskDoneForm(forms.Form):
         choices=[("yes", "Yes, I did it"), ("no", "Not this time")],
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
-        label="Did you do it?",
+        label=gettext_lazy("Did you do it?"),
     )
     reflection = forms.CharField(
-        label="What did you notice? (optional)",
+        label=gettext_lazy("What did you notice? (optional)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -55,7 +56,7 @@ class TaskDoneForm(forms.Form):
 
 class FeedbackForm(forms.Form):
     text = forms.CharField(
-        label="What would you like your therapist to know?",
+        label=gettext_lazy("What would you like your therapist to know?"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from alliance.web.care.models import _scope
 from alliance.web.crypto import EncryptedCharField, EncryptedTextField
@@ -62,15 +63,15 @@ class TaskQuerySet(models.QuerySet["Task"]):
 
 class Task(models.Model):
     class SetBy(models.TextChoices):
-        CLIENT = "client", "Client"
-        THERAPIST = "therapist", "Therapist"
+        CLIENT = "client", gettext_lazy("Client")
+        THERAPIST = "therapist", gettext_lazy("Therapist")
 
     episode = models.ForeignKey("care.Episode", on_delete=models.CASCADE, related_name="tasks")
     text = EncryptedCharField(max_length=300)
     set_by = models.CharField(max_length=10, choices=SetBy.choices)
     set_session = models.PositiveSmallIntegerField(default=1)
     due_session = models.PositiveSmallIntegerField(null=True, blank=True)
-    done = models.BooleanField(null=True, blank=True, help_text="Empty until the client says.")
+    done = models.BooleanField(null=True, blank=True, help_text=gettext_lazy("Empty until the client says."))
     reflection = EncryptedTextField("What the client noticed", blank=True, max_length=2000)
     updated = models.DateTimeField(auto_now=True)
 

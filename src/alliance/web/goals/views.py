@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from alliance.web.accounts.access import clinician_required
@@ -25,7 +26,7 @@ def _back(episode_client_id: int, anchor: str) -> HttpResponse:
 
 def _errors(request: HttpRequest, form: object) -> None:
     for field, errs in getattr(form, "errors", {}).items():
-        label = "Goal" if field == "text" else field.replace("_", " ")
+        label = gettext_lazy("Goal") if field == "text" else field.replace("_", " ")
         messages.error(request, f"{label}: {' '.join(errs)}")
 
 
@@ -41,7 +42,7 @@ def goal_new(request: HttpRequest, pk: int) -> HttpResponse:
         goal.therapist_confirmed_at = timezone.now()
         goal.save()
         record(request, "create", goal, client=episode.client)
-        messages.success(request, "Goal added. The client can confirm it on their page.")
+        messages.success(request, gettext_lazy("Goal added. The client can confirm it on their page."))
     else:
         _errors(request, form)
     return _back(episode.client_id, "goals")
@@ -57,7 +58,7 @@ def goal_rate(request: HttpRequest, pk: int) -> HttpResponse:
     session = episode.sessions.order_by("-number").first()
     form = GoalRatingForm(request.POST)
     if session is None:
-        messages.error(request, "Start a session before rating goals.")
+        messages.error(request, gettext_lazy("Start a session before rating goals."))
     elif form.is_valid():
         try:
             with transaction.atomic():
@@ -67,12 +68,13 @@ def goal_rate(request: HttpRequest, pk: int) -> HttpResponse:
         except IntegrityError:
             messages.info(
                 request,
-                f"This goal already has a rating for session {session.number}; it was kept.",
+                gettext_lazy("This goal already has a rating for session %(n)s; it was kept.")
+                % {"n": session.number},
             )
         else:
             record(request, "create", rating, client=episode.client)
             episode_changed.send(sender=type(rating), episode=episode)
-            messages.success(request, f"Goal rated for session {session.number}.")
+            messages.success(request, gettext_lazy("Goal rated for session %(n)s.") % {"n": session.number})
     else:
         _errors(request, form)
     return _back(episode.client_id, "goals")
@@ -89,11 +91,11 @@ def task_new(request: HttpRequest, pk: int) -> HttpResponse:
         task.set_by = Task.SetBy.THERAPIST
         task.set_session = max(1, episode.latest_session_number())
         if task.due_session is not None and task.due_session < task.set_session:
-            messages.error(request, f"Due session must be {task.set_session} or later.")
+            messages.error(request, gettext_lazy("Due session must be %(n)s or later.") % {"n": task.set_session})
             return _back(episode.client_id, "tasks")
         task.save()
         record(request, "create", task, client=episode.client)
-        messages.success(request, "Task added.")
+        messages.success(request, gettext_lazy("Task added."))
     else:
         _errors(request, form)
     return _back(episode.client_id, "tasks")

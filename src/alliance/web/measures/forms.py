@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from alliance.instruments import MAX_TEXT_ANSWER, Instrument
 from alliance.instruments.schema import ResponseScale
@@ -49,11 +51,12 @@ class InstrumentForm(forms.Form):
         self,
         *args: Any,
         instrument: Instrument,
-        therapist_name: str = "my therapist",
+        therapist_name: str = "",
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
         self.instrument = instrument
+        therapist_name = therapist_name or _("my therapist")
         for item in instrument.items:
             response = instrument.response_for(item.n)
             label = item_text(instrument, item.n, therapist_name)
@@ -78,8 +81,8 @@ class InstrumentForm(forms.Form):
                     choices=choices,
                     widget=forms.RadioSelect,
                     error_messages={
-                        "required": "Please choose one answer.",
-                        "invalid_choice": "Please choose one of the answers shown.",
+                        "required": gettext_lazy("Please choose one answer."),
+                        "invalid_choice": gettext_lazy("Please choose one of the answers shown."),
                     },
                 )
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from alliance.web.care.models import _scope
 from alliance.web.crypto import EncryptedJSONField
@@ -26,8 +27,8 @@ def hash_token(token: str) -> str:
 
 
 class Respondent(models.TextChoices):
-    CLIENT = "client", "Client"
-    THERAPIST = "therapist", "Therapist"
+    CLIENT = "client", gettext_lazy("Client")
+    THERAPIST = "therapist", gettext_lazy("Therapist")
 
 
 class PlanEntry(models.Model):
@@ -39,7 +40,7 @@ class PlanEntry(models.Model):
     every = models.PositiveSmallIntegerField(
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(52)],
-        help_text="Every n-th session.",
+        help_text=gettext_lazy("Every n-th session."),
     )
     first_session = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
 
@@ -66,14 +67,14 @@ class Link(models.Model):
     """A single-use questionnaire link for one client and one session."""
 
     session = models.ForeignKey("care.Session", on_delete=models.CASCADE, related_name="links")
-    instruments = models.JSONField(help_text="Instrument ids the client answers, in order.")
+    instruments = models.JSONField(help_text=gettext_lazy("Instrument ids the client answers, in order."))
     token_hash = models.CharField(max_length=64, unique=True)
     reminder_token_hash = models.CharField(
         max_length=64,
         unique=True,
         null=True,
         blank=True,
-        help_text="Second token sent with the reminder.",
+        help_text=gettext_lazy("Second token sent with the reminder."),
     )
     created = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -87,7 +88,7 @@ class Link(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     draft = EncryptedJSONField(
-        default=dict, blank=True, help_text="Answers saved so far, per instrument."
+        default=dict, blank=True, help_text=gettext_lazy("Answers saved so far, per instrument.")
     )
     ask_consent = models.BooleanField(default=False)
 
@@ -120,12 +121,12 @@ class ResponseQuerySet(models.QuerySet["Response"]):
 class Source(models.TextChoices):
     """Which way an answer came in (every way goes through ``record_answers``)."""
 
-    LINK = "link", "Client link"
-    THERAPIST = "therapist", "Therapist form"
-    API = "api", "REST API"
-    FHIR = "fhir", "FHIR import"
-    PAPER = "paper", "Paper form"
-    DEMO = "demo", "Demo data"
+    LINK = "link", gettext_lazy("Client link")
+    THERAPIST = "therapist", gettext_lazy("Therapist form")
+    API = "api", gettext_lazy("REST API")
+    FHIR = "fhir", gettext_lazy("FHIR import")
+    PAPER = "paper", gettext_lazy("Paper form")
+    DEMO = "demo", gettext_lazy("Demo data")
 
 
 class Response(models.Model):
@@ -139,9 +140,9 @@ class Response(models.Model):
     session = models.ForeignKey("care.Session", on_delete=models.CASCADE, related_name="responses")
     instrument = models.CharField(max_length=40)
     respondent = models.CharField(max_length=10, choices=Respondent.choices)
-    answers = EncryptedJSONField(help_text="Item number -> answer, as given.")
+    answers = EncryptedJSONField(help_text=gettext_lazy("Item number -> answer, as given."))
     scores = models.JSONField(
-        default=dict, help_text="Output of alliance.scoring.score for this row."
+        default=dict, help_text=gettext_lazy("Output of alliance.scoring.score for this row.")
     )
     link = models.ForeignKey(
         Link, on_delete=models.SET_NULL, null=True, blank=True, related_name="responses"

@@ -9,12 +9,14 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
 
 from alliance.instruments import Instrument
+from alliance.instruments.translations import translate
 from alliance.web.accounts.access import clinician_required
 from alliance.web.audit.log import record
 from alliance.web.care.lookup import episode_for
-from alliance.web.custominstruments.registry import instruments_for
+from alliance.web.custominstruments.registry import instrument_for, instruments_for
 from alliance.web.measures.models import PlanEntry, Respondent
 
 PLANNABLE = (
@@ -59,15 +61,16 @@ class PlanForm(forms.Form):
         for instrument, side in self.choices:
             entry = current.get((instrument, side))
             name = known[instrument].short_name
-            who = "client" if side == Respondent.CLIENT else "therapist"
+            who = gettext_lazy("client") if side == Respondent.CLIENT else gettext_lazy("therapist")
             self.fields[_key(instrument, side) + "__every"] = forms.IntegerField(
-                label=f"{name} ({who}): every n-th session, 0 = not used",
+                label=gettext_lazy("%(name)s (%(who)s): every n-th session, 0 = not used")
+                % {"name": name, "who": who},
                 min_value=0,
                 max_value=52,
                 initial=entry.every if entry else 0,
             )
             self.fields[_key(instrument, side) + "__first"] = forms.IntegerField(
-                label=f"{name} ({who}): first at session",
+                label=gettext_lazy("%(name)s (%(who)s): first at session") % {"name": name, "who": who},
                 min_value=1,
                 max_value=500,
                 initial=entry.first_session if entry else 1,
@@ -89,8 +92,18 @@ class PlanForm(forms.Form):
         if not self.errors and not any(
             data.get(_key(i, s) + "__every") for i, s in self.choices if s == Respondent.CLIENT
         ):
-            raise forms.ValidationError("Keep at least one client questionnaire in the plan.")
+            raise forms.ValidationError(gettext_lazy("Keep at least one client questionnaire in the plan."))
         return data
+
+
+def untranslated(instrument_ids: list[str], language: str, organisation_id: int | None) -> list[str]:
+    """Short names of the instruments with no validated translation into ``language``."""
+    missing = []
+    for instrument_id in instrument_ids:
+        instrument = instrument_for(organisation_id, instrument_id)
+        if translate(instrument, language) is None:
+            missing.append(instrument.short_name)
+    return missing
 
 
 @clinician_required
@@ -119,9 +132,20 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 client=episode.client,
                 plan=sorted(f"{s}:{i}" for i, s in chosen),
             )
-        messages.success(request, "Measurement plan saved. It applies from the next session.")
+        messages.success(request, gettext_lazy("Measurement plan saved. It applies from the next session."))
         return redirect("care:client", pk=episode.client_id)
     record(request, "view", episode, client=episode.client, page="plan")
+    client_side = sorted(i for (i, side) in current if side == "client")
     return render(
-        request, "care/plan.html", {"form": form, "episode": episode, "client": episode.client}
+        request,
+        "care/plan.html",
+        {
+            "form": form,
+            "episode": episode,
+            "client": episode.client,
+            "client_language": episode.client.get_language_display(),
+            "untranslated": untranslated(
+                client_side, episode.client.language, episode.client.organisation_id
+            ),
+        },
     )

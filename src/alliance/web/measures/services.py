@@ -24,6 +24,7 @@ from django.utils import timezone
 from alliance.web.audit.log import record
 from alliance.web.care.models import Episode, Session
 from alliance.web.measures.answers import record_answers, schedule_evaluation
+from alliance.web.measures.invitations import invitation_email
 from alliance.web.measures.models import Link, Respondent, Response, Source, hash_token, new_token
 from alliance.web.measures.plans import due
 from alliance.web.rights.consent import ensure_links_allowed
@@ -111,16 +112,7 @@ def email_link(
     client = link.client
     if not client.email:
         return False
-    org = client.organisation
-    subject = f"{'Reminder: ' if reminder else ''}a few questions after your session"
-    body = (
-        "Hello,\n\n"
-        "Your therapist would like to hear how your last session went. It takes about five minutes.\n\n"
-        f"{link_url(token, request)}\n\n"
-        f"The link works once and until {timezone.localtime(link.expires_at):%A %d %B, %H:%M}. "
-        "Your answers go only to your therapist and their clinic.\n\n"
-        f"{org.name}\n"
-    )
+    subject, body = invitation_email(link, link_url(token, request), reminder=reminder)
     send_mail(subject, body, None, [client.email])
     now = timezone.now()
     if reminder:

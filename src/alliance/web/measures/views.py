@@ -14,16 +14,18 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from alliance.web.audit.log import record
 from alliance.web.custominstruments.registry import instrument_for
+from alliance.web.languages import instrument_in, use_client_language
 from alliance.web.measures.answers import draft_has_risk, report_risk
 from alliance.web.measures.forms import InstrumentForm, initial_from_answers
 from alliance.web.measures.models import Link
 from alliance.web.measures.services import find_link, save_draft, submit_link
-from alliance.web.measures.texts import CONSENT_TEXT, CONSENT_VERSION
+from alliance.web.measures.texts import CONSENT_VERSION, consent_text
 from alliance.web.ratelimit import rate_limited
 from alliance.web.rights.consent import record_consent
 from alliance.web.rights.models import Channel
@@ -33,7 +35,7 @@ STATUS_FOR_STATE = {"expired": 410, "revoked": 410}
 
 def _therapist_name(link: Link) -> str:
     therapist = link.session.episode.client.therapist
-    return therapist.first_name or "my therapist"
+    return therapist.first_name or _("my therapist")
 
 
 def _gate(request: HttpRequest, token: str) -> tuple[Link | None, HttpResponse | None]:
@@ -41,6 +43,7 @@ def _gate(request: HttpRequest, token: str) -> tuple[Link | None, HttpResponse |
     link = find_link(token)
     if link is None:
         return None, render(request, "measures/link_invalid.html", status=404)
+    use_client_language(request, link.client)
     state = link.state()
     if state == "submitted":
         return None, render(request, "measures/already.html", {"org": link.client.organisation})
@@ -81,8 +84,8 @@ def start(request: HttpRequest, token: str) -> HttpResponse:
                     {
                         "link": link,
                         "token": token,
-                        "text": CONSENT_TEXT,
-                        "error": "Please tick the box to go on, or close this page.",
+                        "text": consent_text(),
+                        "error": _("Please tick the box to go on, or close this page."),
                     },
                     status=400,
                 )
@@ -98,12 +101,13 @@ def start(request: HttpRequest, token: str) -> HttpResponse:
                         client=episode.client,
                         actor_label="client link",
                         consent=CONSENT_VERSION,
+                        language=link.client.language,
                     )
             return redirect("measures:step", token=token, step=_next_step(link))
         return render(
             request,
             "measures/consent.html",
-            {"link": link, "token": token, "text": CONSENT_TEXT, "org": link.client.organisation},
+            {"link": link, "token": token, "text": consent_text(), "org": link.client.organisation},
         )
     return redirect("measures:step", token=token, step=_next_step(link))
 
@@ -121,7 +125,10 @@ def step(request: HttpRequest, token: str, step: int) -> HttpResponse:
     total = len(link.instruments)
     if not 1 <= step <= total:
         return redirect("measures:step", token=token, step=_next_step(link))
-    instrument = instrument_for(link.client.organisation_id, link.instruments[step - 1])
+    instrument, only_in = instrument_in(
+        instrument_for(link.client.organisation_id, link.instruments[step - 1]),
+        link.client.language,
+    )
     form = InstrumentForm(
         request.POST if request.method == "POST" else None,
         instrument=instrument,
@@ -159,6 +166,7 @@ def step(request: HttpRequest, token: str, step: int) -> HttpResponse:
             "token": token,
             "form": form,
             "instrument": instrument,
+            "only_in": only_in,
             "step": step,
             "total": total,
             "percent": int(100 * (step - 1) / total),

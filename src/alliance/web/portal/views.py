@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -17,6 +18,7 @@ from alliance.web.audit.log import record
 from alliance.web.care.models import Episode
 from alliance.web.goals.forms import ClientTaskForm, FeedbackForm, TaskDoneForm
 from alliance.web.goals.models import Goal, Task
+from alliance.web.languages import language_choices, use_client_language
 from alliance.web.portal.models import Feedback, PortalAccess
 from alliance.web.portal.progress import progress_sentences
 from alliance.web.portal.services import find_portal
@@ -28,7 +30,43 @@ def _access(request: HttpRequest, token: str) -> PortalAccess | HttpResponse:
     if access is None:
         return render(request, "portal/invalid.html", status=404)
     PortalAccess.objects.filter(pk=access.pk).update(last_used_at=timezone.now())
+    use_client_language(request, access.client)
     return access
+
+
+@rate_limited
+@never_cache
+@require_POST
+def language(request: HttpRequest, token: str) -> HttpResponse:
+    """The client chooses the language of their pages, e-mails and text messages."""
+    access = _access(request, token)
+    if isinstance(access, HttpResponse):
+        return access
+    chosen = request.POST.get("language", "")
+    if chosen in dict(language_choices()):
+        client = access.client
+        type(client).objects.filter(pk=client.pk).update(language=chosen)
+        record(request, "update", client, client=client, actor_label="client portal", language=chosen)
+        client.language = chosen
+        use_client_language(request, client)
+        messages.success(request, _("Saved. Your pages and messages will use this language."))
+    return _back(token, "language")
+
+
+@rate_limited
+@never_cache
+@require_POST
+def texts_stop(request: HttpRequest, token: str) -> HttpResponse:
+    """The client stops text messages from their own page (as a STOP reply would)."""
+    from alliance.web.texting.services import stop_texts
+
+    access = _access(request, token)
+    if isinstance(access, HttpResponse):
+        return access
+    if access.client.may_text:
+        stop_texts(access.client, via="client page", request=request)
+        messages.success(request, _("Done: you will get no more text messages."))
+    return _back(token, "language")
 
 
 @rate_limited
@@ -44,6 +82,7 @@ def home(request: HttpRequest, token: str) -> HttpResponse:
         "org": client.organisation,
         "client": client,
         "episode": episode,
+        "languages": language_choices(),
     }
     if episode is not None:
         timeline = load_timeline(episode)
@@ -98,7 +137,7 @@ def goal_confirm(request: HttpRequest, token: str, pk: int) -> HttpResponse:
             actor_label="client portal",
             confirmed=True,
         )
-    messages.success(request, "Thank you: the goal is confirmed.")
+    messages.success(request, _("Thank you: the goal is confirmed."))
     return _back(token, "goals")
 
 
@@ -117,9 +156,9 @@ def task_done(request: HttpRequest, token: str, pk: int) -> HttpResponse:
         task.reflection = form.cleaned_data["reflection"]
         task.save(update_fields=["done", "reflection", "updated"])
         record(request, "update", task, client=access.client, actor_label="client portal")
-        messages.success(request, "Saved. Thank you.")
+        messages.success(request, _("Saved. Thank you."))
     else:
-        messages.error(request, "Please choose whether you did it.")
+        messages.error(request, _("Please choose whether you did it."))
     return _back(token, "tasks")
 
 
@@ -138,9 +177,9 @@ def task_new(request: HttpRequest, token: str) -> HttpResponse:
         task.set_session = max(1, episode.latest_session_number())
         task.save()
         record(request, "create", task, client=access.client, actor_label="client portal")
-        messages.success(request, "Added.")
+        messages.success(request, _("Added."))
     else:
-        messages.error(request, "Please write the task (up to 300 characters).")
+        messages.error(request, _("Please write the task (up to 300 characters)."))
     return _back(token, "tasks")
 
 
@@ -156,8 +195,8 @@ def feedback(request: HttpRequest, token: str) -> HttpResponse:
         item = Feedback.objects.create(episode=episode, text=form.cleaned_data["text"])
         record(request, "create", item, client=access.client, actor_label="client portal")
         messages.success(
-            request, "Thank you. Your therapist will read this before your next session."
+            request, _("Thank you. Your therapist will read this before your next session.")
         )
     else:
-        messages.error(request, "Please write something first (up to 4000 characters).")
+        messages.error(request, _("Please write something first (up to 4000 characters)."))
     return _back(token, "feedback")

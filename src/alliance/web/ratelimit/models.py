@@ -8,6 +8,7 @@ and tests can read it.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 TABLE = "alliance_link_rate"
 
@@ -22,7 +23,7 @@ class LinkRateCounter(models.Model):
     """
 
     address = models.CharField(
-        max_length=64, primary_key=True, help_text="IPv4 address, or IPv6 /64 network."
+        max_length=64, primary_key=True, help_text=gettext_lazy("IPv4 address, or IPv6 /64 network.")
     )
     req_window = models.BigIntegerField()
     req_count = models.IntegerField()
@@ -30,9 +31,9 @@ class LinkRateCounter(models.Model):
     unknown_window = models.BigIntegerField()
     unknown_count = models.IntegerField()
     unknown_prev = models.IntegerField()
-    seen = models.BigIntegerField(db_index=True, help_text="Last request (Unix seconds).")
+    seen = models.BigIntegerField(db_index=True, help_text=gettext_lazy("Last request (Unix seconds)."))
     was_idle = models.BooleanField(
-        default=False, help_text="The row had been idle past every window before this request."
+        default=False, help_text=gettext_lazy("The row had been idle past every window before this request.")
     )
 
     class Meta:

@@ -18,6 +18,7 @@ from alliance.reports.pdf import html_to_pdf
 from alliance.web.accounts.access import clinician_required
 from alliance.web.audit.log import record
 from alliance.web.care.lookup import client_for
+from alliance.web.languages import client_language
 from alliance.web.reports.client_context import report_context
 
 
@@ -38,7 +39,9 @@ def client_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     client = client_for(request, pk)
     today = timezone.localdate()
     record(request, "export", client, client=client, view="report", format="pdf")
-    html = render_to_string("reports/client_report_pdf.html", report_context(client, today))
+    # The PDF is handed to the client: in their preferred language.
+    with client_language(client):
+        html = render_to_string("reports/client_report_pdf.html", report_context(client, today))
     response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
     filename = f"report-{client.code}-{today.isoformat()}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -5,19 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 FORMATS = (("csv", "CSV"), ("parquet", "Parquet"), ("sav", "SPSS (.sav)"))
 
 
 class ExportForm(forms.Form):
     format = forms.ChoiceField(
-        label="File format", choices=FORMATS, initial="csv", widget=forms.RadioSelect
+        label=gettext_lazy("File format"), choices=FORMATS, initial="csv", widget=forms.RadioSelect
     )
     include_text = forms.BooleanField(
-        label="Include the clients' free-text answers",
+        label=gettext_lazy("Include the clients' free-text answers"),
         required=False,
-        help_text="Administrators only. The answers are exported as the clients wrote them: "
-        "read them for names and other identifying details before sharing the file.",
+        help_text=gettext_lazy("Administrators only. The answers are exported as the clients wrote them: "
+        "read them for names and other identifying details before sharing the file."),
     )
 
     def __init__(self, *args: Any, may_include_text: bool, **kwargs: Any) -> None:

@@ -40,11 +40,12 @@ from alliance.web.care.models import Client, Episode, Session
 from alliance.web.goals.models import Goal, Task
 from alliance.web.portal.models import Feedback, PortalAccess
 from alliance.web.rights.models import Erasure
+from alliance.web.texting.models import TextMessage
 
 # Episode-level records deleted outright (their own children cascade).
 EPISODE_DELETED: tuple[type[models.Model], ...] = (Alert, Feedback, Task, Goal, Session)
 # Client-level records deleted with a whole client.
-CLIENT_DELETED: tuple[type[models.Model], ...] = (PortalAccess,)
+CLIENT_DELETED: tuple[type[models.Model], ...] = (PortalAccess, TextMessage)
 # Records that point at a client, episode or session and stay: why.
 KEPT: dict[str, str] = {
     "care.episode": "the shell: dates and consent fields; its free text is blanked",
@@ -200,8 +201,10 @@ def erase_client(
             counts["care.episode_ended"] += ended
         if locked.email:
             counts["care.client_email"] += 1
-        if locked.email or not locked.archived:
-            Client.objects.filter(pk=locked.pk).update(email="", archived=True)
+        if locked.phone:
+            counts["care.client_phone"] += 1
+        if locked.email or locked.phone or not locked.archived:
+            Client.objects.filter(pk=locked.pk).update(email="", phone="", archived=True)
 
         def make(final: dict[str, int]) -> Erasure:
             return Erasure.objects.create(

@@ -259,6 +259,10 @@ def build_export(client: Client) -> dict[str, Any]:
         "client": {
             "code": client.code,
             "email": client.email,
+            "phone": client.phone,
+            "language": client.language,
+            "texts_consent_at": _when(client.texts_consent_at),
+            "texts_stopped_at": _when(client.texts_stopped_at),
             "therapist": client.therapist.display(),
             "created": _when(client.created),
             "archived": client.archived,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from alliance.web.rights.models import RetentionPolicy
 
@@ -11,7 +12,7 @@ class EraseForm(forms.Form):
     """The second step of an erasure: the administrator types the client's code."""
 
     code = forms.CharField(
-        label="Type the client's code to confirm",
+        label=gettext_lazy("Type the client's code to confirm"),
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
@@ -24,7 +25,7 @@ class EraseForm(forms.Form):
         code = str(self.cleaned_data["code"]).strip()
         if code != self.expected:
             raise forms.ValidationError(
-                "That is not this client's code (it must match exactly): nothing was erased."
+                gettext_lazy("That is not this client's code (it must match exactly): nothing was erased.")
             )
         return code
 
@@ -33,4 +34,4 @@ class RetentionForm(forms.ModelForm):
     class Meta:
         model = RetentionPolicy
         fields = ["months"]
-        labels = {"months": "Months after an episode ends"}
+        labels = {"months": gettext_lazy("Months after an episode ends")}

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 # A placeholder, not a legal norm: each clinic must set its own period from its
 # own legal advice (professional body, health-records rules, insurer).
@@ -24,9 +25,9 @@ DEFAULT_RETENTION_MONTHS = 84
 
 
 class Channel(models.TextChoices):
-    CLIENT_LINK = "client_link", "questionnaire link"
-    PORTAL = "portal", "client's own page"
-    STAFF = "staff", "recorded by staff"
+    CLIENT_LINK = "client_link", gettext_lazy("questionnaire link")
+    PORTAL = "portal", gettext_lazy("client's own page")
+    STAFF = "staff", gettext_lazy("recorded by staff")
 
 
 class ConsentRecord(models.Model):
@@ -38,11 +39,11 @@ class ConsentRecord(models.Model):
     episode = models.ForeignKey(
         "care.Episode", on_delete=models.PROTECT, related_name="consent_records"
     )
-    version = models.CharField(max_length=20, help_text="Version of the consent text shown.")
+    version = models.CharField(max_length=20, help_text=gettext_lazy("Version of the consent text shown."))
     text_sha256 = models.CharField(
         max_length=64,
         blank=True,
-        help_text="SHA-256 of the text shown (empty when the version's text is not known).",
+        help_text=gettext_lazy("SHA-256 of the text shown (empty when the version's text is not known)."),
     )
     given_at = models.DateTimeField(default=timezone.now)
     given_via = models.CharField(max_length=12, choices=Channel.choices)
@@ -78,8 +79,8 @@ class Erasure(models.Model):
     """That a client's data (``episode`` empty) or one episode's data were erased."""
 
     class Reason(models.TextChoices):
-        REQUEST = "request", "on request"
-        RETENTION = "retention", "retention period ended"
+        REQUEST = "request", gettext_lazy("on request")
+        RETENTION = "retention", gettext_lazy("retention period ended")
 
     client = models.ForeignKey("care.Client", on_delete=models.PROTECT, related_name="erasures")
     episode = models.ForeignKey(
@@ -88,7 +89,7 @@ class Erasure(models.Model):
         null=True,
         blank=True,
         related_name="erasures",
-        help_text="Empty: the whole client was erased.",
+        help_text=gettext_lazy("Empty: the whole client was erased."),
     )
     reason = models.CharField(max_length=10, choices=Reason.choices)
     erased_at = models.DateTimeField(default=timezone.now)
@@ -96,7 +97,7 @@ class Erasure(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     erased_by_label = models.CharField(max_length=150)
-    counts = models.JSONField(default=dict, blank=True, help_text="Rows removed, per kind.")
+    counts = models.JSONField(default=dict, blank=True, help_text=gettext_lazy("Rows removed, per kind."))
 
     class Meta:
         ordering = ["erased_at", "id"]
@@ -126,7 +127,7 @@ class RetentionPolicy(models.Model):
     )
     months = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(1200)],
-        help_text="Months after an episode ends before its data are erased.",
+        help_text=gettext_lazy("Months after an episode ends before its data are erased."),
     )
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -22,6 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -99,9 +100,9 @@ def client_erase(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         result = erase_client(client, by=request.user, request=request)
         if result.created:
-            messages.success(request, f"{client.code}: the client's data were erased.")
+            messages.success(request, gettext_lazy("%(code)s: the client's data were erased.") % {"code": client.code})
         else:
-            messages.info(request, f"{client.code}: the client's data were already erased.")
+            messages.info(request, gettext_lazy("%(code)s: the client's data were already erased.") % {"code": client.code})
         return redirect("care:client", pk=client.pk)
     if request.method == "GET":
         record(request, "view", client, client=client, page="erase")
@@ -126,29 +127,31 @@ def episode_consent(request: HttpRequest, pk: int) -> HttpResponse:
     back = f"{reverse('care:client', args=[episode.client_id])}#consent"
     action = request.POST.get("action")
     if request.POST.get("confirm") != "yes":
-        messages.error(request, "Tick the box to confirm what the client told you.")
+        messages.error(request, gettext_lazy("Tick the box to confirm what the client told you."))
         return redirect(back)
     if is_erased(episode):
-        messages.error(request, "This client's data were erased: consent cannot be recorded.")
+        messages.error(request, gettext_lazy("This client's data were erased: consent cannot be recorded."))
         return redirect(back)
     if action == "given":
         done = record_consent(episode, via=Channel.STAFF, by=request.user, request=request)
         messages.success(
             request,
-            "Consent recorded: questionnaire links can be made again."
+            gettext_lazy("Consent recorded: questionnaire links can be made again.")
             if done
-            else "Consent was already recorded.",
+            else gettext_lazy("Consent was already recorded."),
         )
     elif action == "withdrawn":
         withdrawn = withdraw_consent(episode, via=Channel.STAFF, by=request.user, request=request)
         messages.success(
             request,
-            "Withdrawal recorded: open links no longer work and no new ones can be made."
+            gettext_lazy(
+                "Withdrawal recorded: open links no longer work and no new ones can be made."
+            )
             if withdrawn
-            else "There was no consent to withdraw.",
+            else gettext_lazy("There was no consent to withdraw."),
         )
     else:
-        messages.error(request, "Choose whether consent was given or withdrawn.")
+        messages.error(request, gettext_lazy("Choose whether consent was given or withdrawn."))
     return redirect(back)
 
 
@@ -167,7 +170,7 @@ def retention(request: HttpRequest) -> HttpResponse:
             defaults={"months": months, "set_by": user, "set_at": timezone.now()},
         )
         record(request, "update", policy, months=months, previous=period.months)
-        messages.success(request, f"Retention period set to {months} months.")
+        messages.success(request, gettext_lazy("Retention period set to %(months)s months.") % {"months": months})
         return redirect("rights:retention")
     return render(
         request,
@@ -225,16 +228,16 @@ def portal_withdraw(request: HttpRequest, token: str) -> HttpResponse:
     episode = access.client.current_episode()
     if episode is None or consent_state(episode).status == "none":
         messages.info(
-            request, "You have not agreed to any questionnaires, so there is nothing to stop."
+            request, gettext_lazy("You have not agreed to any questionnaires, so there is nothing to stop.")
         )
     elif request.POST.get("confirm") != "yes":
-        messages.error(request, "Please tick the box first if you want to stop the questions.")
+        messages.error(request, gettext_lazy("Please tick the box first if you want to stop the questions."))
     elif withdraw_consent(episode, via=Channel.PORTAL, request=request) is not None:
         messages.success(
             request,
-            "Done: you will not get any more questionnaires. Your therapist can see this. "
-            "If you change your mind, tell them.",
+            gettext_lazy("Done: you will not get any more questionnaires. Your therapist can see this. "
+            "If you change your mind, tell them."),
         )
     else:
-        messages.info(request, "The questionnaires were already stopped.")
+        messages.info(request, gettext_lazy("The questionnaires were already stopped."))
     return redirect(back)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from alliance.web.crypto import EncryptedJSONField, EncryptedTextField
 
@@ -25,9 +26,9 @@ class Transcript(models.Model):
     )
     filename = models.CharField(max_length=200)
     format = models.CharField(max_length=10)
-    text = EncryptedTextField(help_text="The uploaded file, as text.")
-    profile = EncryptedJSONField(default=dict, help_text="Session profile and moments to review.")
-    html = EncryptedTextField(help_text="The rendered timeline page.")
+    text = EncryptedTextField(help_text=gettext_lazy("The uploaded file, as text."))
+    profile = EncryptedJSONField(default=dict, help_text=gettext_lazy("Session profile and moments to review."))
+    html = EncryptedTextField(help_text=gettext_lazy("The rendered timeline page."))
     utterances = models.PositiveIntegerField(default=0)
     notes = EncryptedJSONField(
         default=list, help_text="What the parser noted: cues without a speaker, malformed fields."

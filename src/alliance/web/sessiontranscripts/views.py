@@ -18,6 +18,7 @@ from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from alliance.transcripts import TranscriptParseError, parse_with_notes
@@ -51,19 +52,19 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)
     uploaded = request.FILES.get("file")
     if uploaded is None:
-        messages.error(request, "Choose a transcript file to upload.")
+        messages.error(request, gettext_lazy("Choose a transcript file to upload."))
         return redirect("care:session", pk=session.pk)
     name = uploaded.name or "transcript.txt"
     if not name.lower().endswith(ALLOWED_SUFFIXES):
-        messages.error(request, f"{name}: use a .vtt, .srt, .txt or AnnoMI .csv file.")
+        messages.error(request, gettext_lazy("%(name)s: use a .vtt, .srt, .txt or AnnoMI .csv file.") % {"name": name})
         return redirect("care:session", pk=session.pk)
     if uploaded.size is None or uploaded.size > MAX_BYTES:
-        messages.error(request, f"{name} is larger than 2 MB; is it really a transcript?")
+        messages.error(request, gettext_lazy("%(name)s is larger than 2 MB; is it really a transcript?") % {"name": name})
         return redirect("care:session", pk=session.pk)
     try:
         text = uploaded.read().decode("utf-8-sig")
     except UnicodeDecodeError:
-        messages.error(request, f"{name} is not UTF-8 text. Export it again as UTF-8.")
+        messages.error(request, gettext_lazy("%(name)s is not UTF-8 text. Export it again as UTF-8.") % {"name": name})
         return redirect("care:session", pk=session.pk)
     try:
         fmt = detect_format(name, text)
@@ -96,12 +97,14 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
             transaction.on_commit(partial(analyse_transcript.enqueue, transcript.pk))
     except IntegrityError:
         messages.info(
-            request, "This session already has a transcript. Delete it first to replace it."
+            request, gettext_lazy("This session already has a transcript. Delete it first to replace it.")
         )
         return redirect("care:session", pk=session.pk)
     record(request, "create", transcript, client=session.episode.client, utterances=n)
     messages.success(
-        request, f"Transcript received: {n:,} utterances. The analysis runs in the background."
+        request,
+        gettext_lazy("Transcript received: %(n)s utterances. The analysis runs in the background.")
+        % {"n": f"{n:,}"},
     )
     return redirect("sessiontranscripts:detail", pk=session.pk)
 
@@ -185,5 +188,5 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     if transcript is not None:
         record(request, "delete", transcript, client=session.episode.client)
         transcript.delete()
-        messages.success(request, "Transcript deleted.")
+        messages.success(request, gettext_lazy("Transcript deleted."))
     return redirect("care:session", pk=session.pk)

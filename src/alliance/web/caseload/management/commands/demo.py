@@ -67,6 +67,11 @@ class Command(BaseCommand):
             f"\nClient {demo.client_code}'s questionnaire for today (open it on a phone-sized window):\n"
             f"  {base}{reverse('measures:start', args=[demo.client_link_token])}\n"
         )
+        if demo.spanish_link_token:
+            self.stdout.write(
+                f"Client {demo.spanish_client_code} reads Spanish; their questionnaire:\n"
+                f"  {base}{reverse('measures:start', args=[demo.spanish_link_token])}\n"
+            )
         self.stdout.write(
             f"API docs: {base}/api/docs/ (tokens: sign in, then API tokens); "
             f"FHIR: {base}/fhir/metadata\n"
@@ -74,6 +79,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"E-mail goes to the console ({str(settings.EMAIL_BACKEND).rsplit('.', 2)[-2]} backend).\n"
         )
+        self.stdout.write(f"Text messages: the {settings.ALLIANCE_SMS_BACKEND} backend.\n")
         if options["no_serve"]:
             return
         if "DatabaseBackend" in str(settings.TASKS["default"]["BACKEND"]):
