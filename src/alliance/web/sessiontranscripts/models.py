@@ -16,10 +16,10 @@ from alliance.web.crypto import EncryptedJSONField, EncryptedTextField
 
 class Transcript(models.Model):
     class Status(models.TextChoices):
-        QUEUED = "queued", "Waiting to be analysed"
-        RUNNING = "running", "Being analysed"
-        DONE = "done", "Analysed"
-        FAILED = "failed", "Analysis failed"
+        QUEUED = "queued", gettext_lazy("Waiting to be analysed")
+        RUNNING = "running", gettext_lazy("Being analysed")
+        DONE = "done", gettext_lazy("Analysed")
+        FAILED = "failed", gettext_lazy("Analysis failed")
 
     session = models.OneToOneField(
         "care.Session", on_delete=models.CASCADE, related_name="transcript"
@@ -31,7 +31,7 @@ class Transcript(models.Model):
     html = EncryptedTextField(help_text=gettext_lazy("The rendered timeline page."))
     utterances = models.PositiveIntegerField(default=0)
     notes = EncryptedJSONField(
-        default=list, help_text="What the parser noted: cues without a speaker, malformed fields."
+        default=list, help_text=gettext_lazy("What the parser noted: cues without a speaker, malformed fields.")
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
