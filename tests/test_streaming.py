@@ -57,16 +57,6 @@ def test_streamed_scores_equal_in_memory(cohort: pl.DataFrame, name: str) -> Non
     assert pl.read_parquet("parts.parquet").equals(pl.read_parquet("whole.parquet"))
 
 
-@pytest.mark.parametrize("name", ["sorted.parquet", "shuffled.parquet", "shuffled.csv"])
-def test_streamed_ruptures_equal_in_memory_with_clients_split_across_batches(
-    cohort: pl.DataFrame, name: str
-) -> None:
-    common = ["ruptures", name, "--score", "wai_sr_total", "--min-drop", "6", "-q"]
-    assert run([*common, "-o", "whole.csv", "--in-memory"]) == 0
-    assert run([*common, "-o", "parts.csv", "--stream", "--memory", MEMORY]) == 0
-    assert Path("parts.csv").read_bytes() == Path("whole.csv").read_bytes()
-
-
 @pytest.mark.parametrize("name", ["sorted.parquet", "shuffled.parquet"])
 def test_streamed_change_equals_in_memory(
     cohort: pl.DataFrame, name: str, capsys: pytest.CaptureFixture[str]

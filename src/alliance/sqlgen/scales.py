@@ -182,15 +182,21 @@ def _scale_note(instrument: Instrument, scale: Scale, prefix: str) -> exp.Expr:
     )
 
 
+def _flag_note(instrument: Instrument, flag: Flag) -> exp.Expr:
+    """``"; item 9 (risk) unanswered"`` where the item a flag watches is blank, else null."""
+    item = column(instrument.item_column(int(flag.item or 0)))
+    text = f"; item {flag.item} ({flag.id}) unanswered"
+    return exp.Case(ifs=[exp.If(this=exp.Is(this=item, expression=exp.Null()), true=exp.Literal.string(text))])
+
+
 def note_sql(instrument: Instrument) -> exp.Expr:
-    """The instrument's note: each scale's note joined by ``"; "``, null when none applies."""
-    if len(instrument.scales) == 1:
-        return _scale_note(instrument, instrument.scales[0], "")
+    """The instrument's note, as the engine writes it: first an unanswered flagged item
+    (``item 9 (risk) unanswered``), then each scale's note, joined by ``"; "``; null when
+    none applies."""
     empty = exp.Literal.string("")
-    parts = [
-        exp.Coalesce(this=_scale_note(instrument, s, "; "), expressions=[empty.copy()])
-        for s in instrument.scales
-    ]
+    pieces = [_flag_note(instrument, f) for f in instrument.flags if f.item is not None]
+    pieces += [_scale_note(instrument, s, "; ") for s in instrument.scales]
+    parts = [exp.Coalesce(this=p, expressions=[empty.copy()]) for p in pieces]
     joined: exp.Expr = parts[0]
     for part in parts[1:]:
         joined = exp.DPipe(this=_p(joined), expression=part, safe=True)
