@@ -76,6 +76,9 @@ MATRIX = (
         "sessiontranscripts:timeline", "GET", "session", allowed=frozenset({"owner", "supervisor"})
     ),
     Entry(
+        "sessiontranscripts:status", "GET", "session", allowed=frozenset({"owner", "supervisor"})
+    ),
+    Entry(
         "sessiontranscripts:delete", "POST", "session", allowed=frozenset({"owner", "supervisor"})
     ),
     # Client rights: export and erasure are the clinic administrator's; consent in person is
@@ -151,6 +154,7 @@ def world(
         profile={},
         html="<p>timeline</p>",
         uploaded_by=alice,
+        status=Transcript.Status.DONE,
     )
     return {
         "users": {
