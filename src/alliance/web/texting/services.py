@@ -160,7 +160,7 @@ def deliver(message_id: int) -> str:
         provider_id = get_backend().send(message.to, message.body)
     except SendError as exc:
         if exc.code == STOPPED_CODE:
-            stop_texts(message.client, via="provider: recipient replied STOP")
+            stop_texts(message.client, via="provider STOP")
         final = not exc.retry or attempts >= settings.ALLIANCE_SMS_MAX_ATTEMPTS
         TextMessage.objects.filter(pk=message.pk).update(
             status=Status.FAILED if final else Status.RETRYING,
