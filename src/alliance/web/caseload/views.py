@@ -28,7 +28,8 @@ from alliance.web.caseload.page import client_page_context
 from alliance.web.custominstruments.registry import instrument_for
 from alliance.web.measures.answers import AnswersConflict
 from alliance.web.measures.forms import InstrumentForm
-from alliance.web.measures.models import Link, Respondent, Response
+from alliance.web.measures.lookup import open_token, staff_link
+from alliance.web.measures.models import Respondent, Response
 from alliance.web.measures.plans import create_default_plan, due
 from alliance.web.measures.qr import qr_svg
 from alliance.web.measures.services import (
@@ -299,16 +300,11 @@ def link_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @clinician_required
 def link_email(request: HttpRequest, pk: int) -> HttpResponse:
-    link = (
-        Link.objects.for_user(request.user)
-        .select_related("session__episode__client")
-        .filter(pk=pk)
-        .first()
-    )
+    link, missing = staff_link(request, pk)
     if link is None:
-        return render(request, "care/not_found.html", {"what": gettext_lazy("link")}, status=404)
-    token = read(request, f"link_token_{link.pk}")
-    if not token or link.state() != "open":
+        return missing  # type: ignore[return-value]
+    token = open_token(request, link)
+    if token is None:
         messages.error(request, gettext_lazy("This link can no longer be sent. Create a new link."))
     elif email_link(link, token, request):
         messages.success(request, gettext_lazy("Link e-mailed to %(email)s.") % {"email": link.client.email})

@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from alliance.web.accounts.access import clinician_required
-from alliance.web.measures.models import Link
+from alliance.web.measures.lookup import staff_link
 from alliance.web.measures.services import email_link, link_url, replace_link
 from alliance.web.secrets_box import keep
 from alliance.web.texting.services import text_link
@@ -27,14 +27,9 @@ def _back(request: HttpRequest) -> HttpResponse:
 @require_POST
 @clinician_required
 def resend(request: HttpRequest, pk: int) -> HttpResponse:
-    link = (
-        Link.objects.for_user(request.user)
-        .select_related("session__episode__client")
-        .filter(pk=pk)
-        .first()
-    )
+    link, missing = staff_link(request, pk)
     if link is None:
-        return render(request, "care/not_found.html", {"what": gettext_lazy("link")}, status=404)
+        return missing  # type: ignore[return-value]
     client = link.client
     channel = request.POST.get("channel")
     if channel == "email" and not client.email:

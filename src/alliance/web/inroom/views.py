@@ -17,24 +17,19 @@ from django.views.decorators.http import require_POST
 from alliance.web.accounts.access import clinician_required
 from alliance.web.audit.log import record
 from alliance.web.inroom.lock import lock, locked, note_failure, unlock
+from alliance.web.measures.lookup import open_token, staff_link
 from alliance.web.measures.models import Link
-from alliance.web.secrets_box import read
 
 
 @require_POST
 @clinician_required
 def start(request: HttpRequest, pk: int) -> HttpResponse:
     """Lock this signed-in device to the link's questionnaire and open it for the client."""
-    link = (
-        Link.objects.for_user(request.user)
-        .select_related("session__episode__client")
-        .filter(pk=pk)
-        .first()
-    )
+    link, missing = staff_link(request, pk)
     if link is None:
-        return render(request, "care/not_found.html", {"what": gettext_lazy("link")}, status=404)
-    token = read(request, f"link_token_{link.pk}")
-    if not token or link.state() != "open":
+        return missing  # type: ignore[return-value]
+    token = open_token(request, link)
+    if token is None:
         messages.error(
             request, gettext_lazy("This link can no longer be opened here. Create a new link.")
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -14,9 +14,8 @@ from django.views.decorators.http import require_POST
 from alliance.web.accounts.access import clinician_required
 from alliance.web.audit.log import record
 from alliance.web.care.lookup import client_for
-from alliance.web.measures.models import Link
+from alliance.web.measures.lookup import open_token, staff_link
 from alliance.web.measures.services import link_url
-from alliance.web.secrets_box import read
 from alliance.web.texting.forms import TextConsentForm
 from alliance.web.texting.services import (
     e164,
@@ -70,16 +69,11 @@ def link_text(request: HttpRequest, pk: int) -> HttpResponse:
     """Send the session's link by text (the token is only in this staff session)."""
     from alliance.web.texting.services import text_link
 
-    link = (
-        Link.objects.for_user(request.user)
-        .select_related("session__episode__client")
-        .filter(pk=pk)
-        .first()
-    )
+    link, missing = staff_link(request, pk)
     if link is None:
-        return render(request, "care/not_found.html", {"what": gettext_lazy("link")}, status=404)
-    token = read(request, f"link_token_{link.pk}")
-    if not token or link.state() != "open":
+        return missing  # type: ignore[return-value]
+    token = open_token(request, link)
+    if token is None:
         messages.error(request, gettext_lazy("This link can no longer be sent. Create a new link."))
     elif text_link(link, link_url(token, request), by=request.user, request=request) is None:
         messages.error(
