@@ -300,9 +300,9 @@ def link_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @clinician_required
 def link_email(request: HttpRequest, pk: int) -> HttpResponse:
-    link, missing = staff_link(request, pk)
-    if link is None:
-        return missing  # type: ignore[return-value]
+    link = staff_link(request, pk)
+    if isinstance(link, HttpResponse):
+        return link
     token = open_token(request, link)
     if token is None:
         messages.error(request, gettext_lazy("This link can no longer be sent. Create a new link."))

@@ -27,9 +27,9 @@ def _back(request: HttpRequest) -> HttpResponse:
 @require_POST
 @clinician_required
 def resend(request: HttpRequest, pk: int) -> HttpResponse:
-    link, missing = staff_link(request, pk)
-    if link is None:
-        return missing  # type: ignore[return-value]
+    link = staff_link(request, pk)
+    if isinstance(link, HttpResponse):
+        return link
     client = link.client
     channel = request.POST.get("channel")
     if channel == "email" and not client.email:

@@ -25,9 +25,9 @@ from alliance.web.measures.models import Link
 @clinician_required
 def start(request: HttpRequest, pk: int) -> HttpResponse:
     """Lock this signed-in device to the link's questionnaire and open it for the client."""
-    link, missing = staff_link(request, pk)
-    if link is None:
-        return missing  # type: ignore[return-value]
+    link = staff_link(request, pk)
+    if isinstance(link, HttpResponse):
+        return link
     token = open_token(request, link)
     if token is None:
         messages.error(

@@ -17,7 +17,7 @@ from alliance.web.secrets_box import read
 __all__ = ["open_token", "staff_link"]
 
 
-def staff_link(request: HttpRequest, pk: int) -> tuple[Link | None, HttpResponse | None]:
+def staff_link(request: HttpRequest, pk: int) -> Link | HttpResponse:
     """The link ``pk`` if the signed-in member of staff may see it, else the not-found page."""
     link = (
         Link.objects.for_user(request.user)
@@ -26,9 +26,8 @@ def staff_link(request: HttpRequest, pk: int) -> tuple[Link | None, HttpResponse
         .first()
     )
     if link is None:
-        page = render(request, "care/not_found.html", {"what": gettext_lazy("link")}, status=404)
-        return None, page
-    return link, None
+        return render(request, "care/not_found.html", {"what": gettext_lazy("link")}, status=404)
+    return link
 
 
 def open_token(request: HttpRequest, link: Link) -> str | None:

@@ -69,9 +69,9 @@ def link_text(request: HttpRequest, pk: int) -> HttpResponse:
     """Send the session's link by text (the token is only in this staff session)."""
     from alliance.web.texting.services import text_link
 
-    link, missing = staff_link(request, pk)
-    if link is None:
-        return missing  # type: ignore[return-value]
+    link = staff_link(request, pk)
+    if isinstance(link, HttpResponse):
+        return link
     token = open_token(request, link)
     if token is None:
         messages.error(request, gettext_lazy("This link can no longer be sent. Create a new link."))
