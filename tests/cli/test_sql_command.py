@@ -57,9 +57,9 @@ def test_score_with_the_duckdb_engine_writes_the_polars_engines_output(
         "--engine", "duckdb",
     )  # fmt: skip
     assert polars_run.code == 0 and duck_run.code == 0, duck_run.err
-    want = pl.read_parquet("polars.parquet").with_columns(pl.col(pl.Enum).cast(pl.String))
+    want = pl.read_parquet("polars.parquet")
     got = pl.read_parquet("duck.parquet")
-    assert got.columns == want.columns
+    assert got.schema == want.schema  # bands an Enum in both (equals() ignores types)
     assert got.sort("id", "session").equals(want.sort("id", "session"))
 
 

@@ -113,19 +113,26 @@ def _values(series: pl.Series, decision: Decision, out: Deidentified) -> str:
 
 
 def type_name(dtype: pl.DataType) -> str:
-    """A plain name for a column type: integer, number, yes/no, category, text.
+    """A plain name for a column type, with the stored type: integer, number, yes/no, category, text.
 
-    >>> type_name(pl.Int32()), type_name(pl.Enum(["a"])), type_name(pl.String())
-    ('integer', 'category', 'text')
+    Scores are stored as compactly as exactness allows
+    (:func:`alliance.scoring.output_schema`): a whole-number total in the
+    smallest integer type that holds its range, prorated totals and means
+    as 64-bit floats, bands as a category of their labels.
+
+    >>> type_name(pl.Int8()), type_name(pl.Float64()), type_name(pl.Enum(["a"]))
+    ('integer (Int8)', 'number (Float64)', 'category')
+    >>> type_name(pl.String())
+    'text'
     """
     if isinstance(dtype, pl.Enum | pl.Categorical):
         return "category"
     if dtype == pl.Boolean:
         return "yes/no"
     if dtype.is_integer():
-        return "integer"
+        return f"integer ({dtype})"
     if dtype.is_numeric():
-        return "number"
+        return f"number ({dtype})"
     if dtype == pl.String:
         return "text"
     return str(dtype)
@@ -213,6 +220,12 @@ def codebook_markdown(rows: list[CodebookRow], out: Deidentified, *, data_name: 
         "out. Categories (e.g. score bands), numbers and yes/no values are kept.",
         "",
         "## Columns",
+        "",
+        "Types: `integer (Int8)` and the like are whole numbers, stored exactly in the "
+        "smallest type that holds the column's range (a summed, unprorated score of "
+        "whole-number answers is one); `number (Float64)` is a 64-bit float (prorated "
+        "totals, means and item means); `category` lists its labels in order (score bands, "
+        "mildest first); `yes/no` is a flag, empty where the watched answer is missing.",
         "",
         "| name | label | type | source | transformation | values |",
         "| --- | --- | --- | --- | --- | --- |",

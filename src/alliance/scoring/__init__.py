@@ -8,6 +8,11 @@ The same function scores one web submission and ten million research rows.
 >>> result = score(answers, "phq9")
 >>> result.scores.select("phq9_total", "phq9_band").row(0)
 (9.0, 'mild')
+
+Output types (:func:`output_schema`) depend on the instrument alone: a
+whole-number total as the smallest exact integer type, prorated totals,
+means and item means as Float64, bands as an Enum of their labels, flags
+as Boolean, notes as String.
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ from alliance.instruments import Instrument, resolve
 from alliance.scoring.expressions import (
     band_column,
     band_expr,
+    band_labels,
     flag_expr,
     scale_exprs,
+    score_dtype,
     unanswered_flag_note,
 )
 from alliance.scoring.validate import (
@@ -41,7 +48,15 @@ from alliance.scoring.validate import (
 
 OnInvalid = Literal["raise", "skip"]
 
-__all__ = ["OnInvalid", "ScoreResult", "output_columns", "score", "score_many"]
+__all__ = [
+    "OnInvalid",
+    "ScoreResult",
+    "output_columns",
+    "output_schema",
+    "score",
+    "score_dtype",
+    "score_many",
+]
 
 
 @dataclass(frozen=True)
@@ -86,6 +101,34 @@ def output_columns(instrument: Instrument) -> list[str]:
     cols.extend(band_column(instrument, s) for s in instrument.scales if s.bands)
     cols.extend(f"{instrument.id}_flag_{f.id}" for f in instrument.flags)
     return cols
+
+
+def output_schema(instrument: Instrument) -> dict[str, pl.DataType]:
+    """The columns :func:`score` adds for an instrument, with their dtypes, in order.
+
+    Scores: :func:`alliance.scoring.expressions.score_dtype` (Int8 ... Int64
+    for whole-number totals, otherwise Float64); item means Float64; the
+    note String; bands an Enum of the band labels, mildest first; flags
+    Boolean. The in-memory, streamed and DuckDB paths all write these types.
+
+    >>> from alliance.instruments import get
+    >>> {k: str(v) for k, v in output_schema(get("cnip")).items()}["cnip_past_orientation"]
+    'Int8'
+    """
+    dtypes: dict[str, pl.DataType] = {}
+    for scale in instrument.scales:
+        name = f"{instrument.id}_{scale.id}"
+        dtypes[name] = score_dtype(instrument, scale)
+        if scale.method == "sum":
+            dtypes[f"{name}_mean"] = pl.Float64()
+    if instrument.scales:
+        dtypes[f"{instrument.id}_note"] = pl.String()
+    for scale in instrument.scales:
+        if scale.bands:
+            dtypes[band_column(instrument, scale)] = band_labels(scale.bands)
+    for flag in instrument.flags:
+        dtypes[f"{instrument.id}_flag_{flag.id}"] = pl.Boolean()
+    return dtypes
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,48 @@ def integer_sum_type(
     return None
 
 
+#: Integer types a score column may take, smallest first, with the range each holds.
+_SCORE_TYPES: tuple[tuple[pl.DataType, int], ...] = (
+    (pl.Int8(), 2**7 - 1),
+    (pl.Int16(), 2**15 - 1),
+    (pl.Int32(), 2**31 - 1),
+    (pl.Int64(), 2**53),  # the total is added up in Float64, exact below 2**53
+)
+
+
+def score_dtype(instrument: Instrument, scale: Scale) -> pl.DataType:
+    """The dtype of a scale's score column: the smallest exact one for its possible values.
+
+    An integer type when every possible score is a whole number: a summed
+    scale (``method = "sum"``) that is not prorated, whose items are all
+    multiple choice with whole-number answer values (validation admits only
+    those exact values). Its type is the smallest signed integer holding
+    the sum of each item's largest ``|value|`` (Int8 up to 127, then Int16,
+    Int32, Int64). Every other score -- prorated sums, means, GAS T-scores,
+    numeric answers (their step is checked to within 1e-9) -- is Float64.
+    The type depends on the instrument alone, never on the data, so every
+    batch, file and engine writes the same schema.
+
+    >>> from alliance.instruments import get
+    >>> cnip = get("cnip")
+    >>> score_dtype(cnip, cnip.scale("past_orientation")), score_dtype(cnip, cnip.scale("warm_support"))
+    (Int8, Float64)
+    """
+    if scale.method != "sum" or scale.missing.method == "prorate":
+        return pl.Float64()
+    bound = 0
+    for n in scale.items:
+        response = instrument.response_for(n)
+        values = [float(o.value) for o in response.options] if response.kind == "choice" else []
+        if not values or not all(v.is_integer() for v in values):
+            return pl.Float64()
+        bound += int(max(abs(v) for v in values))
+    for dtype, limit in _SCORE_TYPES:
+        if bound <= limit:
+            return dtype
+    return pl.Float64()
+
+
 def _integer_item(instrument: Instrument, n: int, dtype: pl.DataType) -> pl.Expr:
     """Item ``n`` in the integer type ``dtype``, reverse-keyed as in :func:`keyed_item`."""
     col = pl.col(instrument.item_column(n)).cast(dtype)
@@ -119,6 +161,9 @@ def scale_exprs(
 ) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """Score, item-mean and note expressions for one scale.
 
+    The score has the type of :func:`score_dtype` (a whole-number total as
+    the smallest exact integer, otherwise Float64); the item mean is Float64.
+
     Missing items follow the scale's rule: ``complete`` needs every item;
     ``prorate`` accepts up to ``max_missing`` blanks and scales the answered
     mean to the full number of items; ``available`` scores whatever was
@@ -135,6 +180,7 @@ def scale_exprs(
     complete = complete and scale.method != "gas_t"
     total = item_total(instrument, scale, schema, complete=complete)
     name = score_column(instrument, scale)
+    dtype = score_dtype(instrument, scale)
     if complete:
         # Every row has all k items: k - k = 0 <= max_missing and k >= 1, so
         # every row is scored and no note is written.
@@ -145,7 +191,11 @@ def scale_exprs(
             raw = mean * k
         else:
             raw = total
-        return raw.alias(name), mean.alias(f"{name}_mean"), pl.lit(None, dtype=pl.String)
+        return (
+            raw.cast(dtype).alias(name),
+            mean.alias(f"{name}_mean"),
+            pl.lit(None, dtype=pl.String),
+        )
     answered = pl.sum_horizontal(
         [pl.col(instrument.item_column(n)).is_not_null().cast(pl.Int32) for n in scale.items]
     )
@@ -164,7 +214,7 @@ def scale_exprs(
         m = answered.cast(pl.Float64)
         raw = 50 + 10 * total / ((1 - rho) * m + rho * m * m).sqrt()
 
-    score = pl.when(allowed).then(raw).otherwise(None).alias(name)
+    score = pl.when(allowed).then(raw).otherwise(None).cast(dtype).alias(name)
     item_mean = pl.when(allowed).then(mean).otherwise(None).alias(f"{name}_mean")
     note = (
         pl.when(n_missing == 0)

@@ -5,8 +5,10 @@ columns present (absent optional items are added empty), no repeated
 (id, session) row, every answer allowed (:func:`alliance.sqlgen.check_query`).
 A failure raises :class:`alliance.errors.DataError` naming the column, the
 value and the row's id and session; nothing is written. Then the scoring
-SELECT runs on the file and DuckDB writes the output (Parquet and CSV
-directly, streaming; other formats through Polars).
+SELECT runs on the file: DuckDB writes CSV itself; Parquet and other
+formats are written through Polars in the Polars engine's output types
+(bands as an Enum, :func:`alliance.scoring.output_schema`), Parquet batch
+by batch.
 """
 
 from __future__ import annotations
@@ -115,6 +117,49 @@ def _check_answers(con: Any, instruments: Sequence[Instrument], keys: Sequence[s
         )
 
 
+#: Rows DuckDB hands over at a time when the output is written through Polars.
+BATCH_ROWS = 1 << 20
+
+
+def _write_typed(result: Any, output: Path, instruments: Sequence[Instrument]) -> int:
+    """Write DuckDB's result batch by batch in the Polars engine's output types.
+
+    SQL has no Enum: the bands come back as text and are cast here to the
+    Enum of :func:`alliance.scoring.output_schema`, so that a Parquet file
+    from ``--engine duckdb`` has the schema of the Polars engine's (integer
+    totals are integers in the SQL already). Parquet goes through
+    :class:`alliance.streaming.TableSink` (bounded memory, nothing left on
+    failure); other formats are collected and written by :mod:`alliance.io`.
+    """
+    import polars as pl
+
+    from alliance import io
+    from alliance.scoring import output_schema
+    from alliance.streaming import TableSink
+
+    dtypes = {c: t for inst in instruments for c, t in output_schema(inst).items()}
+    reader = result.to_arrow_reader(BATCH_ROWS)
+
+    def typed(batch: Any) -> pl.DataFrame:
+        frame = pl.DataFrame(pl.from_arrow(batch))
+        return frame.cast({c: t for c, t in dtypes.items() if c in frame.columns})
+
+    if output.suffix.lower() not in (".parquet", ".pq"):
+        frame = typed(reader.read_all())
+        io.write_table(frame, output)
+        return frame.height
+    sink = TableSink(output)
+    try:
+        for batch in reader:
+            sink.write(typed(batch))
+        if sink.rows == 0:
+            sink.write(typed(reader.schema.empty_table()))
+        return sink.commit()
+    except BaseException:
+        sink.discard()
+        raise
+
+
 def score_file(
     data: Path,
     output: Path,
@@ -137,21 +182,13 @@ def score_file(
         if drop:
             query = f"SELECT * EXCLUDE ({', '.join(_ident(d) for d in drop)}) FROM ({query})"  # noqa: S608
         suffix = output.suffix.lower()
-        if suffix in (".parquet", ".pq", ".csv", ".tsv"):
-            if output.parent and not output.parent.exists():
-                raise DataError(f"{output}: folder {output.parent} does not exist")
-            options = "FORMAT parquet" if suffix in (".parquet", ".pq") else "FORMAT csv, HEADER"
-            if suffix == ".tsv":
-                options += ", DELIMITER '\t'"
+        if output.parent and not output.parent.exists():
+            raise DataError(f"{output}: folder {output.parent} does not exist")
+        if suffix in (".csv", ".tsv"):
+            options = "FORMAT csv, HEADER" + (", DELIMITER '\t'" if suffix == ".tsv" else "")
             con.execute(f"COPY ({query}) TO {_quote(str(output))} ({options})")
             counted = con.execute(f"SELECT COUNT(*) FROM {VIEW}").fetchone()  # noqa: S608
             return int(counted[0]) if counted is not None else 0
-        import polars as pl
-
-        from alliance import io
-
-        frame = pl.DataFrame(con.sql(query).to_arrow_table())
-        io.write_table(frame, output)
-        return frame.height
+        return _write_typed(con.sql(query), output, instruments)
     finally:
         con.close()

@@ -11,6 +11,12 @@ PostgreSQL and Spark):
   ``n_missing <= max_missing`` (the instrument's rule), as the sum, the
   prorated sum ``(total / answered) * k``, the mean ``total / answered`` or
   the GAS T-score ``50 + (10 * total) / SQRT((1 - rho) * m + (rho * m) * m)``;
+* a score whose values are all whole numbers (a summed, unprorated scale of
+  whole-number answers; :func:`alliance.scoring.expressions.score_dtype`)
+  is cast to the smallest integer type that holds it (``TINYINT``,
+  ``SMALLINT``, ``INT`` or ``BIGINT``, transpiled per dialect: PostgreSQL
+  has no ``TINYINT`` and gets ``SMALLINT``, SQLite ``INTEGER``); every
+  other score and every item mean stays a double;
 * the missing-data note depends on ``n_missing`` alone, so each possible
   text is a literal chosen by ``CASE`` (no number-to-text conversion, which
   differs between engines).
@@ -25,6 +31,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from alliance.instruments.schema import Band, Flag, Instrument, Scale
+from alliance.scoring.expressions import score_dtype
 
 __all__ = [
     "band_sql",
@@ -35,6 +42,8 @@ __all__ = [
 ]
 
 DOUBLE = exp.DataType.build("double")
+#: SQL types of the integer score dtypes (sqlglot transpiles each per dialect).
+_INTEGER_SQL = {"Int8": "tinyint", "Int16": "smallint", "Int32": "int", "Int64": "bigint"}
 
 
 def _p(e: exp.Expr) -> exp.Expr:
@@ -124,7 +133,12 @@ def n_missing(instrument: Instrument, scale: Scale) -> exp.Expr:
 
 
 def scale_sql(instrument: Instrument, scale: Scale) -> tuple[exp.Expr, exp.Expr]:
-    """The scale's score and item mean (both null when the scale cannot be scored)."""
+    """The scale's score and item mean (both null when the scale cannot be scored).
+
+    The score is cast to an integer type where the engine's is one
+    (:func:`alliance.scoring.expressions.score_dtype`); the total is exact
+    in double arithmetic, so the cast changes no value.
+    """
     k = len(scale.items)
     total = item_total(instrument, scale)
     missing = n_missing(instrument, scale)
@@ -147,7 +161,11 @@ def scale_sql(instrument: Instrument, scale: Scale) -> tuple[exp.Expr, exp.Expr]
     def when_allowed(value: exp.Expr) -> exp.Expr:
         return exp.Case(ifs=[exp.If(this=allowed.copy(), true=value)])
 
-    return when_allowed(raw), when_allowed(mean)
+    score = when_allowed(raw)
+    integer = _INTEGER_SQL.get(str(score_dtype(instrument, scale)))
+    if integer is not None:
+        score = exp.Cast(this=score, to=exp.DataType.build(integer))
+    return score, when_allowed(mean)
 
 
 def _allowance(scale: Scale) -> str:
@@ -186,7 +204,9 @@ def _flag_note(instrument: Instrument, flag: Flag) -> exp.Expr:
     """``"; item 9 (risk) unanswered"`` where the item a flag watches is blank, else null."""
     item = column(instrument.item_column(int(flag.item or 0)))
     text = f"; item {flag.item} ({flag.id}) unanswered"
-    return exp.Case(ifs=[exp.If(this=exp.Is(this=item, expression=exp.Null()), true=exp.Literal.string(text))])
+    return exp.Case(
+        ifs=[exp.If(this=exp.Is(this=item, expression=exp.Null()), true=exp.Literal.string(text))]
+    )
 
 
 def note_sql(instrument: Instrument) -> exp.Expr:
