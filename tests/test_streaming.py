@@ -57,6 +57,63 @@ def test_streamed_scores_equal_in_memory(cohort: pl.DataFrame, name: str) -> Non
     assert pl.read_parquet("parts.parquet").equals(pl.read_parquet("whole.parquet"))
 
 
+@pytest.mark.parametrize("name", ["sorted.parquet", "shuffled.parquet", "shuffled.csv"])
+def test_streamed_ruptures_with_the_pooled_noise_equal_in_memory(
+    cohort: pl.DataFrame, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The calibrated detector: noise SD estimated from every client (two streamed
+    # passes over a sorted copy), then clients judged batch by batch.
+    suffix = ".csv" if name.endswith(".csv") else ".parquet"
+    common = ["ruptures", name, "--score", "wai_sr_total", "--print-noise", "-q"]
+    assert run([*common, "-o", f"whole{suffix}", "--in-memory"]) == 0
+    whole_out = capsys.readouterr().out
+    assert run([*common, "-o", f"parts{suffix}", "--stream", "--memory", MEMORY]) == 0
+    parts_out = capsys.readouterr().out
+    assert "noise SD: " in whole_out and "estimated from this data" in whole_out
+    assert parts_out == whole_out  # noise SD to the last digit, summary, expected rate
+    if suffix == ".csv":
+        assert Path("parts.csv").read_bytes() == Path("whole.csv").read_bytes()
+    else:
+        whole, parts = pl.read_parquet("whole.parquet"), pl.read_parquet("parts.parquet")
+        assert parts.schema == whole.schema and parts.equals(whole)
+        assert whole.height == cohort.height and whole["rupture"].sum() > 0
+
+
+def test_streamed_ruptures_with_a_given_noise_sd_read_the_input_once(
+    cohort: pl.DataFrame, capsys: pytest.CaptureFixture[str]
+) -> None:
+    common = ["ruptures", "shuffled.parquet", "--score", "phq9_total", "--noise-sd", "1.7", "-q"]
+    assert run([*common, "-o", "whole.parquet", "--in-memory"]) == 0
+    whole_out = capsys.readouterr().out
+    assert run([*common, "-o", "parts.parquet", "--stream", "--memory", MEMORY]) == 0
+    assert capsys.readouterr().out == whole_out
+    assert pl.read_parquet("parts.parquet").equals(pl.read_parquet("whole.parquet"))
+
+
+def test_pooled_noise_from_groups_of_clients_is_the_in_memory_number(
+    cohort: pl.DataFrame,
+) -> None:
+    from alliance.scoring import score
+    from alliance.stats.rupture_noise import estimate_noise_sd, estimate_noise_sd_in_groups
+
+    scored = score(cohort, "wai_sr").scores.select("id", "session", "wai_sr_total")
+    whole = estimate_noise_sd(
+        scored.sample(fraction=1.0, shuffle=True, seed=5), score="wai_sr_total"
+    )
+    ids = scored["id"].unique().sort()
+    cuts = [ids[len(ids) // 3], ids[2 * len(ids) // 3]]
+
+    def groups() -> list[pl.DataFrame]:
+        one = scored.filter(pl.col("id") < cuts[0])
+        two = scored.filter((pl.col("id") >= cuts[0]) & (pl.col("id") < cuts[1]))
+        three = scored.filter(pl.col("id") >= cuts[1])
+        return [g.sample(fraction=1.0, shuffle=True, seed=6) for g in (one, two, three)]
+
+    parts = estimate_noise_sd_in_groups(groups, score="wai_sr_total")
+    assert parts == whole  # sd to the last bit, pairs, clients, method, source
+    assert "leaving out" in whole.method
+
+
 @pytest.mark.parametrize("name", ["sorted.parquet", "shuffled.parquet"])
 def test_streamed_change_equals_in_memory(
     cohort: pl.DataFrame, name: str, capsys: pytest.CaptureFixture[str]

@@ -51,6 +51,7 @@ __all__ = [
     "parse_memory",
     "scan",
     "shift_rows",
+    "sorted_copy",
 ]
 
 DEFAULT_MEMORY = 2 * 1024**3
@@ -458,6 +459,45 @@ def per_client_file(
         if sink is not None:
             sink.discard()
         raise
+
+
+def sorted_copy(
+    path: Path,
+    folder: Path,
+    *,
+    prepare: Callable[[pl.DataFrame, int], pl.DataFrame],
+    id_col: str = "id",
+    session_col: str = "session",
+    memory: int = DEFAULT_MEMORY,
+    progress: Progress | None = None,
+) -> Path:
+    """The prepared input as one Parquet file in ``folder``, sorted by (id, session).
+
+    For steps that read the data more than once (the pooled noise of
+    ``alliance ruptures`` needs every client before any is judged): the
+    input is read, checked and prepared once (``prepare(batch, offset)``,
+    e.g. scored and cut to the three columns needed), whole clients at a
+    time, and every later pass reads this sorted copy, which streams
+    directly through :func:`client_groups` without partitioning again.
+    """
+    sink = TableSink(folder / "sorted.parquet")
+
+    def again() -> None:
+        nonlocal sink
+        sink.discard()
+        sink = TableSink(sink.path)
+
+    try:
+        for group in client_groups(
+            scan(path), id_col=id_col, memory=memory, prepare=prepare, progress=progress,
+            restart=again,
+        ):  # fmt: skip
+            sink.write(group.sort(id_col, session_col, maintain_order=True))
+        sink.commit()
+    except BaseException:
+        sink.discard()
+        raise
+    return sink.path
 
 
 def should_stream(path: Path, memory: int = DEFAULT_MEMORY) -> bool:

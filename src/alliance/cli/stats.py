@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from alliance.stats.agreement import IccEstimate, IccResult
     from alliance.stats.agreement_nested import NestedIcc
     from alliance.stats.rupture_noise import NoiseEstimate
+    from alliance.stats.ruptures import RuptureSummary
 
 InputArg = Annotated[Path, typer.Argument(help="Input file: .csv .tsv .xlsx .sav .parquet")]
 Layout = Annotated[str, typer.Option(help=LAYOUT_HELP)]
@@ -82,18 +84,10 @@ def _wide_only(layout: str, mapping: Path | None) -> None:
         )
 
 
-def _stream_per_client(
-    data: Path,
-    score: str,
-    output: Path | None,
-    step_: Callable[[pl.DataFrame], pl.DataFrame],
-    memory: int,
-    quiet: bool,
-    restart: Callable[[], None],
-) -> int:
-    """Run a per-client step over ``data`` in batches of whole clients (alliance.streaming)."""
+def _keep_score(score: str) -> Callable[[pl.DataFrame, int], pl.DataFrame]:
+    """A batch -> its id, session and ``score`` columns, scored from the items when absent."""
     from alliance.scoring import score as score_frame
-    from alliance.streaming import per_client_file, shift_rows
+    from alliance.streaming import shift_rows
 
     inst, _scale = split_score_column(score)
 
@@ -105,9 +99,24 @@ def _stream_per_client(
                 raise shift_rows(exc, offset) from None
         return batch.select("id", "session", score)
 
+    return prepare
+
+
+def _stream_per_client(
+    data: Path,
+    score: str,
+    output: Path | None,
+    step_: Callable[[pl.DataFrame], pl.DataFrame],
+    memory: int,
+    quiet: bool,
+    restart: Callable[[], None],
+) -> int:
+    """Run a per-client step over ``data`` in batches of whole clients (alliance.streaming)."""
+    from alliance.streaming import per_client_file
+
     with row_progress(f"reading {data.name}", quiet) as advance:
         rows = per_client_file(
-            data, output, step_, prepare=prepare, memory=memory, progress=advance,
+            data, output, step_, prepare=_keep_score(score), memory=memory, progress=advance,
             restart=restart,
         )  # fmt: skip
     if output is not None:
@@ -359,12 +368,21 @@ def ruptures(
     repair_within: Annotated[
         int, typer.Option(help="Sessions allowed for the score to come back.")
     ] = RuptureSettings.repair_within,
+    print_noise: Annotated[
+        bool,
+        typer.Option(
+            help="Also print the noise SD in full precision, to pass to "
+            "'alliance sql --ruptures SCORE --noise-sd' (the same rule in a warehouse)."
+        ),
+    ] = False,
     truth: Annotated[
         Path | None, typer.Option(help="Simulator truth file: also print recall and precision.")
     ] = None,
     layout: Layout = "wide",
     mapping: Mapping_ = None,
     quiet: Quiet = False,
+    memory: Memory = "2GB",
+    stream: Stream = None,
 ) -> None:
     """Find ruptures (sudden drops below the client's own level) and whether they were repaired.
 
@@ -372,6 +390,12 @@ def ruptures(
     mean of the client's earlier sessions, using the session-to-session SD
     pooled over all clients, and fell at least --min-drop from the previous
     session. The expected false-alarm rate of the settings is printed.
+
+    Streamed (--stream, or a file larger than --memory), the file is read
+    once into a sorted copy of the three columns needed, the noise SD is
+    estimated from that copy (holding 8 bytes per session: the median needs
+    every session-to-session difference) and the clients are then judged
+    batch by batch: the same numbers as in memory.
     """
     import polars as pl
 
@@ -380,20 +404,21 @@ def ruptures(
 
     inst, scale_id = split_score_column(score)
     scale = inst.scale(scale_id)
-    with progress(4, quiet) as bar:
-        step(bar, f"reading {data.name}")
-        frame = with_score(load(data, layout=layout, mapping=mapping), score)
-        step(bar, "estimating session-to-session noise")
-        noise = _noise(frame, score, noise_sd, estimate)
-        settings = RuptureSettings(
+    given = _given_noise(noise_sd, estimate)
+
+    def settings_for(noise: NoiseEstimate) -> RuptureSettings:
+        return RuptureSettings(
             z_k=z_k,
             drop_k=RuptureSettings.drop_k if min_drop is None else min_drop / noise.sd,
             min_prior=min_prior,
             repair_within=repair_within,
         )
-        step(bar, f"detecting ruptures in {frame.height:,} sessions")
+
+    def detect(
+        frame: pl.DataFrame, noise: NoiseEstimate, settings: RuptureSettings
+    ) -> pl.DataFrame:
         try:
-            flags = find_ruptures(
+            return find_ruptures(
                 frame.select("id", "session", score),
                 score=score,
                 noise=noise,
@@ -405,8 +430,31 @@ def ruptures(
             if isinstance(exc, DataError):
                 raise
             raise typer.BadParameter(str(exc)) from None
-        step(bar, "done")
-    summary = rupture_summary(flags)
+
+    budget = memory_setting(memory)
+    flags: pl.DataFrame | None = None
+    if use_streaming(data, stream, budget):
+        _wide_only(layout, mapping)
+        if truth is not None:
+            raise typer.BadParameter(
+                "--truth compares every flag at once: use --in-memory", param_hint="--truth"
+            )
+        noise, summary, lengths = _ruptures_streamed(
+            data, score, output, given, settings_for, detect, budget, quiet
+        )
+        settings = settings_for(noise)
+    else:
+        with progress(4, quiet) as bar:
+            step(bar, f"reading {data.name}")
+            frame = with_score(load(data, layout=layout, mapping=mapping), score)
+            step(bar, "estimating session-to-session noise")
+            noise = given or _estimated_noise(lambda: [frame], score)
+            settings = settings_for(noise)
+            step(bar, f"detecting ruptures in {frame.height:,} sessions")
+            flags = detect(frame, noise, settings)
+            step(bar, "done")
+        summary = rupture_summary(flags)
+        lengths = _session_counts(flags)
     labels = {
         "clients": "clients",
         "sessions": "sessions with a score",
@@ -436,10 +484,11 @@ def ruptures(
         f"{noise.method}). Repaired = back within {settings.repair_z:g} standard errors of the "
         f"baseline within {settings.repair_within} sessions."
     )
-    length = _typical_length(flags)
-    rate = expected_false_alarm_rate(settings, n_sessions=length)
+    if print_noise:
+        say(f"noise SD: {noise.sd!r} (for alliance sql --ruptures {score} --noise-sd)")
+    rate = expected_false_alarm_rate(settings, n_sessions=_typical_length(lengths))
     say("With these settings, " + rate.sentence() + ".")
-    if truth is not None:
+    if truth is not None and flags is not None:
         from alliance.io import read_table
         from alliance.stats.ruptures import detection_accuracy
 
@@ -449,33 +498,131 @@ def ruptures(
             f"{acc.detectable} detectable ruptures found), precision {acc.precision:.3f} "
             f"({acc.true_positives} of {acc.detected} flags at an injected rupture)."
         )
-    if output is not None:
+    if output is not None and flags is not None:
         save(flags, output)
 
 
-def _noise(frame: pl.DataFrame, score: str, given: float | None, estimate: bool) -> NoiseEstimate:
-    """The pooled session-to-session SD: given with --noise-sd, else estimated from the data."""
-    from alliance.stats.rupture_noise import NoiseEstimate, estimate_noise_sd
+def _ruptures_streamed(
+    data: Path,
+    score: str,
+    output: Path | None,
+    given: NoiseEstimate | None,
+    settings_for: Callable[[NoiseEstimate], RuptureSettings],
+    detect: Callable[[pl.DataFrame, NoiseEstimate, RuptureSettings], pl.DataFrame],
+    memory: int,
+    quiet: bool,
+) -> tuple[NoiseEstimate, RuptureSummary, pl.Series]:
+    """``alliance ruptures`` in bounded memory; returns the noise, the summary and session counts.
 
-    if given is not None:
-        if estimate:
-            raise typer.BadParameter(
-                "give --noise-sd or --estimate, not both", param_hint="--noise-sd"
-            )
-        if not given > 0:
-            raise typer.BadParameter(f"must be above 0, got {given}", param_hint="--noise-sd")
-        return NoiseEstimate(given, 0, 0, "given", "given with --noise-sd")
+    Pass 1 reads the file once into a temporary copy of (id, session,
+    score) sorted by client and session; the pooled noise SD is estimated
+    from that copy in two more streamed passes (its differences, then the
+    refining step); the last pass judges whole clients batch by batch and
+    writes the flags as it goes. With --noise-sd the input is judged
+    directly, in one pass.
+    """
+    import shutil
+    import tempfile
+
+    import polars as pl
+
+    from alliance.stats.ruptures import rupture_summary
+    from alliance.streaming import client_groups, per_client_file, scan, sorted_copy
+
+    folder = Path(tempfile.mkdtemp(prefix="alliance-ruptures-"))
     try:
-        return estimate_noise_sd(frame, score=score)
+        source = data
+        prepare: Callable[[pl.DataFrame, int], pl.DataFrame] | None = _keep_score(score)
+        if given is None:
+            with row_progress(f"reading {data.name}", quiet) as advance:
+                source = sorted_copy(data, folder, prepare=prepare, memory=memory, progress=advance)
+            prepare = None  # the sorted copy holds the three columns already
+            copy = source
+            noise = _estimated_noise(lambda: client_groups(scan(copy), memory=memory), score)
+        else:
+            noise = given
+        settings = settings_for(noise)
+        summaries: list[RuptureSummary] = []
+        lengths: list[pl.Series] = []
+
+        def judged(frame: pl.DataFrame) -> pl.DataFrame:
+            flags = detect(frame, noise, settings)
+            summaries.append(rupture_summary(flags))
+            lengths.append(_session_counts(flags))
+            return flags
+
+        def restart() -> None:
+            summaries.clear()
+            lengths.clear()
+
+        with row_progress("detecting ruptures", quiet) as advance:
+            rows = per_client_file(
+                source, output, judged, prepare=prepare, memory=memory, progress=advance,
+                restart=restart,
+            )  # fmt: skip
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if output is not None:
+        note(f"wrote {rows:,} rows to {output} (streamed)")
+    counts = pl.concat(lengths) if lengths else pl.Series("len", [], dtype=pl.UInt32)
+    return noise, _add_summaries(summaries), counts
+
+
+def _add_summaries(parts: list[RuptureSummary]) -> RuptureSummary:
+    """The summary of several groups of whole clients: counts added, rates from the totals."""
+    from alliance.stats.ruptures import RuptureSummary
+
+    def total(name: str) -> int:
+        return sum(int(getattr(p, name)) for p in parts)
+
+    ruptures, sessions = total("ruptures"), total("sessions")
+    repaired, not_repaired = total("repaired"), total("not_repaired")
+    return RuptureSummary(
+        clients=total("clients"),
+        sessions=sessions,
+        ruptures=ruptures,
+        rupture_rate=ruptures / sessions if sessions else math.nan,
+        clients_with_rupture=total("clients_with_rupture"),
+        repaired=repaired,
+        not_repaired=not_repaired,
+        censored=total("censored"),
+        unassessed=total("unassessed"),
+        repair_rate=repaired / (repaired + not_repaired) if repaired + not_repaired else math.nan,
+    )
+
+
+def _given_noise(given: float | None, estimate: bool) -> NoiseEstimate | None:
+    """The noise SD given with --noise-sd (checked), or None to estimate it from the data."""
+    from alliance.stats.rupture_noise import NoiseEstimate
+
+    if given is None:
+        return None
+    if estimate:
+        raise typer.BadParameter("give --noise-sd or --estimate, not both", param_hint="--noise-sd")
+    if not given > 0:
+        raise typer.BadParameter(f"must be above 0, got {given}", param_hint="--noise-sd")
+    return NoiseEstimate(given, 0, 0, "given", "given with --noise-sd")
+
+
+def _estimated_noise(groups: Callable[[], Iterable[pl.DataFrame]], score: str) -> NoiseEstimate:
+    """The pooled session-to-session SD estimated from the data (groups of whole clients)."""
+    from alliance.stats.rupture_noise import estimate_noise_sd_in_groups
+
+    try:
+        return estimate_noise_sd_in_groups(groups, score=score)
     except DataError as exc:
         raise DataError(f"{exc}; give --noise-sd from a larger data set") from None
 
 
-def _typical_length(flags: pl.DataFrame) -> int:
-    """Median number of scored sessions per client (at least 1), for the false-alarm rate."""
+def _session_counts(flags: pl.DataFrame) -> pl.Series:
+    """Scored sessions per client, one value per client."""
     import polars as pl
 
-    per_client = flags.filter(pl.col("rupture").is_not_null()).group_by("id").len()["len"]
+    return flags.filter(pl.col("rupture").is_not_null()).group_by("id").len()["len"]
+
+
+def _typical_length(per_client: pl.Series) -> int:
+    """Median number of scored sessions per client (at least 1), for the false-alarm rate."""
     median = per_client.median() if per_client.len() else None
     return max(1, round(float(median))) if isinstance(median, int | float) else 12
 

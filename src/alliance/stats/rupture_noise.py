@@ -14,6 +14,7 @@ detector's settings into the share of stable sessions it will flag.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ __all__ = [
     "NoiseEstimate",
     "RuptureSettings",
     "estimate_noise_sd",
+    "estimate_noise_sd_in_groups",
     "expected_false_alarm_rate",
 ]
 
@@ -120,7 +122,19 @@ def estimate_noise_sd(
     missing = [c for c in (id_col, session_col, score) if c not in frame.columns]
     if missing:
         raise DataError(f"cannot estimate session-to-session noise: missing {', '.join(missing)}")
-    ordered = (
+    return estimate_noise_sd_in_groups(
+        lambda: [frame],
+        score=score,
+        id_col=id_col,
+        session_col=session_col,
+        min_pairs=min_pairs,
+        refine=refine,
+    )
+
+
+def _ordered(frame: pl.DataFrame, score: str, id_col: str, session_col: str) -> pl.DataFrame:
+    """Scored sessions sorted by client and session, with the difference from the last in ``__d``."""
+    return (
         frame.lazy()
         .select(id_col, session_col, pl.col(score).cast(pl.Float64))
         .filter(pl.col(score).is_not_null() & pl.col(score).is_finite())
@@ -128,15 +142,58 @@ def estimate_noise_sd(
         .with_columns(pl.col(score).diff().over(id_col).alias("__d"))
         .collect()
     )
-    diffs = ordered.filter(pl.col("__d").is_not_null())
-    if diffs.height < min_pairs:
+
+
+def estimate_noise_sd_in_groups(
+    groups: Callable[[], Iterable[pl.DataFrame]],
+    *,
+    score: str,
+    id_col: str = "id",
+    session_col: str = "session",
+    min_pairs: int = 30,
+    refine: bool = True,
+) -> NoiseEstimate:
+    """:func:`estimate_noise_sd` of data too large for memory, read as groups of whole clients.
+
+    ``groups()`` yields frames that together hold the data, each client's
+    sessions in one frame, clients in ascending id order across frames
+    (as :func:`alliance.streaming.client_groups` yields them); it is called
+    once, and a second time for the refining step. The estimate is the
+    same number as :func:`estimate_noise_sd` on the whole data, bit for
+    bit: the differences are taken within clients, the median and the MAD
+    do not depend on the order of the differences, and the refined SD sums
+    the kept differences in the whole data's (id, session) order.
+
+    Memory: every session-to-session difference is held at once as a
+    float64 (the median needs them all), 8 bytes per scored session; in the
+    refining step the first array is released before the kept differences
+    (at most as many) are collected. Nothing else grows with the data.
+    """
+    pieces: list[np.ndarray] = []
+    clients = 0
+    for group in groups():
+        ordered = _ordered(group, score, id_col, session_col)
+        diffs = ordered.filter(pl.col("__d").is_not_null())
+        pieces.append(diffs["__d"].to_numpy())
+        clients += diffs[id_col].n_unique()
+    d = np.concatenate(pieces) if pieces else np.empty(0, dtype=np.float64)
+    pieces.clear()
+    pairs = len(d)
+    if pairs < min_pairs:
         raise DataError(
-            f"cannot estimate session-to-session noise of {score}: {diffs.height} difference(s) "
+            f"cannot estimate session-to-session noise of {score}: {pairs} difference(s) "
             f"between consecutive sessions, at least {min_pairs} needed"
         )
-    sd, method = _spread(diffs["__d"].to_numpy())
+    sd, method = _spread(d)
+    del d
     if refine and sd > 0:
-        kept = _without_flagged(ordered, id_col, score, sd)["__d"].to_numpy()
+        kept_pieces = [
+            _without_flagged(_ordered(group, score, id_col, session_col), id_col, score, sd)[
+                "__d"
+            ].to_numpy()
+            for group in groups()
+        ]
+        kept = np.concatenate(kept_pieces) if kept_pieces else np.empty(0, dtype=np.float64)
         if len(kept) >= min_pairs:
             sd = float(np.sqrt(np.mean((kept - np.median(kept)) ** 2))) / math.sqrt(2)
             method = (
@@ -146,12 +203,10 @@ def estimate_noise_sd(
             )
     if not sd > 0:
         raise DataError(f"cannot estimate session-to-session noise of {score}: no variation")
-    d = diffs["__d"]
-    clients = diffs[id_col].n_unique()
     source = (
-        f"estimated from this data: {len(d):,} session-to-session differences, {clients:,} clients"
+        f"estimated from this data: {pairs:,} session-to-session differences, {clients:,} clients"
     )
-    return NoiseEstimate(sd=sd, pairs=len(d), clients=clients, method=method, source=source)
+    return NoiseEstimate(sd=sd, pairs=pairs, clients=clients, method=method, source=source)
 
 
 def _spread(d: np.ndarray) -> tuple[float, str]:
