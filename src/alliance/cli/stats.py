@@ -531,11 +531,11 @@ def _ruptures_streamed(
 
     folder = Path(tempfile.mkdtemp(prefix="alliance-ruptures-"))
     try:
-        source = data
-        prepare: Callable[[pl.DataFrame, int], pl.DataFrame] | None = _keep_score(score)
+        source, keep = data, _keep_score(score)
+        prepare: Callable[[pl.DataFrame, int], pl.DataFrame] | None = keep
         if given is None:
             with row_progress(f"reading {data.name}", quiet) as advance:
-                source = sorted_copy(data, folder, prepare=prepare, memory=memory, progress=advance)
+                source = sorted_copy(data, folder, prepare=keep, memory=memory, progress=advance)
             prepare = None  # the sorted copy holds the three columns already
             copy = source
             noise = _estimated_noise(lambda: client_groups(scan(copy), memory=memory), score)
