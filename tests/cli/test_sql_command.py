@@ -98,9 +98,36 @@ def test_sql_check_query_lists_only_the_invalid_answers(alliance: Alliance, tmp_
 def test_sql_with_ruptures_needs_a_score_the_query_computes(alliance: Alliance) -> None:
     done = alliance("sql", "phq9", "--ruptures", "wai_sr_total")
     assert done.code == 2
-    ok = alliance("sql", "phq9", "--ruptures", "phq9_total", "-d", "postgres")
+    needs_noise = alliance("sql", "phq9", "--ruptures", "phq9_total", "-d", "postgres")
+    assert needs_noise.code == 2 and "--print-noise" in needs_noise.err_flat
+    ok = alliance("sql", "phq9", "--ruptures", "phq9_total", "--noise-sd", "1.7", "-d", "postgres")
     assert ok.code == 0
-    assert "phq9_total_repair" in ok.out and "LAG(" in ok.out
+    assert "phq9_total_repair" in ok.out and "LAG(" in ok.out and "'baseline'" in ok.out
+
+
+def test_sql_ruptures_with_the_printed_noise_flag_what_alliance_ruptures_flags(
+    alliance: Alliance, tmp_path: Path
+) -> None:
+    # The analyst's route: the noise SD from `alliance ruptures --print-noise`,
+    # then the same rule in the warehouse's SQL.
+    cohort(tmp_path / "answers.csv")
+    done = alliance(
+        "ruptures", "answers.csv", "--score", "wai_sr_total", "--print-noise", "-o", "flags.csv"
+    )
+    assert done.code == 0, done.err
+    noise = done.out_flat.split("noise SD: ")[1].split()[0]
+    printed = alliance("sql", "wai_sr", "--ruptures", "wai_sr_total", "--noise-sd", noise)
+    assert printed.code == 0, printed.err
+    con = duckdb.connect()
+    con.register(
+        "answers", pl.read_csv("answers.csv", schema_overrides={"id": pl.String}).to_arrow()
+    )
+    got = pl.DataFrame(con.sql(printed.out.rstrip().rstrip(";")).to_arrow_table())
+    want = pl.read_csv("flags.csv", schema_overrides={"id": pl.String})
+    got = got.sort("id", "session")
+    assert got["wai_sr_total_rupture"].to_list() == want["rupture"].to_list()
+    assert got["wai_sr_total_repair"].to_list() == want["repair"].to_list()
+    assert want["rupture"].sum() > 0
 
 
 def test_sql_writes_every_dialect(alliance: Alliance) -> None:

@@ -1,9 +1,10 @@
-"""`alliance sql --ruptures`: the window-function flags equal detect_ruptures' on every engine.
+"""`alliance sql --ruptures`: the window-function flags equal the calibrated detector's.
 
 A simulated cohort with injected ruptures (and some sessions left
 unanswered, so not every session is a reference) is scored and checked by
-the Polars engine and by the generated SQL; the rupture, rule, drop, repair
-and repair-session columns must agree in every row.
+the Polars engine (:func:`find_ruptures`, the pooled noise SD estimated from
+the data) and by the generated SQL given that SD; the rupture, rule, drop,
+repair and repair-session columns must agree in every row.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from alliance.scoring import score
 from alliance.simulate import simulate_cohort
 from alliance.sqlgen import score_query, to_sql
 from alliance.sqlgen.ruptures import rupture_query
-from alliance.stats.ruptures import detect_ruptures
+from alliance.stats.rupture_noise import RuptureSettings, estimate_noise_sd
+from alliance.stats.ruptures import find_ruptures
 
 PAIRS = {
     "rupture": "wai_sr_total_rupture",
@@ -43,13 +45,18 @@ def cohort() -> pl.DataFrame:
 
 
 def check(engine: Engine, cohort: pl.DataFrame, dialect: str) -> None:
-    scored = score(cohort, "wai_sr").scores
-    want = detect_ruptures(
-        scored.select("id", "session", "wai_sr_total"), score="wai_sr_total", min_drop=6.0
-    ).sort("id", "session")
+    scored = score(cohort, "wai_sr").scores.select("id", "session", "wai_sr_total")
+    noise = estimate_noise_sd(scored, score="wai_sr_total").sd
+    # A shorter baseline and repair window than the defaults: settings reach the SQL.
+    settings = RuptureSettings(z_k=2.0, min_prior=2, repair_within=2)
+    want = find_ruptures(scored, score="wai_sr_total", noise=noise, settings=settings)
+    want = want.sort("id", "session")
     assert want["rupture"].sum() > 20 and want["wai_sr_total"].null_count() > 50
     assert want["repair"].drop_nulls().n_unique() == 3
-    query = rupture_query(score_query(["wai_sr"]), score="wai_sr_total", min_drop=6.0)
+    assert set(want["rule"].drop_nulls()) == {"baseline"}
+    query = rupture_query(
+        score_query(["wai_sr"]), score="wai_sr_total", noise_sd=noise, settings=settings
+    )
     got = engine(cohort, to_sql(query, dialect)).sort("id", "session")
     assert got.height == want.height
     for theirs, ours in PAIRS.items():
@@ -78,14 +85,12 @@ def test_symptom_scale_ruptures_are_rises(duckdb_engine: Engine, cohort: pl.Data
     raw = simulate_cohort(80, 8, seed=9, instruments=("phq9",)).data
     items = [f"phq9_{n}" for n in range(1, 10)]
     frame = raw.select("id", "session", *items)
-    want = detect_ruptures(
-        score(frame, "phq9").scores.select("id", "session", "phq9_total"),
-        score="phq9_total",
-        min_drop=6.0,
-        higher_is_better=False,
-    ).sort("id", "session")
+    scored = score(frame, "phq9").scores.select("id", "session", "phq9_total")
+    want = find_ruptures(scored, score="phq9_total", noise=1.5, higher_is_better=False).sort(
+        "id", "session"
+    )
     query = rupture_query(
-        score_query(["phq9"]), score="phq9_total", min_drop=6.0, higher_is_better=False
+        score_query(["phq9"]), score="phq9_total", noise_sd=1.5, higher_is_better=False
     )
     got = duckdb_engine(frame, to_sql(query, "duckdb")).sort("id", "session")
     assert want["rupture"].sum() > 0

@@ -11,7 +11,9 @@ EPILOG = (
     "The SELECT keeps every column of the table and adds the columns `alliance score` adds "
     "(totals, subscales, item means, bands, flags, missing-data notes), with the same "
     "numbers. It does not check the answers: run the query of --check first (it lists every "
-    "answer outside an item's allowed values and should return no row). Dialects: duckdb, "
+    "answer outside an item's allowed values and should return no row). With --ruptures SCORE "
+    "--noise-sd X it also flags ruptures by the calibrated rule of 'alliance ruptures' "
+    "(X from 'alliance ruptures FILE --score SCORE --print-noise'). Dialects: duckdb, "
     "postgres, sqlite, spark, databricks, bigquery, snowflake."
 )
 
@@ -42,9 +44,19 @@ def sql(
             "with window functions over each client's sessions.",
         ),
     ] = None,
+    noise_sd: Annotated[
+        float | None,
+        typer.Option(
+            help="With --ruptures (needed): the pooled session-to-session SD of the score, "
+            "as 'alliance ruptures FILE --score SCORE --print-noise' prints it."
+        ),
+    ] = None,
     min_drop: Annotated[
         float | None,
-        typer.Option(help="With --ruptures: the drop that counts (default: published norm)."),
+        typer.Option(
+            help="With --ruptures: least fall from the previous session, in raw points "
+            "(default: 1 noise SD)."
+        ),
     ] = None,
 ) -> None:
     """Print one SELECT that scores a wide table exactly as `alliance score` does."""
@@ -61,7 +73,7 @@ def sql(
     if ruptures is not None:
         from alliance.cli.stats import split_score_column
         from alliance.sqlgen.ruptures import rupture_query
-        from alliance.stats.ruptures import min_drop_for
+        from alliance.stats.rupture_settings import RuptureSettings
 
         inst, scale_id = split_score_column(ruptures)
         if ruptures not in {f"{i.id}_{s.id}" for i in chosen for s in i.scales}:
@@ -69,16 +81,22 @@ def sql(
                 f"{ruptures} is not scored by {', '.join(i.id for i in chosen)}",
                 param_hint="--ruptures",
             )
-        drop = min_drop if min_drop is not None else min_drop_for(inst, scale_id)
-        if drop is None:
+        if noise_sd is None or not noise_sd > 0:
             raise typer.BadParameter(
-                f"no published reliable change for {ruptures}: give --min-drop",
-                param_hint="--min-drop",
+                f"give the pooled session-to-session SD of {ruptures} (above 0); "
+                f"'alliance ruptures FILE --score {ruptures} --print-noise' prints it",
+                param_hint="--noise-sd",
             )
+        if min_drop is not None and not min_drop > 0:
+            raise typer.BadParameter(f"must be above 0, got {min_drop}", param_hint="--min-drop")
+        settings = RuptureSettings(
+            drop_k=RuptureSettings.drop_k if min_drop is None else min_drop / noise_sd
+        )
         query = rupture_query(
             query,
             score=ruptures,
-            min_drop=drop,
+            noise_sd=noise_sd,
+            settings=settings,
             higher_is_better=inst.scale(scale_id).higher_is_better is not False,
         )
     typer.echo(to_sql(query, dialect) + ";")

@@ -1,34 +1,43 @@
 """Rupture and repair flags in SQL, with window functions over each client's sessions.
 
-Encodes the project's default detector, :func:`alliance.stats.ruptures.detect_ruptures`
-with its defaults (PSYCHOMETRICS.md section 5): ``sd_k = 2``,
-``min_prior = 3``, no cut-off rule, ``repair_within = 3``; ``min_drop`` is
-given (the instrument's published reliable change, or the user's). With
-``w`` the score in the good direction (negated for symptom scales) and only
-scored sessions as references, per client ordered by session:
+Encodes the calibrated detector of ``alliance ruptures``,
+:func:`alliance.stats.ruptures.find_ruptures` (the ``"baseline"`` rule,
+with its known false-alarm rate), given the pooled session-to-session noise
+SD ``sigma`` and the settings (:class:`alliance.stats.rupture_settings.RuptureSettings`:
+``z_k``, ``drop_k``, ``min_prior``, ``repair_within``, ``repair_z``). The
+noise SD is a parameter, not computed in SQL: its estimator (a MAD of the
+session-to-session differences, then a refining step that reruns the rule;
+:func:`alliance.stats.rupture_noise.estimate_noise_sd`) needs exact medians,
+which SQLite lacks and other engines interpolate differently. ``alliance
+ruptures FILE --score S --print-noise`` prints the number for a data set
+(or use a clinic's documented value).
 
-* ``drop = prev - w`` (``prev``: the previous scored session); rule
-  ``drop`` fires when ``drop >= min_drop``;
+With ``w`` the score in the good direction (negated for symptom scales) and
+only scored sessions as references, per client ordered by session:
+
+* ``prev``: the previous scored session's ``w``; ``drop = prev - w``;
 * over the ``n`` earlier scored sessions, centred on the client's first
-  score ``base`` (``c = w - base``; running sums ``s1``, ``s2`` of ``c`` and
-  ``c * c``): ``mean = base + s1 / n``, ``sd = SQRT(GREATEST((s2 - s1 * s1 / n)
-  / (n - 1), 0))``; rule ``sd`` fires when ``n >= 3``, ``sd > 0`` and
-  ``w <= mean - 2 * sd``;
-* a rupture with a previous score is ``repaired`` when one of the next
-  three scored sessions within ``session + 3`` is back at ``prev`` or better
-  (``repair_session`` the first), ``not repaired`` when none is and the
-  client has a scored session at or after ``session + 3``, else
-  ``censored``.
+  score ``base`` (``s1``: running sum of ``w - base``):
+  ``prior_mean = base + s1 / n``, ``scale = sigma * SQRT(1 + 1 / n)``;
+* rule ``baseline`` fires when ``n >= min_prior``,
+  ``(prior_mean - w) / scale >= z_k`` and ``drop >= drop_k * sigma``;
+* a rupture is ``repaired`` when one of the next ``repair_within`` scored
+  sessions within ``session + repair_within`` is back at
+  ``prior_mean - repair_z * scale`` or better (``repair_session`` the
+  first), ``not repaired`` when none is and the client has a scored session
+  at or after ``session + repair_within``, else ``censored``.
 
 The columns added are ``{score}_rupture`` (null without a score),
-``{score}_rupture_rule`` (``drop``, ``sd`` or ``drop+sd``),
-``{score}_rupture_drop``, ``{score}_repair`` and ``{score}_repair_session``:
-the ``rupture``, ``rule``, ``drop``, ``repair`` and ``repair_session``
-columns of ``detect_ruptures``. With whole-number scores the running sums
-are exact in any order, so the flags equal the Polars detector's; with
-fractional scores (prorated totals, means) an engine may add the window in
-another order, which can move the last bit of a sum and so change a flag
-only at an exact tie. (id, session) must be unique and not null.
+``{score}_rupture_rule`` (``baseline``), ``{score}_rupture_drop``,
+``{score}_repair`` and ``{score}_repair_session``: the ``rupture``,
+``rule``, ``drop``, ``repair`` and ``repair_session`` columns of
+``find_ruptures``. Every number is computed with the engine's operations in
+its order (``drop_k * sigma`` is one literal, as the engine multiplies it
+once). With whole-number scores the running sums are exact in any order,
+so the flags equal the Polars detector's; with fractional scores (prorated
+totals, means) an engine may add the window in another order, which can
+move the last bit of a sum and so change a flag only at an exact tie.
+(id, session) must be unique and not null.
 
 The windowing is one SQL template parsed by sqlglot (the scoring SELECT and
 the literals are put in as expression trees) and transpiled per dialect
@@ -37,16 +46,15 @@ like the rest.
 
 from __future__ import annotations
 
+import math
+
 import sqlglot
 from sqlglot import exp
 
 from alliance.sqlgen.scales import number
+from alliance.stats.rupture_settings import RuptureSettings
 
 __all__ = ["rupture_query"]
-
-SD_K = 2.0
-MIN_PRIOR = 3
-REPAIR_WITHIN = 3
 
 _TEMPLATE = """
 WITH scored AS (SELECT * FROM placeholder_scores),
@@ -62,13 +70,8 @@ framed AS (
     FIRST_VALUE(w) OVER (
       PARTITION BY r_id ORDER BY r_session ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
     ) AS base,
-    MAX(r_session) OVER (PARTITION BY r_id) AS last_session,
-    LEAD(w, 1) OVER (PARTITION BY r_id ORDER BY r_session) AS w1,
-    LEAD(r_session, 1) OVER (PARTITION BY r_id ORDER BY r_session) AS t1,
-    LEAD(w, 2) OVER (PARTITION BY r_id ORDER BY r_session) AS w2,
-    LEAD(r_session, 2) OVER (PARTITION BY r_id ORDER BY r_session) AS t2,
-    LEAD(w, 3) OVER (PARTITION BY r_id ORDER BY r_session) AS w3,
-    LEAD(r_session, 3) OVER (PARTITION BY r_id ORDER BY r_session) AS t3
+    MAX(r_session) OVER (PARTITION BY r_id) AS last_session
+    {leads}
   FROM good
 ),
 summed AS (
@@ -76,39 +79,34 @@ summed AS (
     framed.*,
     SUM(w - base) OVER (
       PARTITION BY r_id ORDER BY r_session ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-    ) AS s1,
-    SUM((w - base) * (w - base)) OVER (
-      PARTITION BY r_id ORDER BY r_session ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-    ) AS s2
+    ) AS s1
   FROM framed
 ),
-spread AS (
+baseline AS (
   SELECT
     summed.*,
     CASE WHEN n_prior > 0 THEN base + (s1 / CAST(n_prior AS DOUBLE)) END AS prior_mean,
-    CASE WHEN n_prior > 1 THEN SQRT(GREATEST(
-      (s2 - ((s1 * s1) / CAST(n_prior AS DOUBLE))) / (CAST(n_prior AS DOUBLE) - 1), 0.0
-    )) END AS prior_sd
+    CASE WHEN n_prior > 0 THEN
+      placeholder_sigma * SQRT(1.0 + (1.0 / CAST(n_prior AS DOUBLE)))
+    END AS scale
   FROM summed
 ),
 fired AS (
   SELECT
-    spread.*,
-    CASE WHEN prev - w >= placeholder_min_drop THEN 1 ELSE 0 END
-    + CASE WHEN n_prior >= placeholder_min_prior AND prior_sd > 0
-        AND w <= prior_mean - (placeholder_sd_k * prior_sd) THEN 2 ELSE 0 END AS rules,
+    baseline.*,
+    CASE WHEN n_prior >= placeholder_min_prior
+      AND ((prior_mean - w) / scale) >= placeholder_z_k
+      AND (prev - w) >= placeholder_min_drop THEN 1 ELSE 0 END AS rules,
     CASE
-      WHEN t1 <= r_session + placeholder_within AND w1 >= prev THEN t1
-      WHEN t2 <= r_session + placeholder_within AND w2 >= prev THEN t2
-      WHEN t3 <= r_session + placeholder_within AND w3 >= prev THEN t3
+      {hits}
     END AS hit
-  FROM spread
+  FROM baseline
 ),
 flags AS (
   SELECT
     r_id, r_session,
     rules > 0 AS rupture,
-    CASE rules WHEN 1 THEN 'drop' WHEN 2 THEN 'sd' WHEN 3 THEN 'drop+sd' END AS rule_fired,
+    CASE rules WHEN 1 THEN 'baseline' END AS rule_fired,
     prev - w AS dropped,
     CASE WHEN rules > 0 AND prev IS NOT NULL THEN
       CASE
@@ -132,23 +130,50 @@ LEFT JOIN flags ON scored.id = flags.r_id AND scored.session = flags.r_session
 """
 
 
+def _template(repair_within: int) -> str:
+    """The template with one LEAD pair and one repair test per session of the repair window."""
+    leads = "".join(
+        f""",
+    LEAD(w, {j}) OVER (PARTITION BY r_id ORDER BY r_session) AS w{j},
+    LEAD(r_session, {j}) OVER (PARTITION BY r_id ORDER BY r_session) AS t{j}"""
+        for j in range(1, repair_within + 1)
+    )
+    hits = "\n      ".join(
+        f"WHEN t{j} <= r_session + placeholder_within "
+        f"AND w{j} >= (prior_mean - (placeholder_repair_z * scale)) THEN t{j}"
+        for j in range(1, repair_within + 1)
+    )
+    return _TEMPLATE.format(leads=leads, hits=hits)
+
+
 def rupture_query(
     scores: exp.Select,
     *,
     score: str,
-    min_drop: float,
+    noise_sd: float,
+    settings: RuptureSettings | None = None,
     higher_is_better: bool = True,
 ) -> exp.Select:
-    """``scores`` (a scoring SELECT) with the rupture and repair columns of ``score`` added."""
-    if not min_drop > 0:
-        raise ValueError(f"min_drop must be a positive number, got {min_drop}")
+    """``scores`` (a scoring SELECT) with the rupture and repair columns of ``score`` added.
+
+    ``noise_sd``: the pooled session-to-session SD of the score
+    (``alliance ruptures --print-noise``); ``settings``: the calibrated
+    rule's, the defaults of ``alliance ruptures`` when None.
+    """
+    s = settings or RuptureSettings()
+    if not (math.isfinite(noise_sd) and noise_sd > 0):
+        raise ValueError(f"noise_sd must be a positive number, got {noise_sd}")
+    if isinstance(s.repair_within, bool) or s.repair_within < 1:
+        raise ValueError(f"repair_within must be an integer >= 1, got {s.repair_within!r}")
     values: dict[str, exp.Expr] = {
         "placeholder_score": exp.column(score),
         "placeholder_sign": number(1 if higher_is_better else -1),
-        "placeholder_min_drop": number(min_drop),
-        "placeholder_min_prior": number(MIN_PRIOR),
-        "placeholder_sd_k": number(SD_K),
-        "placeholder_within": number(REPAIR_WITHIN),
+        "placeholder_sigma": number(noise_sd),
+        "placeholder_min_drop": number(s.drop_k * noise_sd),
+        "placeholder_min_prior": number(s.min_prior),
+        "placeholder_z_k": number(s.z_k),
+        "placeholder_repair_z": number(s.repair_z),
+        "placeholder_within": number(s.repair_within),
     }
     aliases = {
         "placeholder_out_rupture": f"{score}_rupture",
@@ -157,7 +182,7 @@ def rupture_query(
         "placeholder_out_repair": f"{score}_repair",
         "placeholder_out_session": f"{score}_repair_session",
     }
-    tree = sqlglot.parse_one(_TEMPLATE, read="duckdb")
+    tree = sqlglot.parse_one(_template(s.repair_within), read="duckdb")
 
     def fill(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Column) and not node.table and node.name in values:
