@@ -7,10 +7,21 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from alliance.cli.common import EXIT_USAGE, err, note, say
+from alliance.cli.common import (
+    EXIT_USAGE,
+    MEMORY_HELP,
+    STREAM_HELP,
+    err,
+    memory_setting,
+    note,
+    row_progress,
+    say,
+    use_streaming,
+)
 
 if TYPE_CHECKING:
     from alliance.export import Deidentified
+    from alliance.export.streamed import StreamedExport
 
 EXAMPLE = (
     "Example: alliance export scored.csv -o research.sav --id id\n\n"
@@ -21,14 +32,17 @@ EXAMPLE = (
 )
 
 
-def report(out: Deidentified) -> None:
+def report(out: Deidentified | StreamedExport) -> None:
     """What happened to every column: kept, pseudonymised, converted or left out (with why)."""
     for d in out.decisions:
         target = f" -> {d.output}" if d.output and d.output != d.column else ""
         say(f"{d.action:<18} {d.column}{target}: {d.reason}")
     left = len(out.left_out)
+    from alliance.export import Deidentified
+
+    width = out.frame.width if isinstance(out, Deidentified) else out.columns
     note(
-        f"{out.frame.width} columns exported, {left} left out"
+        f"{width} columns exported, {left} left out"
         + (" (listed above and in the codebook)" if left else "")
     )
 
@@ -63,17 +77,27 @@ def register(app: typer.Typer) -> None:
         allow_text: Annotated[
             bool, typer.Option("--allow-text", help="Allow the --include-text columns.")
         ] = False,
+        memory: Annotated[str, typer.Option(help=MEMORY_HELP)] = "2GB",
+        stream: Annotated[
+            bool | None, typer.Option("--stream/--in-memory", help=STREAM_HELP)
+        ] = None,
     ) -> int:
         """Write a de-identified copy of DATA for research, with a codebook."""
         from alliance import io
         from alliance.export import deidentify, export_format, write_export
 
         try:
-            export_format(output)
+            fmt = export_format(output)
         except ValueError as exc:
             err(str(exc))
             return EXIT_USAGE
         text = tuple(include_text or ())
+        budget = memory_setting(memory)
+        if stream and fmt == "spss":
+            err("a streamed export is written as .csv or .parquet (SPSS files are written whole)")
+            return EXIT_USAGE
+        if fmt != "spss" and use_streaming(data, stream, budget):
+            return _export_streamed(data, output, ids, intake_date, text, allow_text, budget)
         read = io.read_table_checked(data, text_columns=tuple(ids))
         for line in read.notes:
             note(f"{data.name}: {line}")
@@ -94,3 +118,34 @@ def register(app: typer.Typer) -> None:
             f"{files.codebook_csv}, {files.codebook_md}"
         )
         return 0
+
+
+def _export_streamed(
+    data: Path,
+    output: Path,
+    ids: list[str],
+    intake: str | None,
+    text: tuple[str, ...],
+    allow_text: bool,
+    memory: int,
+) -> int:
+    """``alliance export`` in batches within ``memory`` (alliance.export.streamed)."""
+    from alliance.export.streamed import export_file
+
+    try:
+        with row_progress(f"reading {data.name}") as advance:
+            done = export_file(
+                data, output, ids=ids, intake=intake, include_text=text, allow_text=allow_text,
+                memory=memory, progress=advance,
+            )  # fmt: skip
+    except ValueError as exc:
+        if type(exc) is not ValueError:
+            raise  # DataError: exit 3 from alliance.cli.run
+        err(str(exc))
+        return EXIT_USAGE
+    report(done)
+    note(
+        f"wrote {done.rows:,} rows to {done.files.data} (streamed); codebook: "
+        f"{done.files.codebook_csv}, {done.files.codebook_md}"
+    )
+    return 0

@@ -196,14 +196,20 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def codebook_markdown(rows: list[CodebookRow], out: Deidentified, *, data_name: str) -> str:
-    """The codebook as Markdown: how the data were de-identified, every column, what was left out."""
+def codebook_markdown(
+    rows: list[CodebookRow], out: Deidentified, *, data_name: str, n_rows: int | None = None
+) -> str:
+    """The codebook as Markdown: how the data were de-identified, every column, what was left out.
+
+    ``n_rows``: the rows exported, when ``out.frame`` holds a summary of
+    them rather than the rows (a streamed export).
+    """
     ids = ", ".join(f"`{c}`" for c in out.prefixes) or "none"
     intake = f"the `{out.intake}` column" if out.intake else "each person's earliest date"
     lines = [
         f"# Codebook for {data_name}",
         "",
-        f"{out.frame.height:,} rows, {out.frame.width} columns.",
+        f"{out.frame.height if n_rows is None else n_rows:,} rows, {out.frame.width} columns.",
         "",
         "## De-identification",
         "",
