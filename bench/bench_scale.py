@@ -13,11 +13,14 @@ fresh process, timed from start to exit, with its own peak RSS (``wait4``):
 * ``score streamed``: the same with ``--stream --memory 2GB`` (batches);
 * ``score duckdb``: ``--engine duckdb`` (the generated SQL in DuckDB);
 * ``ruptures streamed``: ``alliance ruptures FILE --score wai_sr_total
-  --min-drop 6 -o OUT.parquet --stream --memory 2GB`` (scores WAI-SR per
-  batch, then detects ruptures client by client).
+  -o OUT.parquet --stream --memory 2GB`` (the calibrated detector: scores
+  WAI-SR per batch into a sorted copy, estimates the pooled noise SD from it
+  in two passes, then judges clients batch by batch).
 
-Printed per size: seconds, ratio to the floor, peak RSS and nanoseconds per
-row. Record the figures in bench/README.md.
+Printed per size: wall seconds, CPU seconds (user + system, from
+``wait4``), each as a ratio to the floor's, peak RSS and wall nanoseconds
+per row. On a loaded machine the CPU ratio is the steadier of the two (wall
+time includes waiting for the cores). Record the figures in bench/README.md.
 """
 
 from __future__ import annotations
@@ -62,14 +65,14 @@ def data_file(rows: int) -> Path:
     DATA.mkdir(exist_ok=True)
     path = DATA / f"scale_{rows}.parquet"
     if not path.exists():
-        seconds, _peak = measure([sys.executable, "-c", MAKE, str(HERE), str(rows // SESSIONS),
+        seconds, _cpu, _peak = measure([sys.executable, "-c", MAKE, str(HERE), str(rows // SESSIONS),
                                   str(path)])  # fmt: skip
         print(f"made {path.name} in {seconds:.0f} s", flush=True)
     return path
 
 
-def measure(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one process."""
+def measure(cmd: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (MB) of one process."""
     env = dict(os.environ, PYTHONPATH=str(HERE.parent / "src"))
     started = time.perf_counter()
     child = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603 - our interpreter
@@ -78,7 +81,7 @@ def measure(cmd: list[str]) -> tuple[float, float]:
     err = child.stderr.read().decode() if child.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{cmd} failed:\n{err}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def variants(data: Path, out: Path) -> dict[str, list[str]]:
@@ -104,8 +107,6 @@ def variants(data: Path, out: Path) -> dict[str, list[str]]:
             str(data),
             "--score",
             "wai_sr_total",
-            "--min-drop",
-            "6",
             "-o",
             str(out / "ruptures.parquet"),
             "--stream",
@@ -126,15 +127,17 @@ def main() -> None:
         data = data_file(rows)
         print(f"\n{rows:,} rows ({data.stat().st_size / 2**20:.0f} MB Parquet)", flush=True)
         with tempfile.TemporaryDirectory(dir=DATA) as tmp:
-            floor = None
+            floor: tuple[float, float] | None = None
             for name, cmd in variants(data, Path(tmp)).items():
                 if only and name not in only and name != "floor":
                     continue
-                seconds, peak = measure(cmd)
-                floor = floor or seconds
+                seconds, cpu, peak = measure(cmd)
+                floor = floor or (seconds, cpu)
                 print(
-                    f"  {name:<18} {seconds:7.2f} s  x{seconds / floor:4.1f} floor  "
-                    f"peak RSS {peak:7.0f} MB  {seconds / rows * 1e9:6.0f} ns/row",
+                    f"  {name:<18} {seconds:7.2f} s  x{seconds / floor[0]:4.1f} floor  "
+                    f"cpu {cpu:7.2f} s  x{cpu / floor[1]:4.1f}  "
+                    f"peak RSS {peak:7.0f} MB  {seconds / rows * 1e9:6.0f} ns/row  "
+                    f"load {os.getloadavg()[0]:.1f}",
                     flush=True,
                 )
 

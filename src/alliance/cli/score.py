@@ -122,7 +122,7 @@ def register(app: typer.Typer) -> None:
                 items = {i.item_column(n) for i in chosen for n in range(1, len(i.items) + 1)}
                 scores = scores.drop([c for c in scores.columns if c in items])
             step(bar, f"writing {output.name}")
-            save(scores, output)
+            _write(scores, output)
             step(bar, "done")
         if result.skipped.height:
             report = skipped_report or output.with_name(output.stem + ".skipped.csv")
@@ -133,6 +133,22 @@ def register(app: typer.Typer) -> None:
             )
         added = [c for i in chosen for c in output_columns(i)]
         note(f"scored {', '.join(i.id for i in chosen)}; added columns: {', '.join(added)}")
+
+
+def _write(scores: pl.DataFrame, output: Path) -> None:
+    """The scored frame to ``output``: Parquet as the streamed path writes it, else any format."""
+    if output.suffix.lower() in (".parquet", ".pq"):
+        from alliance.streaming import TableSink
+
+        sink = TableSink(output)
+        try:
+            sink.write(scores)
+            sink.commit()
+        except BaseException:
+            sink.discard()
+            raise
+        return
+    save(scores, output)
 
 
 def _score_with_duckdb(
