@@ -100,3 +100,38 @@ def test_running_sums_in_runs_match_the_window_function(lengths: list[int]) -> N
     )
     got = _cum_sum_in_runs(values, pl.Series(lengths))
     assert got.to_list() == expected.to_list()  # the very same floats
+
+
+def _noise_by_windows(frame: pl.DataFrame, score: str, sd: float) -> tuple[np.ndarray, np.ndarray]:
+    """The pooled-noise steps as first written, with window functions: (differences, kept)."""
+    from alliance.stats.rupture_noise import _without_flagged_by_window
+
+    ordered = (
+        frame.lazy()
+        .select("id", "session", pl.col(score).cast(pl.Float64))
+        .filter(pl.col(score).is_not_null() & pl.col(score).is_finite())
+        .sort("id", "session")
+        .with_columns(pl.col(score).diff().over("id").alias("__d"))
+        .collect()
+    )
+    diffs = ordered.filter(pl.col("__d").is_not_null())["__d"].to_numpy()
+    kept = _without_flagged_by_window(ordered, "id", score, sd)["__d"].to_numpy()
+    return diffs, kept
+
+
+@pytest.mark.parametrize("integers", [True, False])
+@pytest.mark.parametrize("text_ids", [False, True])
+def test_pooled_noise_without_windows_equals_the_window_functions(
+    integers: bool, text_ids: bool
+) -> None:
+    from alliance.stats.rupture_noise import _ordered, _without_flagged
+
+    frame = _cohort(11, integers=integers, blank=0.1, text_ids=text_ids)
+    for data in (frame, frame.sample(fraction=1.0, shuffle=True, seed=2)):
+        for sd in (1.5, 4.0):  # a small SD flags many sessions, so many are left out
+            want_diffs, want_kept = _noise_by_windows(data, "s", sd)
+            ordered = _ordered(data, "s", "id", "session")
+            diffs = ordered.filter(pl.col("__d").is_not_null())["__d"].to_numpy()
+            kept = _without_flagged(ordered, "id", "s", sd)["__d"].to_numpy()
+            assert len(want_kept) < len(want_diffs)
+            assert np.array_equal(diffs, want_diffs) and np.array_equal(kept, want_kept)

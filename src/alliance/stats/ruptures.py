@@ -38,13 +38,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from alliance.errors import DataError
 from alliance.instruments import Instrument, get
 from alliance.stats.change import min_reliable_change, s_diff
-from alliance.stats.rupture_noise import NoiseEstimate, RuptureSettings
+from alliance.stats.rupture_noise import NoiseEstimate, RuptureSettings, _cum_sum_in_runs
 
 __all__ = [
     "DetectionAccuracy",
@@ -201,27 +200,6 @@ def _sorted_slices(lazy: pl.LazyFrame, id_col: str, session_col: str) -> list[pl
     df = df.sort(id_col, session_col, maintain_order=False)
     _check_keys(df, id_col, session_col)
     return _client_slices(df, id_col)
-
-
-def _cum_sum_in_runs(values: pl.Series, lengths: pl.Series) -> pl.Series:
-    """Running sum of ``values`` restarting at each run (client) of ``lengths`` rows.
-
-    The same additions in the same order as ``values.cum_sum().over(client)``:
-    the runs are laid out as the rows of a zero-padded matrix and numpy adds
-    along each row, left to right (the padding follows a run's values, so it
-    changes nothing). Several times faster than the window function; very
-    uneven runs, where the padding would cost more than it saves, use the
-    window. ``values`` holds no nulls.
-    """
-    runs = lengths.to_numpy()
-    width = int(runs.max()) if len(runs) else 0
-    if len(runs) * width > 4 * len(values):
-        client = pl.Series(np.repeat(np.arange(len(runs)), runs))
-        return values.to_frame().select(pl.first().cum_sum().over(client)).to_series()
-    padded = np.zeros((len(runs), width), dtype=np.float64)
-    inside = np.arange(width)[None, :] < runs[:, None]
-    padded[inside] = values.to_numpy()
-    return pl.Series(values.name, np.cumsum(padded, axis=1)[inside])
 
 
 def _labels(expr: pl.Expr, labels: list[str | None]) -> pl.Expr:
