@@ -11,6 +11,8 @@ fresh process, timed from start to exit, with its own peak RSS (``wait4``):
   columns and writes the sums to Parquet: the least any scorer must do;
 * ``score in memory``: ``alliance score FILE -o OUT.parquet --in-memory``;
 * ``score streamed``: the same with ``--stream --memory 2GB`` (batches);
+* ``score streamed, no items``: the same with ``--no-keep-items`` (only
+  id, session and the 14 added columns are written);
 * ``score duckdb``: ``--engine duckdb`` (the generated SQL in DuckDB);
 * ``ruptures streamed``: ``alliance ruptures FILE --score wai_sr_total
   -o OUT.parquet --stream --memory 2GB`` (the calibrated detector: scores
@@ -98,6 +100,15 @@ def variants(data: Path, out: Path) -> dict[str, list[str]]:
             "--memory",
             "2GB",
         ],
+        "score streamed, no items": [
+            *score,
+            "-o",
+            str(out / "stream_scores.parquet"),
+            "--stream",
+            "--memory",
+            "2GB",
+            "--no-keep-items",
+        ],
         "score duckdb": [*score, "-o", str(out / "duck.parquet"), "--engine", "duckdb"],
         "ruptures streamed": [
             py,
@@ -134,7 +145,7 @@ def main() -> None:
                 seconds, cpu, peak = measure(cmd)
                 floor = floor or (seconds, cpu)
                 print(
-                    f"  {name:<18} {seconds:7.2f} s  x{seconds / floor[0]:4.1f} floor  "
+                    f"  {name:<24} {seconds:7.2f} s  x{seconds / floor[0]:4.1f} floor  "
                     f"cpu {cpu:7.2f} s  x{cpu / floor[1]:4.1f}  "
                     f"peak RSS {peak:7.0f} MB  {seconds / rows * 1e9:6.0f} ns/row  "
                     f"load {os.getloadavg()[0]:.1f}",
