@@ -135,3 +135,26 @@ def test_pooled_noise_without_windows_equals_the_window_functions(
             kept = _without_flagged(ordered, "id", "s", sd)["__d"].to_numpy()
             assert len(want_kept) < len(want_diffs)
             assert np.array_equal(diffs, want_diffs) and np.array_equal(kept, want_kept)
+
+
+@pytest.mark.parametrize("coarse", [False, True])
+def test_noise_spread_in_place_equals_the_plain_expressions(coarse: bool) -> None:
+    import math
+
+    from alliance.stats.rupture_noise import _joined, _spread
+
+    rng = np.random.default_rng(3)
+    d = rng.normal(0, 1.3, 10_001)
+    if coarse:  # most differences 0: MAD = 0, the mean absolute deviation is used
+        d = np.where(rng.random(10_001) < 0.7, 0.0, np.round(d * 3) / 3)
+    pieces = [d[:10], d[10:5000], d[5000:]]
+    assert np.array_equal(_joined(pieces), d) and pieces == []
+    centre = float(np.median(d))
+    mad = float(np.median(np.abs(d - centre)))
+    want = (
+        1.4826 * mad / math.sqrt(2)
+        if mad > 0
+        else math.sqrt(math.pi / 2) * float(np.mean(np.abs(d - centre))) / math.sqrt(2)
+    )
+    assert _spread(d.copy())[0] == want
+    assert ("MAD was 0" in _spread(d.copy())[1]) == coarse

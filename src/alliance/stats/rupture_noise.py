@@ -180,9 +180,13 @@ def estimate_noise_sd_in_groups(
     the kept differences in the whole data's (id, session) order.
 
     Memory: every session-to-session difference is held at once as a
-    float64 (the median needs them all), 8 bytes per scored session; in the
-    refining step the first array is released before the kept differences
-    (at most as many) are collected. Nothing else grows with the data.
+    float64 (the median needs them all), 8 bytes per scored session, and at
+    most one working array of the same size beside it (numpy's median sorts
+    a copy; the deviations from it are taken in place). The groups' arrays
+    are moved into the joined one as it fills, and the first array is
+    released before the kept differences of the refining step (at most as
+    many) are gathered: about 16 bytes per scored session at the peak.
+    Nothing else grows with the data.
     """
     pieces: list[np.ndarray] = []
     clients = 0
@@ -191,8 +195,7 @@ def estimate_noise_sd_in_groups(
         diffs = ordered.filter(pl.col("__d").is_not_null())
         pieces.append(diffs["__d"].to_numpy())
         clients += diffs[id_col].n_unique()
-    d = np.concatenate(pieces) if pieces else np.empty(0, dtype=np.float64)
-    pieces.clear()
+    d = _joined(pieces)
     pairs = len(d)
     if pairs < min_pairs:
         raise DataError(
@@ -208,9 +211,13 @@ def estimate_noise_sd_in_groups(
             ].to_numpy()
             for group in groups()
         ]
-        kept = np.concatenate(kept_pieces) if kept_pieces else np.empty(0, dtype=np.float64)
+        kept = _joined(kept_pieces)
         if len(kept) >= min_pairs:
-            sd = float(np.sqrt(np.mean((kept - np.median(kept)) ** 2))) / math.sqrt(2)
+            # (kept - median) ** 2, then the mean: one working array, the same numbers.
+            squares = kept - np.median(kept)
+            del kept
+            np.square(squares, out=squares)
+            sd = float(np.sqrt(np.mean(squares))) / math.sqrt(2)
             method = (
                 "SD of within-client session-to-session differences / sqrt(2), leaving out the "
                 "differences into and out of sessions flagged by the rupture rule with a first, "
@@ -224,14 +231,35 @@ def estimate_noise_sd_in_groups(
     return NoiseEstimate(sd=sd, pairs=pairs, clients=clients, method=method, source=source)
 
 
+def _joined(pieces: list[np.ndarray]) -> np.ndarray:
+    """The pieces end to end in one float64 array, each released once copied (no doubling)."""
+    out = np.empty(sum(len(p) for p in pieces), dtype=np.float64)
+    at = 0
+    pieces.reverse()
+    while pieces:
+        piece = pieces.pop()
+        out[at : at + len(piece)] = piece
+        at += len(piece)
+    return out
+
+
 def _spread(d: np.ndarray) -> tuple[float, str]:
-    """Robust SD of the noise from differences ``d`` (see :func:`estimate_noise_sd`)."""
+    """Robust SD of the noise from differences ``d`` (see :func:`estimate_noise_sd`).
+
+    ``|d - median|`` is one working array, changed in place; its mean is
+    taken before its median reorders it, so both are the numbers of the
+    plain expressions ``np.mean(np.abs(d - c))`` and ``np.median(...)``.
+    """
     centre = float(np.median(d))
-    mad = float(np.median(np.abs(d - centre)))
+    deviation = d - centre
+    np.abs(deviation, out=deviation)
+    mean_deviation = float(np.mean(deviation))
+    mad = float(np.median(deviation, overwrite_input=True))
+    del deviation
     if mad > 0:
         method = "1.4826 x MAD of within-client session-to-session differences / sqrt(2)"
         return _MAD_TO_SD * mad / math.sqrt(2), method
-    sd = math.sqrt(math.pi / 2) * float(np.mean(np.abs(d - centre))) / math.sqrt(2)
+    sd = math.sqrt(math.pi / 2) * mean_deviation / math.sqrt(2)
     method = (
         "sqrt(pi/2) x mean absolute deviation of within-client differences / sqrt(2) "
         "(MAD was 0: coarse scores)"
