@@ -79,6 +79,22 @@ def test_streamed_ruptures_with_the_pooled_noise_equal_in_memory(
         assert whole.height == cohort.height and whole["rupture"].sum() > 0
 
 
+def test_streamed_ruptures_start_again_when_sorted_input_turns_out_unsorted(
+    cohort: pl.DataFrame, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Sorted for the first batches, then shuffled: the sorted copy made so far is
+    # thrown away and the input goes through the id ranges instead.
+    half = cohort.height // 2
+    tail = cohort.slice(half).sample(fraction=1.0, shuffle=True, seed=4)
+    pl.concat([cohort.slice(0, half), tail]).write_parquet("late.parquet")
+    common = ["ruptures", "late.parquet", "--score", "wai_sr_total", "--print-noise", "-q"]
+    assert run([*common, "-o", "whole.parquet", "--in-memory"]) == 0
+    whole_out = capsys.readouterr().out
+    assert run([*common, "-o", "parts.parquet", "--stream", "--memory", MEMORY]) == 0
+    assert capsys.readouterr().out == whole_out
+    assert pl.read_parquet("parts.parquet").equals(pl.read_parquet("whole.parquet"))
+
+
 def test_streamed_ruptures_with_a_given_noise_sd_read_the_input_once(
     cohort: pl.DataFrame, capsys: pytest.CaptureFixture[str]
 ) -> None:
