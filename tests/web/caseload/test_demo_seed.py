@@ -99,9 +99,9 @@ def test_the_demo_looks_like_a_working_clinic_not_one_on_fire(db) -> None:
     """As `make demo` seeds it (40 clients, 12 weeks): a handful of clients need attention
     today, every earlier alert was acted on with a note, and risk answers come at the rate
     reported for outpatients."""
+    from alliance.simulate import OUTPATIENT_RISK_RATE as RISK_ANSWER_RATE
     from alliance.web.alerts.models import Alert
     from alliance.web.care.models import Episode
-    from alliance.web.caseload.demo import RISK_ANSWER_RATE
     from alliance.web.measures.models import Response
 
     demo = seed_demo()
