@@ -126,17 +126,23 @@ def _users(org: Organisation) -> tuple[dict[str, str], list[User]]:
     return passwords, therapists
 
 
-def _act_on_past_alerts(episode: Episode, therapist: User) -> None:
-    """Resolve, with a note, every alert raised before the client's latest session: a working
-    clinic, where only today's findings wait for the therapist."""
+def _act_on_past_alerts(episode: Episode, therapist: User, raised: dict[int, int]) -> None:
+    """Resolve, with a note, every alert raised before the client's latest session (``raised``
+    maps an alert to the session after which the rules raised it, and dates it so): a working
+    clinic, where only the latest session's findings wait for the therapist."""
     sessions = {s.number: s.date for s in episode.sessions.all()}
     if not sessions:
         return
     latest = max(sessions)
-    for alert in episode.alerts.filter(session_number__lt=latest):
+    for alert in episode.alerts.all():
+        at = raised.get(alert.pk, latest)
+        created = timezone.make_aware(dt.datetime.combine(sessions[at], dt.time(17, 0)))
+        type(alert).objects.filter(pk=alert.pk).update(created=created)
+        if at >= latest:
+            continue
         note = RESOLUTION_NOTES.get(alert.rule, DEFAULT_NOTE)
         resolve(alert, therapist, note, None)
-        after = sessions.get(alert.session_number + 1, sessions[latest])
+        after = sessions.get(at + 1, sessions[latest])
         when = timezone.make_aware(dt.datetime.combine(after, dt.time(17, 30)))
         type(alert).objects.filter(pk=alert.pk).update(resolved_at=when)
 
@@ -162,6 +168,7 @@ def seed_demo(n_clients: int = 40, n_sessions: int = 12, seed: int = 2026) -> De
         for r in cohort.truth.with_columns(pl.col("id").cast(pl.String)).iter_rows(named=True)
     }
     episodes: list[Episode] = []
+    raised: dict[int, int] = {}
     for index, client_id in enumerate(sorted(attended, key=lambda x: int(x) if x.isdigit() else x)):
         therapist = therapists[index % len(therapists)]
         client = Client.objects.create(
@@ -223,10 +230,11 @@ def seed_demo(n_clients: int = 40, n_sessions: int = 12, seed: int = 2026) -> De
                     due_session=number + 1,
                     done=None if number == attended[client_id] else rng.random() < 0.7,
                 )
+            # The rules run after every session, as in the clinic.
+            raised |= {a.pk: number for a in refresh_alerts(episode, notify=False)}
         episodes.append(episode)
     for episode in episodes:
-        refresh_alerts(episode, notify=False)
-        _act_on_past_alerts(episode, episode.client.therapist)
+        _act_on_past_alerts(episode, episode.client.therapist, raised)
     # One client with an open link for today's session, to try the client side, and a
     # Spanish-speaking client with theirs.
     token = _todays_link(episodes[0], today)
