@@ -155,10 +155,23 @@ def reliability(
     cfa: Annotated[
         bool, typer.Option(help="Also fit the 3- and 2-factor WAI-SR models (WAI-SR forms only).")
     ] = True,
+    json_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--json",
+            help="Also write every number (and the clients dropped listwise, by item) as JSON.",
+        ),
+    ] = None,
     layout: Layout = "wide",
     mapping: Mapping_ = None,
 ) -> None:
-    """Cronbach's alpha (Feldt CI), McDonald's omega, item-total correlations, alpha if deleted, CFA."""
+    """Cronbach's alpha (Feldt CI), McDonald's omega, item-total correlations, alpha if deleted, CFA.
+
+    Each statistic uses the complete rows (listwise deletion); how many were
+    dropped, and which items were missing, is printed and written.
+    """
+    import json
+
     import polars as pl
 
     from alliance.instruments import resolve
@@ -170,6 +183,7 @@ def reliability(
 
     inst = resolve(instrument)
     frame = load(data, layout=layout, mapping=mapping)
+    unit = "clients" if _sessions_present(frame) else "rows"
     if _sessions_present(frame):
         if session is not None:
             frame = frame.filter(pl.col("session") == session)
@@ -178,6 +192,9 @@ def reliability(
             frame = frame.sort("id", "session").group_by("id", maintain_order=True).first()
             note(f"using each client's first session: {frame.height:,} rows")
     rows = []
+    report: dict[str, object] = {"instrument": inst.id, "unit": unit, "rows": frame.height}
+    scales_json: list[dict[str, object]] = []
+    dropped_lines: list[str] = []
     for scale in inst.scales:
         if len(scale.items) < 2:
             continue
@@ -188,7 +205,11 @@ def reliability(
                 f"missing item column(s) for {inst.id}: {', '.join(missing)}", column=missing[0]
             )
         items = frame.select(cols)
-        complete = items.drop_nulls().height
+        dropped = _listwise(items)
+        complete = items.height - dropped.rows
+        dropped_lines.append(
+            _dropped_line(f"{inst.short_name} {scale.id}", dropped, items.height, unit)
+        )
         if complete < 3:
             raise DataError(
                 f"{inst.id} {scale.id}: only {complete} complete row(s); at least 3 are needed"
@@ -204,14 +225,33 @@ def reliability(
                 "alpha_ci_low": a.ci_low,
                 "alpha_ci_high": a.ci_high,
                 "omega": o.omega if o else None,
+                "dropped": dropped.rows,
             }
+        )
+        scales_json.append(
+            {**rows[-1], "missing_by_item": dropped.by_item, "alpha_ci_level": 0.95}
         )
         if scale.id in ("total",) or len(inst.scales) == 1:
             table(
                 f"{inst.short_name} {scale.label}: items",
                 item_total_correlations(items, nan_policy="listwise"),
             )
-    table(f"{inst.short_name}: reliability (95% CI by Feldt's method)", pl.DataFrame(rows))
+    table(
+        f"{inst.short_name}: reliability (95% CI by Feldt's method; n = complete {unit}, "
+        f"dropped = {unit} left out listwise)",
+        pl.DataFrame(rows),
+    )
+    for line in dropped_lines:
+        if line:
+            say(line)
+    report["scales"] = scales_json
+    report["cfa"] = None
+
+    def write_json() -> None:
+        if json_out is not None:
+            json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+            note(f"wrote {json_out}")
+
     if cfa and inst.id in ("wai_sr", "wai_sr_t"):
         try:
             from alliance.stats.cfa import compare_wai_sr_models
@@ -222,16 +262,64 @@ def reliability(
                 "confirmatory factor analysis not run: it needs the optional 'models' extra "
                 "(pip install 'alliance[models]'); --no-cfa hides this note"
             )
+            write_json()
             return
         cols = [inst.item_column(n) for n in range(1, 13)]
+        cfa_items = frame.select(cols)
+        cfa_dropped = _listwise(cfa_items)
         with progress(1) as bar:
             step(bar, "fitting confirmatory factor models")
-            fits = compare_wai_sr_models(frame.select(cols), prefix=inst.id, nan_policy="listwise")
+            fits = compare_wai_sr_models(cfa_items, prefix=inst.id, nan_policy="listwise")
         table(
             "Confirmatory factor analysis (CFI/TLI near 1, RMSEA and SRMR near 0 = good fit; "
             "lower BIC = preferred)",
             fits.select("model", "n", "chi2", "df", "cfi", "tli", "rmsea", "srmr", "bic"),
         )
+        line = _dropped_line(
+            f"{inst.short_name} factor models", cfa_dropped, cfa_items.height, unit
+        )
+        if line:
+            say(line)
+        report["cfa"] = {
+            "dropped": cfa_dropped.rows,
+            "missing_by_item": cfa_dropped.by_item,
+            "models": fits.to_dicts(),
+        }
+    write_json()
+
+
+class _Dropped:
+    """Rows left out listwise: how many, and how many miss each item (null or NaN)."""
+
+    __slots__ = ("by_item", "rows")
+
+    def __init__(self, rows: int, by_item: dict[str, int]) -> None:
+        self.rows = rows
+        self.by_item = by_item
+
+
+def _listwise(items: pl.DataFrame) -> _Dropped:
+    """Count the rows a listwise analysis of ``items`` drops, and the blanks of each item."""
+    import polars as pl
+
+    blank = {
+        c: pl.col(c).is_null() | (pl.col(c).is_nan() if items.schema[c].is_float() else False)
+        for c in items.columns
+    }
+    counts = items.select(
+        pl.any_horizontal(list(blank.values())).sum().alias("__rows"),
+        *(e.sum().alias(c) for c, e in blank.items()),
+    ).row(0, named=True)
+    rows = int(counts.pop("__rows"))
+    return _Dropped(rows, {c: int(v) for c, v in counts.items() if v})
+
+
+def _dropped_line(what: str, dropped: _Dropped, total: int, unit: str) -> str:
+    """The line shown whenever a listwise analysis leaves anyone out ("" when none)."""
+    if not dropped.rows:
+        return ""
+    items = ", ".join(f"{c} blank for {k:,}" for c, k in dropped.by_item.items())
+    return f"{what}: {dropped.rows:,} of {total:,} {unit} dropped listwise (a blank item): {items}."
 
 
 #: ``--recovery`` choices: one measure at a time, or NHS Talking Therapies' paired rule.
