@@ -12,7 +12,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
 from tests.cli.conftest import Alliance
 
 # PHQ-9: reliable change 6, caseness >= 10; GAD-7: reliable change 4,
@@ -110,7 +109,9 @@ def test_single_measure_recovery_stays_the_default(alliance: Alliance, paired: P
 def test_nhs_tt_rejects_other_scores_and_own_norms(alliance: Alliance, paired: Path) -> None:
     done = alliance("change", "paired.csv", "--recovery", "nhs-tt", "--score", "sai_total")
     assert done.code == 2 and "phq9_total and gad7_total" in done.err_flat
-    done = alliance("change", "paired.csv", "--recovery", "nhs-tt", "--sd", "5", "--reliability", ".8")
+    done = alliance(
+        "change", "paired.csv", "--recovery", "nhs-tt", "--sd", "5", "--reliability", ".8"
+    )
     assert done.code == 2 and "published PHQ-9 and GAD-7 rules" in done.err_flat
     done = alliance("change", "paired.csv", "--recovery", "both")
     assert done.code == 2 and "single or nhs-tt" in done.err_flat

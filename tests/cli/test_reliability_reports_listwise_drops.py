@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-
 from tests.cli.conftest import Alliance
 
 WAI = [f"wai_sr_{n}" for n in range(1, 13)]

@@ -124,9 +124,7 @@ def test_fit_cfa_rmsea_uses_n_on_a_small_sample() -> None:
     res = fit_cfa(frame, wai_sr_models()["two_factor"])
     assert res.chi2 > res.df
     assert res.rmsea == pytest.approx(math.sqrt((res.chi2 - res.df) / (res.df * 30)), rel=1e-12)
-    assert res.rmsea != pytest.approx(
-        math.sqrt((res.chi2 - res.df) / (res.df * 29)), rel=1e-3
-    )
+    assert res.rmsea != pytest.approx(math.sqrt((res.chi2 - res.df) / (res.df * 29)), rel=1e-3)
 
 
 @pytest.mark.parametrize(

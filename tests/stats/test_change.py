@@ -513,9 +513,7 @@ def test_classify_change_matches_a_plain_python_oracle(
 def test_reliable_deterioration_is_shown_even_when_not_a_case_at_intake() -> None:
     # PHQ-9 4 -> 12: below caseness (10) at intake, +8 >= 6 reliable deterioration.
     # Before, "not a case at intake" took precedence and hid the deterioration.
-    df = pl.DataFrame(
-        {"id": [1, 1, 2, 2, 3, 3], "s": [1, 2] * 3, "phq": [4, 12, 4, 7, 4, 0]}
-    )
+    df = pl.DataFrame({"id": [1, 1, 2, 2, 3, 3], "s": [1, 2] * 3, "phq": [4, 12, 4, 7, 4, 0]})
     out = classify_change(df, score_col="phq", rule=PHQ_RULE, **KW)
     assert out["case_start"].to_list() == [False, False, False]
     assert out["reliable_deterioration"].to_list() == [True, False, False]

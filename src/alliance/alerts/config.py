@@ -254,9 +254,7 @@ def _check(c: AlertConfig) -> None:
     _require(
         1 <= c.tasks_min_not_done <= c.tasks_window, "need 1 <= tasks_min_not_done <= tasks_window"
     )
-    _require(
-        0 < c.expected_band_coverage < 1, "expected_band_coverage must lie between 0 and 1"
-    )
+    _require(0 < c.expected_band_coverage < 1, "expected_band_coverage must lie between 0 and 1")
     for low, high in (c.expected_band or {}).values():
         _require(low <= high, f"expected_band has low {low} above high {high}")
     missing = [n for n in AlertConfig.threshold_names() if n not in c.sources]

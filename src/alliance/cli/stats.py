@@ -228,9 +228,7 @@ def reliability(
                 "dropped": dropped.rows,
             }
         )
-        scales_json.append(
-            {**rows[-1], "missing_by_item": dropped.by_item, "alpha_ci_level": 0.95}
-        )
+        scales_json.append({**rows[-1], "missing_by_item": dropped.by_item, "alpha_ci_level": 0.95})
         if scale.id in ("total",) or len(inst.scales) == 1:
             table(
                 f"{inst.short_name} {scale.label}: items",
@@ -387,7 +385,12 @@ def change(
                 f"--recovery nhs-tt pairs {' and '.join(NHS_TT_SCORES)}; drop --score",
                 param_hint="--score",
             )
-        if sd is not None or reliability_ is not None or sd2 is not None or method != "jacobson_truax":
+        if (
+            sd is not None
+            or reliability_ is not None
+            or sd2 is not None
+            or method != "jacobson_truax"
+        ):
             raise typer.BadParameter(
                 "--recovery nhs-tt uses the published PHQ-9 and GAD-7 rules of the instrument "
                 "files; drop --sd, --reliability, --method and --sd2",
@@ -526,9 +529,9 @@ def _change_counts(result: pl.DataFrame) -> pl.DataFrame:
 def _nhs_tt_rates(counts: pl.DataFrame) -> str:
     """One line: recovery among cases at intake, improvement and deterioration among all judged."""
     judged = int(
-        counts.filter(
-            ~counts["category"].is_in(["missing measure", "single observation"])
-        )["len"].sum()
+        counts.filter(~counts["category"].is_in(["missing measure", "single observation"]))[
+            "len"
+        ].sum()
     )
 
     def total(name: str) -> int:
