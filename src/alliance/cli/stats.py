@@ -123,12 +123,20 @@ def _sessions_present(frame: pl.DataFrame) -> bool:
 
 
 def register(app: typer.Typer) -> None:
-    app.command(epilog="Example: alliance reliability answers.csv -i wai_sr --session 1")(
-        reliability
-    )
-    app.command(epilog="Example: alliance change scored.csv --score phq9_total -o change.csv")(
-        change
-    )
+    app.command(
+        epilog=(
+            "Example: alliance reliability answers.csv -i wai_sr --session 1\n\n"
+            "Clients with a blank item are left out of each statistic (listwise); how many, "
+            "and which items, is printed under the table and written by --json."
+        )
+    )(reliability)
+    app.command(
+        epilog=(
+            "Example: alliance change scored.csv --score phq9_total -o change.csv\n\n"
+            "PHQ-9 and GAD-7 together, by the NHS Talking Therapies rules (secondary source): "
+            "alliance change scored.csv --recovery nhs-tt -o recovery.csv"
+        )
+    )(change)
     app.command(
         epilog=(
             "Example: alliance ruptures scored.csv --score sai_total -o ruptures.csv\n\n"
@@ -359,7 +367,7 @@ def change(
         typer.Option(
             "--recovery",
             help="single: recovery on the --score measure alone (default); nhs-tt: NHS "
-            "Talking Therapies recovery on PHQ-9 and GAD-7 together [check].",
+            "Talking Therapies recovery on PHQ-9 and GAD-7 together (secondary source, unconfirmed).",
         ),
     ] = "single",
     layout: Layout = "wide",
