@@ -81,3 +81,14 @@ def test_rounding_needs_proration_and_a_cited_source() -> None:
         MissingRule(method="prorate", max_missing=1, source="s", round_source="g")
     rule = MissingRule(method="prorate", max_missing=1, source="s", round=True, round_source="g")
     assert rule.round
+
+
+def test_codebook_and_instrument_page_state_the_banding_rule() -> None:
+    from alliance.export.codebook import instrument_columns
+    from alliance.instruments import get
+
+    columns = instrument_columns({"phq9": get("phq9"), "rounded_demo": load_file(FIXTURE)})
+    phq = columns["phq9_band"].label
+    assert "banded by lower bound" in phq and "prorated sums unrounded" in phq
+    rounded = columns["rounded_demo_band"].label
+    assert "rounded to whole points, halves up" in rounded and "APA DSM-5" in rounded
