@@ -64,3 +64,18 @@ def test_the_rules_use_the_setting_and_say_what_it_flags(cohort_clinic) -> None:
     assert "ALLIANCE_EXPECTED_BAND_COVERAGE = 0.9" in source
     assert "5.0% of sessions" in source
     assert "25%" in AlertConfig().source("expected_band_coverage")
+
+
+@pytest.mark.parametrize("value", ["0", "1", "1.5", "-0.1", "half"])
+def test_a_bad_coverage_setting_stops_start_up_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from alliance.web.env import envfraction
+
+    monkeypatch.setenv("ALLIANCE_EXPECTED_BAND_COVERAGE", value)
+    with pytest.raises(ImproperlyConfigured, match="ALLIANCE_EXPECTED_BAND_COVERAGE"):
+        envfraction("ALLIANCE_EXPECTED_BAND_COVERAGE", 0.5)
+    monkeypatch.setenv("ALLIANCE_EXPECTED_BAND_COVERAGE", "0.9")
+    assert envfraction("ALLIANCE_EXPECTED_BAND_COVERAGE", 0.5) == 0.9
