@@ -31,6 +31,7 @@ from types import MappingProxyType
 from alliance.alerts.scales import ScoreInfo, describe, describe_flag
 from alliance.instruments import get
 from alliance.stats.rupture_noise import RuptureSettings
+from alliance.stats.trajectories import DEFAULT_COVERAGE
 
 __all__ = ["PROJECT_DEFAULT", "AlertConfig", "default_sources", "instrument_change"]
 
@@ -117,6 +118,12 @@ _SOURCES: dict[str, str] = {
     "fitted on the service's own cohort); no published expected-trajectory norm is shipped. "
     "None turns the rule off.",
     "expected_band_score": "The outcome score the expected band describes.",
+    "expected_band_coverage": f"{PROJECT_DEFAULT}: the central coverage of the expected band "
+    "(alliance.stats.trajectories.DEFAULT_COVERAGE, the band as first built; Finch, Lambert & "
+    "Schaalje 2001 describe such bands, their boundaries not retrieved [check]). A client on "
+    "the service's typical course is 'not on track' in (1 - coverage) / 2 of sessions: 25% at "
+    "0.5, 5% at 0.9 (alliance.stats.trajectories.not_on_track_rate; bench/README.md, Alert "
+    "base rates).",
     "goal_revisit_sessions": f"{PROJECT_DEFAULT}: goals rated at least every 4 sessions.",
     "tasks_window": f"{PROJECT_DEFAULT}: the last 3 tasks that were due and answered.",
     "tasks_min_not_done": f"{PROJECT_DEFAULT}: 2 or more of those not done.",
@@ -194,6 +201,7 @@ class AlertConfig:
     deterioration_confirm: int = 2
     expected_band: Mapping[int, tuple[float, float]] | None = None
     expected_band_score: str = "phq9_total"
+    expected_band_coverage: float = DEFAULT_COVERAGE
     risk_flags: tuple[str, ...] = ("phq9_flag_risk",)
     goal_revisit_sessions: int = 4
     tasks_window: int = 3
@@ -288,6 +296,7 @@ def _check(c: AlertConfig) -> None:
     _require(
         1 <= c.tasks_min_not_done <= c.tasks_window, "need 1 <= tasks_min_not_done <= tasks_window"
     )
+    _require(0 < c.expected_band_coverage < 1, "expected_band_coverage must lie between 0 and 1")
     for low, high in (c.expected_band or {}).values():
         _require(low <= high, f"expected_band has low {low} above high {high}")
     missing = [n for n in AlertConfig.threshold_names() if n not in c.sources]

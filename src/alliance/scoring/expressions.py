@@ -142,7 +142,7 @@ def scale_exprs(
         if scale.method == "mean":
             raw = mean
         elif scale.missing.method == "prorate":
-            raw = mean * k
+            raw = _rounded(mean * k, scale)
         else:
             raw = total
         return raw.alias(name), mean.alias(f"{name}_mean"), pl.lit(None, dtype=pl.String)
@@ -156,7 +156,7 @@ def scale_exprs(
         allowed = allowed & (answered >= 1)
 
     if scale.method == "sum":
-        raw = mean * k if scale.missing.method == "prorate" else total
+        raw = _rounded(mean * k, scale) if scale.missing.method == "prorate" else total
     elif scale.method == "mean":
         raw = mean
     else:  # gas_t over the goals that were rated, unweighted
@@ -194,6 +194,15 @@ def scale_exprs(
         )
     )
     return score, item_mean, note
+
+
+def _rounded(prorated: pl.Expr, scale: Scale) -> pl.Expr:
+    """A prorated sum, rounded to whole points (halves up) when the scale's rule says so.
+
+    ``floor(x + 0.5)``, as the generated SQL does (alliance.sqlgen), so both
+    give the same number; unrounded otherwise.
+    """
+    return (prorated + 0.5).floor() if scale.missing.round else prorated
 
 
 def divide(values: pl.Expr, divisor: float) -> pl.Expr:
@@ -235,7 +244,9 @@ def band_expr(score: pl.Expr, bands: tuple[Band, ...]) -> pl.Expr:
     """Severity band by lower bounds: the last band whose minimum the score reaches.
 
     A prorated score such as 4.5 on PHQ-9 therefore falls in 'minimal'
-    (0-4), never between bands. Scores outside the bands (below the first
+    (0-4), never between bands; where the instrument file says to round
+    prorated sums (``missing.round``), the score is rounded first (4.5 -> 5,
+    'mild'). Scores outside the bands (below the first
     minimum, above the last maximum, NaN) get no label. The labels come as
     an Enum (:func:`band_labels`): compared with text like strings, ordered
     by severity, one byte per row.

@@ -16,7 +16,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from alliance.web.env import envbool, envint, envlist, envsecret, envstr
+from alliance.web.env import envbool, envfraction, envint, envlist, envsecret, envstr
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(envstr("ALLIANCE_VAR_DIR", str(Path.cwd() / "var")) or "var")
@@ -214,6 +214,13 @@ TASKS = {
 ALLIANCE_LINK_EXPIRY_DAYS = envint("ALLIANCE_LINK_EXPIRY_DAYS", 4, minimum=1)
 ALLIANCE_REMINDER_DAYS = envint("ALLIANCE_REMINDER_DAYS", 2, minimum=1)
 ALLIANCE_PORTAL_LINK_DAYS = envint("ALLIANCE_PORTAL_LINK_DAYS", 90, minimum=1)
+
+# Expected-recovery band (not-on-track rule and outcome chart): its central
+# coverage. A client on the clinic's typical course is "not on track" in
+# (1 - coverage) / 2 of sessions: 25% at the default 0.5, 5% at 0.9
+# (alliance.stats.trajectories.DEFAULT_COVERAGE, not imported here to keep
+# start-up light; a test keeps them equal; project default, not a published norm).
+ALLIANCE_EXPECTED_BAND_COVERAGE = envfraction("ALLIANCE_EXPECTED_BAND_COVERAGE", 0.5)
 
 # --- Security: transport, cookies, headers, client-link rate limits -----------
 # Production (DEBUG off) passes `manage.py check --deploy` with no warnings on
