@@ -9,7 +9,7 @@ from alliance.alerts import PROJECT_DEFAULT, AlertConfig
 
 def test_coverage_default_is_a_project_default_that_states_its_base_rate() -> None:
     config = AlertConfig()
-    assert config.expected_band_coverage == 0.5
+    assert config.expected_band_coverage == 0.9
     source = config.source("expected_band_coverage")
     assert PROJECT_DEFAULT in source
     assert "(1 - coverage) / 2" in source and "25% at 0.5" in source

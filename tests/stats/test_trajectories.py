@@ -213,10 +213,10 @@ def test_constant_baseline_gives_no_slope_and_no_band() -> None:
 # ---------------------------------------------- coverage is a setting, with its base rate
 
 
-def test_default_coverage_is_half_and_implies_a_quarter_of_sessions_not_on_track() -> None:
-    assert trajectories.DEFAULT_COVERAGE == 0.5
-    assert trajectories.not_on_track_rate() == 0.25
-    assert trajectories.not_on_track_rate(0.9) == pytest.approx(0.05)
+def test_default_coverage_is_ninety_percent_and_implies_one_session_in_twenty_not_on_track() -> None:
+    assert trajectories.DEFAULT_COVERAGE == 0.9
+    assert trajectories.not_on_track_rate() == pytest.approx(0.05)
+    assert trajectories.not_on_track_rate(0.5) == pytest.approx(0.25)
     for bad, error in ((0.0, ValueError), (1.0, ValueError), ("0.5", TypeError), (True, TypeError)):
         with pytest.raises(error):
             trajectories.not_on_track_rate(bad)  # type: ignore[arg-type]

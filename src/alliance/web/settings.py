@@ -217,10 +217,10 @@ ALLIANCE_PORTAL_LINK_DAYS = envint("ALLIANCE_PORTAL_LINK_DAYS", 90, minimum=1)
 
 # Expected-recovery band (not-on-track rule and outcome chart): its central
 # coverage. A client on the clinic's typical course is "not on track" in
-# (1 - coverage) / 2 of sessions: 25% at the default 0.5, 5% at 0.9
+# (1 - coverage) / 2 of sessions: 25% at 0.5, 5% at the default 0.9
 # (alliance.stats.trajectories.DEFAULT_COVERAGE, not imported here to keep
 # start-up light; a test keeps them equal; project default, not a published norm).
-ALLIANCE_EXPECTED_BAND_COVERAGE = envfraction("ALLIANCE_EXPECTED_BAND_COVERAGE", 0.5)
+ALLIANCE_EXPECTED_BAND_COVERAGE = envfraction("ALLIANCE_EXPECTED_BAND_COVERAGE", 0.9)
 
 # --- Security: transport, cookies, headers, client-link rate limits -----------
 # Production (DEBUG off) passes `manage.py check --deploy` with no warnings on

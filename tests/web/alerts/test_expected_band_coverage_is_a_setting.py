@@ -43,7 +43,7 @@ def cohort_clinic(clinic_a):
 
 
 def test_default_coverage_is_the_core_default() -> None:
-    assert band_coverage() == DEFAULT_COVERAGE == AlertConfig().expected_band_coverage == 0.5
+    assert band_coverage() == DEFAULT_COVERAGE == AlertConfig().expected_band_coverage == 0.9
 
 
 def test_a_wider_coverage_setting_widens_the_clients_band(cohort_clinic) -> None:
@@ -57,13 +57,13 @@ def test_a_wider_coverage_setting_widens_the_clients_band(cohort_clinic) -> None
 
 
 def test_the_rules_use_the_setting_and_say_what_it_flags(cohort_clinic) -> None:
-    with override_settings(ALLIANCE_EXPECTED_BAND_COVERAGE=0.9):
+    with override_settings(ALLIANCE_EXPECTED_BAND_COVERAGE=0.5):
         config = alert_config(cohort_clinic.pk)
-    assert config.expected_band_coverage == 0.9
+    assert config.expected_band_coverage == 0.5
     source = config.source("expected_band_coverage")
-    assert "ALLIANCE_EXPECTED_BAND_COVERAGE = 0.9" in source
-    assert "5.0% of sessions" in source
-    assert "25%" in AlertConfig().source("expected_band_coverage")
+    assert "ALLIANCE_EXPECTED_BAND_COVERAGE = 0.5" in source
+    assert "25.0% of sessions" in source
+    assert "5% at 0.9" in AlertConfig().source("expected_band_coverage")
 
 
 @pytest.mark.parametrize("value", ["0", "1", "1.5", "-0.1", "half"])
