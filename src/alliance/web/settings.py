@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "alliance.web.clinic",
     "alliance.web.sessiontranscripts",
     "alliance.web.ratelimit",
+    "alliance.web.consent",
     "alliance.web.rights",
     "alliance.web.custominstruments",
     "alliance.web.api",

@@ -26,9 +26,9 @@ from alliance.scoring.answers import check_answers, score_answers, urgent_flags
 from alliance.web.audit.log import record
 from alliance.web.care.models import Episode, Session
 from alliance.web.care.signals import episode_changed
+from alliance.web.consent.services import answers_allowed
 from alliance.web.custominstruments.registry import instrument_for
 from alliance.web.measures.models import Link, Respondent, Response, Source
-from alliance.web.rights.consent import answers_allowed
 
 __all__ = [
     "AnswersConflict",

@@ -23,9 +23,9 @@ from django.utils import timezone
 
 from alliance.web.audit.log import record
 from alliance.web.care.models import Episode
-from alliance.web.measures.models import Link
-from alliance.web.measures.texts import CONSENT_TEXT, CONSENT_VERSION
-from alliance.web.rights.models import Channel, ConsentRecord, Erasure
+from alliance.web.consent.models import Channel, ConsentRecord, Erasure
+from alliance.web.consent.signals import consent_withdrawn
+from alliance.web.consent.texts import CONSENT_TEXT, CONSENT_VERSION
 
 
 def text_sha256(paragraphs: list[str]) -> str:
@@ -186,7 +186,11 @@ def _legacy_record(episode: Episode) -> ConsentRecord:
 def withdraw_consent(
     episode: Episode, *, via: str, by: Any = None, request: HttpRequest | None = None
 ) -> ConsentRecord | None:
-    """Withdraw the episode's live consent and revoke its open links; None if none is live."""
+    """Withdraw the episode's live consent and revoke its open links; None if none is live.
+
+    The links are revoked by the receivers of :data:`~alliance.web.consent.signals.consent_withdrawn`
+    (the ``measures`` app), in the same transaction.
+    """
     with transaction.atomic():
         locked = Episode.objects.select_for_update().select_related("client").get(pk=episode.pk)
         state = consent_state(locked)
@@ -199,9 +203,9 @@ def withdraw_consent(
         consent.withdrawn_via = via
         consent.withdrawn_recorded_by = staff
         consent.save(update_fields=["withdrawn_at", "withdrawn_via", "withdrawn_recorded_by"])
-        revoked = Link.objects.filter(
-            session__episode=locked, submitted_at__isnull=True, revoked_at__isnull=True
-        ).update(revoked_at=now)
+        # The measures app revokes the episode's open links (in this transaction).
+        replies = consent_withdrawn.send(sender=ConsentRecord, episode=locked, at=now)
+        revoked = sum(n for _receiver, n in replies if isinstance(n, int))
         record(
             request,
             "update",
