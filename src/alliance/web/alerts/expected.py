@@ -17,8 +17,7 @@ from django.db.models.functions import Cast
 
 from alliance.instruments import registry
 from alliance.scoring.keys import parse_key
-from alliance.stats.rupture_noise import NoiseEstimate, estimate_noise_sd
-from alliance.stats.trajectories import expected_recovery_band
+from alliance.stats import NoiseEstimate, estimate_noise_sd, expected_recovery_band
 from alliance.web.measures.models import Response
 from alliance.web.score_columns import total_of
 
