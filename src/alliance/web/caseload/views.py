@@ -25,6 +25,7 @@ from alliance.web.care.lookup import client_for, episode_for, session_for
 from alliance.web.care.models import Approach, Client, Episode
 from alliance.web.caseload.forms import ApproachForm, IntakeForm, SessionForm
 from alliance.web.caseload.page import client_page_context
+from alliance.web.crypto.secrets_box import keep, read
 from alliance.web.custominstruments.registry import instrument_for
 from alliance.web.measures.answers import AnswersConflict
 from alliance.web.measures.forms import InstrumentForm
@@ -43,7 +44,6 @@ from alliance.web.measures.services import (
 )
 from alliance.web.portal.services import create_portal_link
 from alliance.web.score_columns import PHQ9_TOTAL, total_of
-from alliance.web.secrets_box import keep, read
 
 PAGE_SIZE = 50
 
