@@ -116,3 +116,16 @@ def test_every_name_in_alliance_stats_all_can_be_imported() -> None:
     missing = [name for name in alliance.stats.__all__ if not hasattr(alliance.stats, name)]
     assert missing == []
     assert public_names("alliance.stats") == frozenset(alliance.stats.__all__)
+
+
+def test_alliance_stats_gives_exactly_its_modules_public_names() -> None:
+    # The package lists the names again (to load them lazily and type them); this keeps
+    # that list the same as the modules' own ``__all__``.
+    import alliance.stats
+
+    modules = sorted(p.stem for p in (SRC / "alliance" / "stats").glob("[!_]*.py"))
+    given = set().union(*(public_names(f"alliance.stats.{m}") or frozenset() for m in modules))
+    assert set(alliance.stats.__all__) == given
+    for name in alliance.stats.__all__:
+        module = alliance.stats._MODULE_OF[name]
+        assert name in (public_names(f"alliance.stats.{module}") or frozenset()), name

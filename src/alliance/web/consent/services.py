@@ -153,21 +153,34 @@ def record_consent(
         )
         if locked.consent_at is None:
             Episode.objects.filter(pk=locked.pk).update(consent_at=now, consent_version=version)
-        record(
-            request,
-            "create",
-            consent,
-            client=locked.client,
-            actor_label="" if staff else _label(via),
-            consent=version,
-            channel=via,
-        )
+        _audit(request, "create", consent, locked, staff, via, consent=version)
     return consent
 
 
 def _label(via: str) -> str:
     labels: dict[str, str] = {Channel.CLIENT_LINK: "client link", Channel.PORTAL: "client portal"}
     return labels.get(via, "")
+
+
+def _audit(
+    request: HttpRequest | None,
+    action: str,
+    consent: ConsentRecord,
+    locked: Episode,
+    staff: Any,
+    via: str,
+    **detail: Any,
+) -> None:
+    """The audit event of a consent given or withdrawn: by staff, or by the client (``via``)."""
+    record(
+        request,
+        action,
+        consent,
+        client=locked.client,
+        actor_label="" if staff else _label(via),
+        channel=via,
+        **detail,
+    )
 
 
 def _legacy_record(episode: Episode) -> ConsentRecord:
@@ -206,14 +219,14 @@ def withdraw_consent(
         # The measures app revokes the episode's open links (in this transaction).
         replies = consent_withdrawn.send(sender=ConsentRecord, episode=locked, at=now)
         revoked = sum(n for _receiver, n in replies if isinstance(n, int))
-        record(
+        _audit(
             request,
             "update",
             consent,
-            client=locked.client,
-            actor_label="" if staff else _label(via),
+            locked,
+            staff,
+            via,
             consent="withdrawn",
-            channel=via,
             revoked_links=revoked,
         )
     return consent
