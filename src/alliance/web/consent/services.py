@@ -165,17 +165,18 @@ def _label(via: str) -> str:
 def _audit(
     request: HttpRequest | None,
     action: str,
-    consent: ConsentRecord,
+    given: ConsentRecord,
     locked: Episode,
     staff: Any,
     via: str,
+    /,
     **detail: Any,
 ) -> None:
     """The audit event of a consent given or withdrawn: by staff, or by the client (``via``)."""
     record(
         request,
         action,
-        consent,
+        given,
         client=locked.client,
         actor_label="" if staff else _label(via),
         channel=via,
