@@ -218,8 +218,10 @@ def withdraw_consent(
         consent.withdrawn_recorded_by = staff
         consent.save(update_fields=["withdrawn_at", "withdrawn_via", "withdrawn_recorded_by"])
         # The measures app revokes the episode's open links (in this transaction).
-        replies = consent_withdrawn.send(sender=ConsentRecord, episode=locked, at=now)
-        revoked = sum(n for _receiver, n in replies if isinstance(n, int))
+        replies: list[tuple[Any, Any]] = consent_withdrawn.send(
+            sender=ConsentRecord, episode=locked, at=now
+        )
+        revoked = sum(reply for _receiver, reply in replies if isinstance(reply, int))
         _audit(
             request,
             "update",
