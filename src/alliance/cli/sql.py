@@ -61,7 +61,7 @@ def sql(
     if ruptures is not None:
         from alliance.cli.stats import split_score_column
         from alliance.sqlgen.ruptures import rupture_query
-        from alliance.stats.ruptures import min_drop_for
+        from alliance.stats import min_drop_for
 
         inst, scale_id = split_score_column(ruptures)
         if ruptures not in {f"{i.id}_{s.id}" for i in chosen for s in i.scales}:

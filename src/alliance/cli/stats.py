@@ -27,7 +27,7 @@ from alliance.cli.common import (
     use_streaming,
 )
 from alliance.errors import DataError
-from alliance.stats.rupture_settings import RuptureSettings
+from alliance.stats import RuptureSettings
 
 # The statistics (scipy, statsmodels) are imported inside each command, so that
 # `alliance --help` and the other commands start without them.
@@ -35,10 +35,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from alliance.instruments import Instrument
-    from alliance.stats.agreement import IccEstimate, IccResult
-    from alliance.stats.agreement_nested import NestedIcc
-    from alliance.stats.change import ChangeRule
-    from alliance.stats.rupture_noise import NoiseEstimate
+    from alliance.stats import ChangeRule, IccEstimate, IccResult, NestedIcc, NoiseEstimate
 
 InputArg = Annotated[Path, typer.Argument(help="Input file: .csv .tsv .xlsx .sav .parquet")]
 Layout = Annotated[str, typer.Option(help=LAYOUT_HELP)]
@@ -183,7 +180,7 @@ def reliability(
     import polars as pl
 
     from alliance.instruments import resolve
-    from alliance.stats.reliability import (
+    from alliance.stats import (
         cronbach_alpha,
         item_total_correlations,
         mcdonald_omega,
@@ -260,7 +257,7 @@ def reliability(
 
     if cfa and inst.id in ("wai_sr", "wai_sr_t"):
         try:
-            from alliance.stats.cfa import compare_wai_sr_models
+            from alliance.stats import compare_wai_sr_models
         except ModuleNotFoundError as exc:
             if missing_extra(exc) is None:
                 raise
@@ -379,7 +376,7 @@ def change(
     """Reliable and clinically significant change per client, first to last score."""
     import polars as pl
 
-    from alliance.stats.change import ChangeRule, SDiffMethod, classify_change
+    from alliance.stats import ChangeRule, SDiffMethod, classify_change
 
     if method_name not in ("jacobson_truax", "maassen"):
         raise typer.BadParameter("use jacobson_truax or maassen", param_hint="--method")
@@ -621,8 +618,7 @@ def ruptures(
     """
     import polars as pl
 
-    from alliance.stats.rupture_noise import expected_false_alarm_rate
-    from alliance.stats.ruptures import find_ruptures, rupture_summary
+    from alliance.stats import expected_false_alarm_rate, find_ruptures, rupture_summary
 
     inst, scale_id = split_score_column(score)
     scale = inst.scale(scale_id)
@@ -687,7 +683,7 @@ def ruptures(
     say("With these settings, " + rate.sentence() + ".")
     if truth is not None:
         from alliance.io import read_table
-        from alliance.stats.ruptures import detection_accuracy
+        from alliance.stats import detection_accuracy
 
         acc = detection_accuracy(flags, read_table(truth))
         say(
@@ -701,7 +697,7 @@ def ruptures(
 
 def _noise(frame: pl.DataFrame, score: str, given: float | None, estimate: bool) -> NoiseEstimate:
     """The pooled session-to-session SD: given with --noise-sd, else estimated from the data."""
-    from alliance.stats.rupture_noise import NoiseEstimate, estimate_noise_sd
+    from alliance.stats import NoiseEstimate, estimate_noise_sd
 
     if given is not None:
         if estimate:
@@ -757,8 +753,7 @@ def agreement(
     import polars as pl
 
     from alliance.instruments import resolve
-    from alliance.stats.agreement import dyad_gaps, icc_wide
-    from alliance.stats.agreement_nested import first_session_pairs, icc_dyad_bootstrap
+    from alliance.stats import dyad_gaps, first_session_pairs, icc_dyad_bootstrap, icc_wide
 
     c_col, t_col = f"{resolve(client).id}_{scale}", f"{resolve(therapist).id}_{scale}"
     frame = with_score(with_score(load(data, layout=layout, mapping=mapping), c_col), t_col)
@@ -844,7 +839,7 @@ def _nested_rows(n: NestedIcc) -> list[dict[str, object]]:
 def _by_session(pairs: pl.DataFrame, c_col: str, t_col: str) -> pl.DataFrame:
     import polars as pl
 
-    from alliance.stats.agreement import icc_wide
+    from alliance.stats import icc_wide
 
     rows = []
     for (session,), part in pairs.sort("session").group_by("session", maintain_order=True):

@@ -15,6 +15,23 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+__all__ = [
+    "ID_PATTERN",
+    "MAX_CHOICES",
+    "Band",
+    "ChangeNorms",
+    "Citation",
+    "Flag",
+    "Instrument",
+    "Item",
+    "Licence",
+    "MissingRule",
+    "Option",
+    "ResponseScale",
+    "Scale",
+    "Strict",
+]
+
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 Comparison = Literal[">", ">=", "<", "<=", "=="]
 MAX_CHOICES = 101

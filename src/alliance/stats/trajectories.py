@@ -62,8 +62,8 @@ __all__ = [
 ]
 
 #: Central coverage of the expected band unless set otherwise: a project
-#: default (the band as first built), not a published norm [check]. At 0.5,
-#: a typical client is "not on track" in 25% of sessions (:func:`not_on_track_rate`).
+#: default chosen for its base rate, not a published norm [check]. At 0.9, a
+#: typical client is "not on track" in 5% of sessions (:func:`not_on_track_rate`).
 DEFAULT_COVERAGE = 0.9
 
 #: Columns of the frame :func:`expected_recovery_band` returns, after the session column.

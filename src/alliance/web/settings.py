@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "alliance.web.crypto",
     "alliance.web.accounts",
     "alliance.web.audit",
     "alliance.web.care",
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "alliance.web.clinic",
     "alliance.web.sessiontranscripts",
     "alliance.web.ratelimit",
+    "alliance.web.consent",
     "alliance.web.rights",
     "alliance.web.custominstruments",
     "alliance.web.api",
@@ -323,7 +325,7 @@ LOGGING = {
 # Fernet keys, newest first. New values use the first key, reads try them all;
 # `manage.py rotate_keys` moves everything to the first key so older keys can go.
 # DEBUG and the tests without keys: a key derived from SECRET_KEY (with a warning
-# under DEBUG); production without keys does not start. See crypto.py and the README.
+# under DEBUG); production without keys does not start. See alliance.web.crypto and the README.
 from alliance.web.crypto import data_keys  # noqa: E402
 
 ALLIANCE_DATA_KEYS = data_keys(

@@ -20,9 +20,9 @@ from django.db.models.functions import Cast
 
 from alliance.instruments import registry
 from alliance.scoring.keys import parse_key
-from alliance.stats.rupture_noise import NoiseEstimate, estimate_noise_sd
-from alliance.stats.trajectories import expected_recovery_band
+from alliance.stats import NoiseEstimate, estimate_noise_sd, expected_recovery_band
 from alliance.web.measures.models import Response
+from alliance.web.score_columns import total_of
 
 BAND_CACHE_SECONDS = 600
 BAND_MIN_CLIENTS = 30
@@ -51,7 +51,7 @@ def clinic_expected_band(
             instrument=instrument,
             respondent="client",
         )
-        .annotate(value=Cast(KeyTextTransform(f"{instrument}_total", "scores"), FloatField()))
+        .annotate(value=Cast(KeyTextTransform(total_of(instrument), "scores"), FloatField()))
         .values_list("session__episode_id", "session__number", "value")
     )
     frame = pl.DataFrame(

@@ -26,6 +26,7 @@ from alliance.web.alerts.mail import email_alert
 from alliance.web.alerts.models import Alert
 from alliance.web.alerts.timeline import Timeline, history, load_timeline
 from alliance.web.care.models import Episode
+from alliance.web.score_columns import PHQ9_TOTAL
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +48,9 @@ def alert_config(organisation_id: int, timeline: Timeline | None = None) -> Aler
     config = with_clinic_noise(config, clinic_noise(organisation_id, config.alliance_scores))
     if timeline is None or not timeline.numbers:
         return config
-    baseline = timeline.value(timeline.numbers[0], "phq9_total")
+    baseline = timeline.value(timeline.numbers[0], PHQ9_TOTAL)
     band = client_band(organisation_id, "phq9", baseline, config.expected_band_coverage)
-    return dataclasses.replace(config, expected_band=band or None, expected_band_score="phq9_total")
+    return dataclasses.replace(config, expected_band=band or None, expected_band_score=PHQ9_TOTAL)
 
 
 def _follow_facts(alert: Alert, finding: Finding) -> None:

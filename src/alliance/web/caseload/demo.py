@@ -28,6 +28,7 @@ from alliance.web.goals.models import Goal, GoalRating, Task
 from alliance.web.measures.answers import record_answers
 from alliance.web.measures.models import Link, Respondent, Source, new_token
 from alliance.web.measures.plans import DEFAULT_PLAN, create_default_plan
+from alliance.web.score_columns import SAI_TOTAL
 
 THERAPISTS = (("alex", "Alex", "Morgan"), ("sam", "Sam", "Patel"), ("jordan", "Jordan", "Lee"))
 GOALS = (
@@ -301,7 +302,7 @@ def _session_data(
         responses = []
         for instrument in instruments:
             if instrument == "session_feedback":
-                sai = scored["sai"].get((client_id, number), {}).get("scores", {}).get("sai_total")
+                sai = scored["sai"].get((client_id, number), {}).get("scores", {}).get(SAI_TOTAL)
                 helpful = None if sai is None else round(min(10.0, max(0.0, sai * 2)))
                 text = (
                     rng.choice(FEEDBACK_LOW if (sai or 5) < 3 else FEEDBACK_HIGH)
