@@ -37,9 +37,9 @@ def seed(links: int) -> list[str]:
 
     from alliance.web.accounts.models import Organisation, Role, User
     from alliance.web.care.models import Client, Episode, Session
+    from alliance.web.consent.texts import CONSENT_VERSION
     from alliance.web.measures.models import PlanEntry, Respondent
     from alliance.web.measures.services import create_link
-    from alliance.web.measures.texts import CONSENT_VERSION
 
     if Organisation.objects.filter(slug="loadtest").exists():
         raise SystemExit(

@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+__all__ = ["APPROACHES", "SCALE_ITEMS", "THRESHOLD_SOURCE", "Suggestion", "suggest_approach"]
+
 APPROACHES = ("directive", "nondirective", "facilitative", "supportive", "task_oriented")
 SCALE_ITEMS = {
     "directiveness": 5,

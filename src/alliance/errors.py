@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["AllianceError", "DataError", "InstrumentError"]
+
 
 class AllianceError(Exception):
     """Base class for errors the user can act on."""

@@ -18,6 +18,17 @@ import polars as pl
 
 from alliance.errors import DataError
 
+__all__ = [
+    "ID_COLUMNS",
+    "READABLE",
+    "WRITABLE",
+    "TableRead",
+    "read_table",
+    "read_table_checked",
+    "scan_table",
+    "write_table",
+]
+
 READABLE = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".sav", ".zsav", ".parquet", ".pq")
 WRITABLE = (".csv", ".tsv", ".xlsx", ".sav", ".parquet", ".pq")
 

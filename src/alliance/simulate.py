@@ -82,7 +82,23 @@ import polars as pl
 
 from alliance.instruments import Instrument, get
 
-__all__ = ["PROFILES", "Cohort", "ItemProfile", "simulate_cohort", "simulate_scores"]
+__all__ = [
+    "OUTPATIENT_RISK_RATE",
+    "PROFILES",
+    "Cohort",
+    "ItemProfile",
+    "risk_item_at_rate",
+    "simulate_cohort",
+    "simulate_scores",
+]
+
+OUTPATIENT_RISK_RATE = 0.10
+"""Share of PHQ-9s with item 9 (thoughts of death or self-harm) above 0 that
+:func:`risk_item_at_rate` keeps by default. Simon et al. (2013, Psychiatric
+Services 64:1195-1202; 84,418 outpatients, 207,265 PHQ-9s) report that up to
+10% of outpatients completing the PHQ-9 answer item 9 "more than half the
+days" or more; any answer above 0 is kept at that figure here, so simulated
+risk shows up at about the rate a clinic meets it."""
 
 FloatArray = npt.NDArray[np.floating[Any]]
 IntArray = npt.NDArray[np.int64]
@@ -406,6 +422,36 @@ def simulate_cohort(
         ]
     )
     return Cohort(data=data, truth=truth, params=params)
+
+
+def risk_item_at_rate(
+    data: pl.DataFrame, seed: int, rate: float = OUTPATIENT_RISK_RATE
+) -> pl.DataFrame:
+    """Keep PHQ-9 item 9 above 0 in about ``rate`` of the rows (the others set to 0).
+
+    :func:`simulate_cohort` draws item 9 from the same symptom latent as the
+    other items, so it is above 0 in most simulated sessions, far above the
+    rates reported for outpatients (:data:`OUTPATIENT_RISK_RATE`). This thins
+    the positive answers at random, keeping each with probability
+    ``rate / observed rate``; blanks stay blank. Data already at or below
+    ``rate`` is returned unchanged.
+
+    >>> c = simulate_cohort(200, 6, seed=3, instruments=("phq9",))
+    >>> thinned = risk_item_at_rate(c.data, seed=3)
+    >>> round(float((c.data["phq9_9"] > 0).mean()), 2), round(float((thinned["phq9_9"] > 0).mean()), 2)
+    (0.74, 0.11)
+    """
+    _check_probability("rate", rate)
+    column = get("phq9").item_column(9)
+    positive = data[column].fill_null(0) > 0
+    base = int(positive.sum()) / max(positive.len(), 1)
+    if base <= rate:
+        return data
+    keep = np.random.default_rng(seed).random(data.height) < rate / base
+    zero = pl.lit(0, dtype=data.schema[column])
+    return data.with_columns(
+        pl.when(pl.Series(keep) | ~positive).then(pl.col(column)).otherwise(zero).alias(column)
+    )
 
 
 def simulate_scores(

@@ -49,8 +49,11 @@ __all__ = [
     "batches",
     "client_groups",
     "parse_memory",
+    "per_client_file",
     "scan",
+    "score_file",
     "shift_rows",
+    "should_stream",
     "sorted_copy",
 ]
 

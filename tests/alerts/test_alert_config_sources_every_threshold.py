@@ -92,6 +92,9 @@ def test_config_is_frozen() -> None:
         ({"tasks_min_not_done": 4}, "tasks_min_not_done"),
         ({"expected_band": {2: (14.0, 10.0)}}, "low 14.0 above high 10.0"),
         ({"low_alliance": {"no_such_score": 1.0}}, "not a score column"),
+        ({"low_alliance_at_once": {"sai_total": 3.0}}, "above its low_alliance"),
+        ({"low_alliance_confirm": 0}, "low_alliance_confirm must be 1 or more"),
+        ({"falling_z": -1.0}, "falling_z must be 0 or more"),
         ({"risk_flags": ("phq9_flag_nothing",)}, "not a flag column"),
     ],
 )

@@ -28,9 +28,13 @@ def busy_history() -> History:
             client={"phq9_total": 12.0, "wai_sr_bond_mean": 2.5},
             therapist={"wai_sr_t_bond_mean": 4.0},
         ),
-        SessionRecord(3, client={"phq9_total": 13.0}),
-        SessionRecord(4, client={"phq9_total": 14.0}),
-        SessionRecord(5, client={"phq9_total": 16.0}, flags={"phq9_flag_risk": True}),
+        SessionRecord(
+            3,
+            client={"phq9_total": 13.0, "wai_sr_bond_mean": 2.25},
+            therapist={"wai_sr_t_bond_mean": 4.0},
+        ),
+        SessionRecord(4, client={"phq9_total": 16.0}),
+        SessionRecord(5, client={"phq9_total": 17.0}, flags={"phq9_flag_risk": True}),
     ]
     tasks = [
         TaskRecord(f"t{i}", f"Task {i}", set_session=i, due_session=i + 1, done=i == 2)
@@ -50,9 +54,9 @@ def test_findings_are_sorted_by_severity_then_session() -> None:
         ("urgent", 5, "risk"),
         ("warning", 2, "low_alliance"),
         ("warning", 2, "disagreement"),
+        ("warning", 4, "deterioration"),
         ("warning", 4, "tasks_not_done"),
         ("warning", 4, "expectations_passed"),
-        ("warning", 5, "deterioration"),
         ("info", 1, "expectations_short"),
         ("info", 5, "goals_not_revisited"),
     ]

@@ -18,7 +18,10 @@ Engine = Callable[[pl.DataFrame, str], pl.DataFrame]
 
 def every_instrument() -> list[Instrument]:
     """Every built-in instrument and the custom test instruments."""
-    custom = [load_file(FIXTURES / "reverse_demo.toml"), load_file(FIXTURES / "vas_demo.toml")]
+    custom = [
+        load_file(FIXTURES / name)
+        for name in ("reverse_demo.toml", "vas_demo.toml", "rounded_demo.toml")
+    ]
     return [*sorted(builtin().values(), key=lambda i: i.id), *custom]
 
 

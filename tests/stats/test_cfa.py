@@ -106,6 +106,44 @@ def test_fit_reproduces_lavaan_output_for_holzinger_swineford(hs: pl.DataFrame) 
     assert res.converged
 
 
+def test_rmsea_divides_by_n_as_lavaan_does_for_ml_with_the_normal_likelihood() -> None:
+    # lavaan (R/lav_fit_rmsea.R, lav_utils_get_ntotal): ML with the default
+    # normal likelihood uses N; N - 1 only with likelihood = "wishart".
+    # Worked numbers by hand: chi2 = 60, df = 20, N = 26:
+    #   sqrt(40 / (20 * 26)) = sqrt(0.076923...) = 0.27735 (N - 1 would give 0.28284)
+    assert cfa.rmsea_ml(60.0, 20, 26) == pytest.approx(math.sqrt(40 / 520), rel=1e-15)
+    assert round(cfa.rmsea_ml(60.0, 20, 26), 5) == 0.27735
+    # Holzinger-Swineford (lavaan tutorial): chi2 85.306, df 24, N 301
+    assert cfa.rmsea_ml(85.306, 24, 301) == pytest.approx(0.0921218, abs=1e-7)
+    assert cfa.rmsea_ml(12.0, 24, 301) == 0.0
+
+
+def test_fit_cfa_rmsea_uses_n_on_a_small_sample() -> None:
+    # at N = 30 dividing by N - 1 instead of N changes RMSEA by 1.7%
+    frame = simulate_wai(30, seed=4)
+    res = fit_cfa(frame, wai_sr_models()["two_factor"])
+    assert res.chi2 > res.df
+    assert res.rmsea == pytest.approx(math.sqrt((res.chi2 - res.df) / (res.df * 30)), rel=1e-12)
+    assert res.rmsea != pytest.approx(math.sqrt((res.chi2 - res.df) / (res.df * 29)), rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("chi2", "df", "n", "error"),
+    [
+        (-1.0, 5, 100, ValueError),
+        (float("nan"), 5, 100, ValueError),
+        (10.0, 0, 100, ValueError),
+        (10.0, 5, 1, ValueError),
+        ("10", 5, 100, TypeError),
+        (10.0, 5.0, 100, TypeError),
+        (10.0, 5, True, TypeError),
+    ],
+)
+def test_rmsea_rejects_bad_input(chi2: object, df: object, n: object, error: type) -> None:
+    with pytest.raises(error):
+        cfa.rmsea_ml(chi2, df, n)  # type: ignore[arg-type]
+
+
 def test_standardised_loadings_match_lavaan_for_holzinger_swineford(hs: pl.DataFrame) -> None:
     loadings = fit_cfa(hs, HS_MODEL).loadings
     assert loadings.select("factor", "item").rows() == [
@@ -134,7 +172,9 @@ def test_fit_statistics_match_semopy_calc_stats(wai_500: pl.DataFrame) -> None:
     assert res.df_baseline == expected["DoF Baseline"]
     assert res.cfi == pytest.approx(min(expected["CFI"], 1.0), abs=1e-6)
     assert res.tli == pytest.approx(expected["TLI"], abs=1e-6)
-    assert res.rmsea == pytest.approx(expected["RMSEA"], abs=1e-6)
+    # semopy's calc_rmsea divides by N - 1; lavaan's ML default (and ours) by N
+    n = res.n
+    assert res.rmsea == pytest.approx(expected["RMSEA"] * math.sqrt((n - 1) / n), abs=1e-6)
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -146,7 +186,7 @@ def test_fit_indices_equal_their_formulas(seed: int) -> None:
         chi2_b, df_b = independence_chi2(frame)
         assert res.chi2_baseline == pytest.approx(chi2_b, rel=1e-10)
         assert res.df_baseline == df_b
-        assert res.rmsea == pytest.approx(math.sqrt(max(chi2 - df, 0) / (df * (n - 1))), rel=1e-12)
+        assert res.rmsea == pytest.approx(math.sqrt(max(chi2 - df, 0) / (df * n)), rel=1e-12)
         cfi = 1 - max(chi2 - df, 0) / max(chi2 - df, chi2_b - df_b, 0)
         assert res.cfi == pytest.approx(cfi, rel=1e-10)
         tli = (chi2_b / df_b - chi2 / df) / (chi2_b / df_b - 1)

@@ -255,6 +255,21 @@ def test_rule_from_published_sd_and_reliability_computes_s_diff() -> None:
     assert rule.source == "test norms"
 
 
+def test_rule_from_a_published_minimum_change_refuses_maassen_instead_of_ignoring_it() -> None:
+    # PHQ-9's published norm is 6 points without an SD: the Maassen S_diff
+    # cannot be formed, and was silently replaced by the 6 points before.
+    scale = get("phq9").scale("total")
+    with pytest.raises(ValueError, match="needs an SD and a reliability"):
+        ChangeRule.from_norms(scale, method="maassen", sd2=5.0)
+    with pytest.raises(ValueError, match="sd2 is used only with method='maassen'"):
+        ChangeRule.from_norms(scale, sd2=5.0)
+    # with the user's SD and reliability: sqrt((5^2 + 7^2) * 0.16) = sqrt(11.84)
+    rule = ChangeRule.from_norms(scale, sd=5.0, reliability=0.84, method="maassen", sd2=7.0)
+    assert rule.s_diff == pytest.approx(math.sqrt(11.84))
+    assert (rule.cutoff, rule.caseness) == (10, ">=")
+    assert "maassen S_diff" in rule.source
+
+
 def test_rule_from_norms_with_only_a_cutoff_asks_for_sd_and_reliability() -> None:
     scale = _scale({"clinical_cutoff": 10, "caseness": ">=", "source": "test"})
     with pytest.raises(ValueError, match="no published norm for reliable change"):
@@ -383,9 +398,10 @@ def test_classify_change_on_a_higher_is_better_scale_counts_increases_as_improve
     assert out["category"].to_list() == [
         "recovered",
         "reliably improved",
-        "not a case at intake",
+        "reliably deteriorated",  # -6 from 45: not a case at intake, but worse
     ]
     assert out["reliable_deterioration"].to_list() == [False, False, True]
+    assert out["case_start"].to_list() == [True, True, False]
 
 
 def test_classify_change_without_cutoff_leaves_caseness_null() -> None:
@@ -479,7 +495,9 @@ def test_classify_change_matches_a_plain_python_oracle(
         assert row["change"] == last - first
         improved = first - last >= 6
         deteriorated = last - first >= 6
-        if first < 10:
+        if deteriorated:
+            expected = "reliably deteriorated"
+        elif first < 10:
             expected = "not a case at intake"
         elif improved and last < 10:
             expected = "recovered"
@@ -490,6 +508,30 @@ def test_classify_change_matches_a_plain_python_oracle(
         else:
             expected = "no reliable change"
         assert row["category"] == expected
+
+
+def test_reliable_deterioration_is_shown_even_when_not_a_case_at_intake() -> None:
+    # PHQ-9 4 -> 12: below caseness (10) at intake, +8 >= 6 reliable deterioration.
+    # Before, "not a case at intake" took precedence and hid the deterioration.
+    df = pl.DataFrame({"id": [1, 1, 2, 2, 3, 3], "s": [1, 2] * 3, "phq": [4, 12, 4, 7, 4, 0]})
+    out = classify_change(df, score_col="phq", rule=PHQ_RULE, **KW)
+    assert out["case_start"].to_list() == [False, False, False]
+    assert out["reliable_deterioration"].to_list() == [True, False, False]
+    assert out["category"].to_list() == [
+        "reliably deteriorated",
+        "not a case at intake",  # +3: not reliable
+        "not a case at intake",  # -4: below caseness throughout
+    ]
+
+
+def test_paired_deterioration_is_shown_even_when_not_a_case_at_intake() -> None:
+    # below caseness on both at intake (PHQ 4 < 10, GAD 3 < 8); PHQ +8 reliable, GAD 0
+    df = pl.DataFrame({"id": [1, 1], "s": [1, 2], "phq": [4, 12], "gad": [3, 3]})
+    phq = classify_change(df, score_col="phq", rule=PHQ_RULE, **KW)
+    gad = classify_change(df, score_col="gad", rule=GAD_RULE, **KW)
+    row = combine_recovery(phq, gad).row(0, named=True)
+    assert (row["case_start"], row["reliable_deterioration"]) == (False, True)
+    assert row["category"] == "reliably deteriorated"
 
 
 # -------------------------------------------------------- combine_recovery

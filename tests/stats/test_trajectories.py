@@ -208,3 +208,33 @@ def test_constant_baseline_gives_no_slope_and_no_band() -> None:
     band = expected_recovery_band(df, **KW)
     assert band["slope"].to_list() == [None]
     assert set(on_track(df, band, higher_is_better=False, **KW)["status"]) == {"no band"}
+
+
+# ---------------------------------------------- coverage is a setting, with its base rate
+
+
+def test_default_coverage_is_ninety_percent_and_implies_one_session_in_twenty_not_on_track() -> None:
+    assert trajectories.DEFAULT_COVERAGE == 0.9
+    assert trajectories.not_on_track_rate() == pytest.approx(0.05)
+    assert trajectories.not_on_track_rate(0.5) == pytest.approx(0.25)
+    for bad, error in ((0.0, ValueError), (1.0, ValueError), ("0.5", TypeError), (True, TypeError)):
+        with pytest.raises(error):
+            trajectories.not_on_track_rate(bad)  # type: ignore[arg-type]
+
+
+def test_wider_coverage_flags_fewer_sessions_on_simulated_on_track_data() -> None:
+    # Clients who all follow the typical course: a band fitted on one cohort,
+    # applied to another drawn the same way (as a clinic applies its past clients' band).
+    past, now = simulate(seed=1), simulate(seed=2)
+    shares = {}
+    for coverage in (0.5, 0.8, 0.9):
+        band = expected_recovery_band(past, coverage=coverage, **KW)
+        labelled = on_track(now, band, higher_is_better=False, **KW)
+        judged = labelled.filter(pl.col("status").is_in(["on track", "not on track",
+                                                         "better than expected"]))  # fmt: skip
+        shares[coverage] = (judged["status"] == "not on track").mean()
+        # about 7,300 judged sessions: within 2.5 points of (1 - coverage) / 2
+        assert shares[coverage] == pytest.approx(
+            trajectories.not_on_track_rate(coverage), abs=0.025
+        )
+    assert shares[0.5] > shares[0.8] > shares[0.9]

@@ -25,10 +25,10 @@ from alliance.web.alerts.models import Alert
 from alliance.web.api.models import ApiToken
 from alliance.web.api.pages import issue
 from alliance.web.care.models import Client, Episode, Session
+from alliance.web.consent.models import ConsentRecord, Erasure
 from alliance.web.goals.models import Goal, GoalRating, Task
 from alliance.web.measures.models import Link, Response
 from alliance.web.portal.models import Feedback, PortalAccess
-from alliance.web.rights.models import ConsentRecord, Erasure
 from alliance.web.sessiontranscripts.models import Transcript
 
 MISSING_PK = 987_654

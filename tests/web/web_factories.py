@@ -22,11 +22,11 @@ from alliance.scoring.answers import score_answers
 from alliance.web.accounts.models import Organisation, Role, User
 from alliance.web.alerts.models import Alert
 from alliance.web.care.models import Client, Episode, Session
+from alliance.web.consent.texts import CONSENT_VERSION
 from alliance.web.goals.models import Goal, Task
 from alliance.web.measures.forms import item_field_name
 from alliance.web.measures.models import Respondent, Response
 from alliance.web.measures.plans import create_default_plan
-from alliance.web.measures.texts import CONSENT_VERSION
 
 PASSWORD = "correct horse battery staple"
 

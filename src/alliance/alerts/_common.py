@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from alliance.alerts.config import AlertConfig
 from alliance.alerts.findings import Finding, Severity
@@ -40,6 +40,30 @@ def latest(history: History, column: str) -> Point | None:
     return points[-1] if points else None
 
 
+def latest_run(points: Sequence[Point], holds: Callable[[Point], bool]) -> list[Point]:
+    """The latest unbroken run of measured points for which ``holds`` is true, oldest first.
+
+    Empty when the latest point does not hold. The run's first point is the
+    onset of a condition that still holds, so a finding keyed on it keeps
+    its key (and is stored once) while the condition lasts.
+
+    >>> latest_run([(1, 2.0), (2, 4.0), (3, 2.0), (4, 1.0)], lambda p: p[1] < 3)
+    [(3, 2.0), (4, 1.0)]
+    """
+    run: list[Point] = []
+    for point in reversed(points):
+        if not holds(point):
+            break
+        run.append(point)
+    return run[::-1]
+
+
+def sum_squares(xs: Sequence[float]) -> float:
+    """``sum((x - mean x)**2)``: the spread of session numbers a slope is fitted over."""
+    mean = sum(xs) / len(xs)
+    return float(sum((x - mean) ** 2 for x in xs))
+
+
 def ols_slope(points: Sequence[Point]) -> float:
     """Ordinary least-squares slope of value on session number.
 
@@ -49,7 +73,7 @@ def ols_slope(points: Sequence[Point]) -> float:
     xs = [float(x) for x, _ in points]
     ys = [y for _, y in points]
     mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    sxx = sum((x - mx) ** 2 for x in xs)
+    sxx = sum_squares(xs)
     if sxx == 0:
         raise ValueError("a slope needs at least two different session numbers")
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx

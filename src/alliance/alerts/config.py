@@ -31,6 +31,7 @@ from types import MappingProxyType
 from alliance.alerts.scales import ScoreInfo, describe, describe_flag
 from alliance.instruments import get
 from alliance.stats.rupture_noise import RuptureSettings
+from alliance.stats.trajectories import DEFAULT_COVERAGE
 
 __all__ = ["PROJECT_DEFAULT", "AlertConfig", "default_sources", "instrument_change"]
 
@@ -84,21 +85,47 @@ _SOURCES: dict[str, str] = {
     "low_alliance": f"{PROJECT_DEFAULT}: WAI-SR item mean below 3 = answered less than "
     "'Fairly often' on average; SAI mean below 2.5 = below the middle of its 0-5 scale "
     "(response points unconfirmed [check]). WAI-SR vendor bands have no validation.",
+    "low_alliance_confirm": f"{PROJECT_DEFAULT}: the score is below its threshold in 2 measured "
+    "sessions in a row before the rule warns (one noisy session is not a low alliance; a sudden "
+    "fall is the rupture rule's). One alert per spell below the threshold, keyed on its first "
+    "session; base rate on stable simulated clients in bench/README.md, 'Alert base rates'.",
+    "low_alliance_at_once": f"{PROJECT_DEFAULT}: a score this low warns after one session, "
+    "without waiting for a second: a WAI-SR item mean below 2 ('Sometimes'), an SAI mean below "
+    "1.5 (response points unconfirmed [check]). Early alliance predicts dropout, and a session "
+    "this low is rarely noise (base rate in bench/README.md, 'Alert base rates').",
     "falling_sessions": f"{PROJECT_DEFAULT}: the trend is fitted over the last 4 measured "
     "sessions.",
+    "falling_z": f"{PROJECT_DEFAULT}: the fall must also be beyond noise: the OLS slope at least "
+    "2.33 standard errors below 0 (one-sided 1%), its standard error from the same pooled "
+    "session-to-session noise SD as the rupture rule (rupture_noise_sd, the clinic's own once it "
+    "has enough data). 0 turns this test off.",
     "falling_slope": f"{PROJECT_DEFAULT}: an OLS slope of -0.25 item-mean points per session "
     "or steeper (about one response step over 4 sessions).",
     "disagreement_gap": f"{PROJECT_DEFAULT}: client and therapist item means at least 1 point "
     "(one response step) apart; the therapist form is an adapted parallel form, not a "
     "validated instrument (PSYCHOMETRICS.md s.1).",
+    "disagreement_confirm": f"{PROJECT_DEFAULT}: the gap, in the same direction, in 2 sessions "
+    "in a row rated by both; clients commonly rate the alliance higher than their therapists "
+    "(Tryon, Blackwell & Hammel 2007), so one session's gap is common and says little.",
     "disagreement_pairs": "WAI-SR client form and its therapist parallel form (adapted): same "
     "items, response scale and subscale key, so their item means share one metric.",
     "deterioration_scores": "Outcome measures watched for reliable deterioration: a rise of at "
     "least reliable_change from the first measured session.",
+    "deterioration_confirm": f"{PROJECT_DEFAULT}: reliably worse than the first session in 2 "
+    "measured sessions in a row. Reliable change is a test of two measurements; applied after "
+    "every session it is tested many times, so one reading past it is often noise.",
     "expected_band": "Supplied by the caller for this client (e.g. alliance.stats.trajectories, "
     "fitted on the service's own cohort); no published expected-trajectory norm is shipped. "
     "None turns the rule off.",
     "expected_band_score": "The outcome score the expected band describes.",
+    "expected_band_coverage": f"{PROJECT_DEFAULT}: the central coverage of the expected band "
+    "(alliance.stats.trajectories.DEFAULT_COVERAGE, 0.9, chosen for its base rate: 17% of "
+    "stable simulated clients flagged at least once in 12 sessions, against 65% for the 50% "
+    "band first built; Finch, Lambert & "
+    "Schaalje 2001 describe such bands, their boundaries not retrieved [check]). A client on "
+    "the service's typical course is 'not on track' in (1 - coverage) / 2 of sessions: 25% at "
+    "0.5, 5% at 0.9 (alliance.stats.trajectories.not_on_track_rate; bench/README.md, Alert "
+    "base rates).",
     "goal_revisit_sessions": f"{PROJECT_DEFAULT}: goals rated at least every 4 sessions.",
     "tasks_window": f"{PROJECT_DEFAULT}: the last 3 tasks that were due and answered.",
     "tasks_min_not_done": f"{PROJECT_DEFAULT}: 2 or more of those not done.",
@@ -157,16 +184,26 @@ class AlertConfig:
             sai_total=2.5, wai_sr_goal_mean=3.0, wai_sr_task_mean=3.0, wai_sr_bond_mean=3.0
         )
     )
+    low_alliance_confirm: int = 2
+    low_alliance_at_once: Mapping[str, float] = field(
+        default_factory=lambda: _proxy(
+            sai_total=1.5, wai_sr_goal_mean=2.0, wai_sr_task_mean=2.0, wai_sr_bond_mean=2.0
+        )
+    )
     falling_sessions: int = 4
     falling_slope: Mapping[str, float] = field(
         default_factory=lambda: _proxy(sai_total=-0.25, wai_sr_total_mean=-0.25)
     )
+    falling_z: float = 2.33
     disagreement_gap: float = 1.0
+    disagreement_confirm: int = 2
     disagreement_pairs: Mapping[str, str] = field(default_factory=_disagreement_pairs)
     reliable_change: Mapping[str, float] = field(default_factory=_reliable_change)
     deterioration_scores: tuple[str, ...] = ("phq9_total", "gad7_total")
+    deterioration_confirm: int = 2
     expected_band: Mapping[int, tuple[float, float]] | None = None
     expected_band_score: str = "phq9_total"
+    expected_band_coverage: float = DEFAULT_COVERAGE
     risk_flags: tuple[str, ...] = ("phq9_flag_risk",)
     goal_revisit_sessions: int = 4
     tasks_window: int = 3
@@ -212,6 +249,7 @@ def _score_columns(c: AlertConfig) -> list[str]:
         *c.alliance_scores,
         *c.rupture_noise_sd,
         *c.low_alliance,
+        *c.low_alliance_at_once,
         *c.falling_slope,
         *c.disagreement_pairs,
         *c.disagreement_pairs.values(),
@@ -232,20 +270,35 @@ def _check(c: AlertConfig) -> None:
     for column in c.alliance_scores:
         _require(column in c.rupture_noise_sd, f"rupture_noise_sd has no entry for {column!r}")
         _require(column in c.falling_slope, f"falling_slope has no entry for {column!r}")
+    for column, at_once in c.low_alliance_at_once.items():
+        low = c.low_alliance.get(column, at_once)
+        _require(
+            at_once <= low,
+            f"low_alliance_at_once for {column!r} is above its low_alliance",
+        )
     for column in (*c.deterioration_scores, c.expectations_score):
         _require(column in c.reliable_change, f"reliable_change has no entry for {column!r}")
     for name in ("rupture_z_k", "disagreement_gap", "short_expectation_fraction"):
         _require(getattr(c, name) > 0, f"{name} must be above 0")
     _require(c.rupture_drop_k >= 0, "rupture_drop_k must be 0 or more")
+    _require(c.falling_z >= 0, "falling_z must be 0 or more")
     for column, sd in c.rupture_noise_sd.items():
         _require(sd > 0, f"rupture_noise_sd for {column!r} must be above 0")
     _require(c.rupture_min_prior >= 2, "rupture_min_prior must be 2 or more")
-    for name in ("rupture_repair_within", "goal_revisit_sessions", "usual_sessions"):
+    for name in (
+        "rupture_repair_within",
+        "goal_revisit_sessions",
+        "usual_sessions",
+        "low_alliance_confirm",
+        "disagreement_confirm",
+        "deterioration_confirm",
+    ):
         _require(getattr(c, name) >= 1, f"{name} must be 1 or more")
     _require(c.falling_sessions >= 2, "falling_sessions must be 2 or more (a slope needs 2 points)")
     _require(
         1 <= c.tasks_min_not_done <= c.tasks_window, "need 1 <= tasks_min_not_done <= tasks_window"
     )
+    _require(0 < c.expected_band_coverage < 1, "expected_band_coverage must lie between 0 and 1")
     for low, high in (c.expected_band or {}).values():
         _require(low <= high, f"expected_band has low {low} above high {high}")
     missing = [n for n in AlertConfig.threshold_names() if n not in c.sources]

@@ -7,15 +7,20 @@ rules are re-run on a longer history.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 from alliance.alerts._common import (
+    Point,
     alliance_column,
     at_least,
     below,
     finding,
     fmt,
-    latest,
+    latest_run,
     ols_slope,
     subscale_of,
+    sum_squares,
 )
 from alliance.alerts.config import AlertConfig
 from alliance.alerts.findings import Finding
@@ -25,95 +30,153 @@ __all__ = ["rule_disagreement", "rule_falling_alliance", "rule_low_alliance"]
 
 
 def _low(history: History, config: AlertConfig, column: str, threshold: float) -> Finding | None:
-    point = latest(history, column)
-    if point is None or not below(point[1], threshold):
+    run = latest_run(history.values(column), lambda p: below(p[1], threshold))
+    at_once = config.low_alliance_at_once.get(column)
+    clear = bool(run) and at_once is not None and below(run[-1][1], at_once)
+    if len(run) < config.low_alliance_confirm and not clear:
         return None
-    session, score = point
+    (onset, _), (session, score) = run[0], run[-1]
     info = config.scales[column]
+    spell = (
+        ""
+        if len(run) == 1
+        else f" It has been below it in {len(run)} sessions in a row, since session {onset}."
+    )
     return finding(
         "low_alliance",
         "warning",
-        session,
+        onset,
         f"Low alliance: {info.label}",
         f"In session {session} the client's {info.label} was {fmt(score)}, "
-        f"below the threshold of {fmt(threshold)} (short by {fmt(threshold - score)}).",
-        {"score": score, "threshold": threshold},
+        f"below the threshold of {fmt(threshold)} (short by {fmt(threshold - score)}).{spell}",
+        {"score": score, "threshold": threshold, "sessions": float(len(run))},
         subscale_of(info),
         info.topic,
     )
 
 
 def rule_low_alliance(history: History, config: AlertConfig) -> list[Finding]:
-    """Warn when the latest score of an alliance scale is below its threshold.
+    """Warn when an alliance scale has stayed below its threshold.
 
-    Fires when ``score < config.low_alliance[column]``; a score exactly at
-    the threshold does not fire. One finding per scale.
+    Fires when ``score < config.low_alliance[column]`` in the latest
+    ``config.low_alliance_confirm`` measured sessions in a row (default 2), or
+    at once when the latest score is below ``config.low_alliance_at_once``
+    (a score too low to be noise); a score exactly at a threshold does not
+    count. The finding is keyed on
+    the first session of the spell below the threshold, so a client who stays
+    low gets one alert, whose numbers follow the latest session, not one per
+    session. One finding per scale.
     """
     found = (_low(history, config, c, t) for c, t in config.low_alliance.items())
     return [f for f in found if f is not None]
 
 
+def _window_falls(
+    points: Sequence[Point], end: int, config: AlertConfig, column: str
+) -> tuple[float, float] | None:
+    """(slope, its noise standard error) of the window ending at ``points[end]`` when it
+    falls both by the threshold and beyond noise, else None."""
+    window = points[end - config.falling_sessions + 1 : end + 1]
+    slope = ols_slope(window)
+    se = config.rupture_noise_sd[column] / math.sqrt(sum_squares([x for x, _ in window]))
+    falls = at_least(config.falling_slope[column], slope) and at_least(
+        -config.falling_z * se, slope
+    )
+    return (slope, se) if falls else None
+
+
 def rule_falling_alliance(history: History, config: AlertConfig) -> list[Finding]:
-    """Warn when the alliance has been falling over the last few sessions.
+    """Warn when the alliance has been falling over the last few sessions, beyond noise.
 
     Takes the preferred alliance score (``config.alliance_scores``), its last
     ``config.falling_sessions`` measured values, and fits an OLS line on the
-    session number. Fires when ``slope <= config.falling_slope[column]``: a
-    slope exactly at the threshold fires.
+    session number. Fires when ``slope <= config.falling_slope[column]`` (a
+    slope exactly at the threshold fires) and ``slope <= -falling_z * se``,
+    where ``se = noise_sd / sqrt(sum((x - mean x)**2))`` is the slope's
+    standard error under the pooled session-to-session noise SD
+    (``config.rupture_noise_sd``). Keyed on the first session whose window
+    fell, so a fall that goes on over several sessions is one alert.
     """
     column = alliance_column(history, config)
     if column is None:
         return []
-    points = history.values(column)[-config.falling_sessions :]
-    if len(points) < config.falling_sessions:
+    points = history.values(column)
+    first_end = config.falling_sessions - 1
+    falls = [_window_falls(points, end, config, column) for end in range(first_end, len(points))]
+    latest_fall = falls[-1] if falls else None
+    if latest_fall is None:
         return []
-    slope, threshold = ols_slope(points), config.falling_slope[column]
-    if not at_least(threshold, slope):
-        return []
-    info = config.scales[column]
-    (first, start), (last, end) = points[0], points[-1]
+    slope, se = latest_fall
+    spell = next(i for i, f in enumerate([*reversed(falls), None]) if f is None)
+    window = points[-config.falling_sessions :]
+    onset = points[len(points) - spell][0]
+    info, threshold = config.scales[column], config.falling_slope[column]
+    (first, start), (last, end) = window[0], window[-1]
     return [
         finding(
             "falling_alliance",
             "warning",
-            last,
+            onset,
             f"Falling alliance: {info.label}",
             f"The client's {info.label} went from {fmt(start)} in session {first} to "
-            f"{fmt(end)} in session {last}: {', '.join(fmt(v) for _, v in points)} "
-            f"(trend {fmt(slope)} per session; threshold {fmt(threshold)}).",
-            {"slope": slope, "threshold": threshold, "first": start, "last": end},
+            f"{fmt(end)} in session {last}: {', '.join(fmt(v) for _, v in window)} "
+            f"(trend {fmt(slope)} per session; threshold {fmt(threshold)}, "
+            f"{fmt(-slope / se)} standard errors below flat).",
+            {"slope": slope, "threshold": threshold, "first": start, "last": end, "se": se},
             subscale_of(info),
             info.topic,
         )
     ]
 
 
-def _both(history: History, client: str, therapist: str) -> tuple[int, float, float] | None:
-    for s in reversed(history.sessions):
-        c, t = s.client.get(client), s.therapist.get(therapist)
-        if c is not None and t is not None:
-            return s.number, float(c), float(t)
-    return None
+def _gap_run(
+    history: History, config: AlertConfig, client: str, therapist: str
+) -> list[tuple[int, float, float]]:
+    """The latest run of sessions rated by both with a gap at the threshold or more, in the
+    direction of the latest one; oldest first."""
+    both = [
+        (s.number, float(c), float(t))
+        for s in history.sessions
+        if (c := s.client.get(client)) is not None and (t := s.therapist.get(therapist)) is not None
+    ]
+    if not both:
+        return []
+    lower = both[-1][1] < both[-1][2]
+    run: list[tuple[int, float, float]] = []
+    for session, c, t in reversed(both):
+        if not at_least(abs(c - t), config.disagreement_gap) or (c < t) != lower:
+            break
+        run.append((session, c, t))
+    return run[::-1]
 
 
 def _gap(history: History, config: AlertConfig, client: str, therapist: str) -> Finding | None:
-    found = _both(history, client, therapist)
-    if found is None:
+    run = _gap_run(history, config, client, therapist)
+    if len(run) < config.disagreement_confirm:
         return None
-    session, c, t = found
+    onset, (session, c, t) = run[0][0], run[-1]
     gap = abs(c - t)
-    if not at_least(gap, config.disagreement_gap):
-        return None
     info = config.scales[client]
     lower = "the client's is lower" if c < t else "yours is lower"
+    spell = (
+        ""
+        if len(run) == 1
+        else f" The gap has held in {len(run)} sessions in a row, since session {onset}."
+    )
     return finding(
         "disagreement",
         "warning" if c < t else "info",
-        session,
+        onset,
         f"You and the client see the {info.topic.capitalize()} differently",
         f"In session {session} the client rated {info.label} {fmt(c)} and you rated it "
-        f"{fmt(t)}: {lower}, by {fmt(gap)} (threshold {fmt(config.disagreement_gap)}).",
-        {"client": c, "therapist": t, "gap": gap, "threshold": config.disagreement_gap},
+        f"{fmt(t)}: {lower}, by {fmt(gap)} (threshold {fmt(config.disagreement_gap)}).{spell}",
+        {
+            "client": c,
+            "therapist": t,
+            "gap": gap,
+            "threshold": config.disagreement_gap,
+            "sessions": float(len(run)),
+        },
         subscale_of(info),
         info.topic,
     )
@@ -122,11 +185,13 @@ def _gap(history: History, config: AlertConfig, client: str, therapist: str) -> 
 def rule_disagreement(history: History, config: AlertConfig) -> list[Finding]:
     """Flag client-therapist gaps on a subscale rated by both in the same session.
 
-    For each (client, therapist) column pair, the latest session with both
-    ratings; fires when ``|client - therapist| >= config.disagreement_gap``
-    (a gap exactly at the threshold fires). A warning when the client's
-    rating is the lower one (the therapist may be missing a problem), info
-    when the therapist's is.
+    For each (client, therapist) column pair, the sessions rated by both;
+    fires when ``|client - therapist| >= config.disagreement_gap`` (a gap
+    exactly at the threshold fires), in the same direction, in the latest
+    ``config.disagreement_confirm`` of them in a row (default 2). A warning
+    when the client's rating is the lower one (the therapist may be missing a
+    problem), info when the therapist's is. Keyed on the first session of the
+    spell, so a lasting gap is one alert.
     """
     pairs = config.disagreement_pairs.items()
     found = (_gap(history, config, c, t) for c, t in pairs)

@@ -6,7 +6,15 @@ Outcome thresholds come from the instrument files through the config
 
 from __future__ import annotations
 
-from alliance.alerts._common import at_least, finding, fmt, latest, subscale_of, worse_by
+from alliance.alerts._common import (
+    at_least,
+    finding,
+    fmt,
+    latest,
+    latest_run,
+    subscale_of,
+    worse_by,
+)
 from alliance.alerts.config import AlertConfig
 from alliance.alerts.findings import Finding
 from alliance.alerts.history import History
@@ -18,32 +26,47 @@ def _deteriorated(history: History, config: AlertConfig, column: str) -> Finding
     points = history.values(column)
     if len(points) < 2:
         return None
-    (first, start), (last, end) = points[0], points[-1]
+    (first, start) = points[0]
     info, threshold = config.scales[column], config.reliable_change[column]
-    worse = worse_by(info, start, end)
-    if not at_least(worse, threshold):
+    run = latest_run(points[1:], lambda p: at_least(worse_by(info, start, p[1]), threshold))
+    if len(run) < config.deterioration_confirm:
         return None
+    onset, (last, end) = run[0][0], run[-1]
+    worse = worse_by(info, start, end)
     moved = "rose" if end > start else "fell"
+    spell = (
+        ""
+        if len(run) == 1
+        else f" It has been reliably worse in {len(run)} sessions in a row, since session {onset}."
+    )
     return finding(
         "deterioration",
         "warning",
-        last,
+        onset,
         f"Reliable deterioration: {info.label}",
         f"The client's {info.label} {moved} from {fmt(start)} in session {first} to "
         f"{fmt(end)} in session {last} (worse by {fmt(worse)}; reliable change "
-        f"{fmt(threshold)}).",
-        {"first": start, "latest": end, "change": worse, "threshold": threshold},
+        f"{fmt(threshold)}).{spell}",
+        {
+            "first": start,
+            "latest": end,
+            "change": worse,
+            "threshold": threshold,
+            "sessions": float(len(run)),
+        },
         subscale_of(info),
     )
 
 
 def rule_deterioration(history: History, config: AlertConfig) -> list[Finding]:
-    """Warn when an outcome score is reliably worse than at its first session.
+    """Warn when an outcome score has stayed reliably worse than at its first session.
 
-    For each ``config.deterioration_scores`` column: latest versus first
-    measured value. Fires when the change in the unhealthy direction is at
-    least ``config.reliable_change[column]`` (PHQ-9 6, GAD-7 4, from the
-    instrument files); a change exactly at the threshold fires.
+    For each ``config.deterioration_scores`` column: each later measured
+    value against the first. Fires when the change in the unhealthy direction
+    is at least ``config.reliable_change[column]`` (PHQ-9 6, GAD-7 4, from the
+    instrument files; a change exactly at the threshold fires) in the latest
+    ``config.deterioration_confirm`` measured sessions in a row (default 2).
+    Keyed on the first session of that spell: one alert while it lasts.
     """
     found = (_deteriorated(history, config, c) for c in config.deterioration_scores)
     return [f for f in found if f is not None]

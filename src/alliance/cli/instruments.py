@@ -90,7 +90,8 @@ def describe(inst: Instrument) -> None:
         )
         if scale.bands:
             bands = ", ".join(f"{b.label} {b.min:g}-{b.max:g}" for b in scale.bands)
-            say(f"  bands: {bands} ({scale.bands_source})")
+            say(f"  bands: {bands} ({scale.bands_source}); "
+                f"{scale.missing.banding_note(scale.method)}")  # fmt: skip
         if scale.change is not None:
             say(f"  change norms: {_norms(scale.change)}")
     for flag in inst.flags:

@@ -73,7 +73,7 @@ def sql(
     if ruptures is not None:
         from alliance.cli.stats import split_score_column
         from alliance.sqlgen.ruptures import rupture_query
-        from alliance.stats.rupture_settings import RuptureSettings
+        from alliance.stats import RuptureSettings
 
         inst, scale_id = split_score_column(ruptures)
         if ruptures not in {f"{i.id}_{s.id}" for i in chosen for s in i.scales}:

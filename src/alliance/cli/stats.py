@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -28,7 +28,7 @@ from alliance.cli.common import (
     use_streaming,
 )
 from alliance.errors import DataError
-from alliance.stats.rupture_settings import RuptureSettings
+from alliance.stats import RuptureSettings
 
 # The statistics (scipy, statsmodels) are imported inside each command, so that
 # `alliance --help` and the other commands start without them.
@@ -36,10 +36,14 @@ if TYPE_CHECKING:
     import polars as pl
 
     from alliance.instruments import Instrument
-    from alliance.stats.agreement import IccEstimate, IccResult
-    from alliance.stats.agreement_nested import NestedIcc
-    from alliance.stats.rupture_noise import NoiseEstimate
-    from alliance.stats.ruptures import RuptureSummary
+    from alliance.stats import (
+        ChangeRule,
+        IccEstimate,
+        IccResult,
+        NestedIcc,
+        NoiseEstimate,
+        RuptureSummary,
+    )
 
 InputArg = Annotated[Path, typer.Argument(help="Input file: .csv .tsv .xlsx .sav .parquet")]
 Layout = Annotated[str, typer.Option(help=LAYOUT_HELP)]
@@ -84,27 +88,29 @@ def _wide_only(layout: str, mapping: Path | None) -> None:
         )
 
 
-def _keep_score(score: str) -> Callable[[pl.DataFrame, int], pl.DataFrame]:
-    """A batch -> its id, session and ``score`` columns, scored from the items when absent."""
+def _keep_score(score: str | tuple[str, ...]) -> Callable[[pl.DataFrame, int], pl.DataFrame]:
+    """A batch -> its id, session and score columns, each scored from the items when absent."""
     from alliance.scoring import score as score_frame
     from alliance.streaming import shift_rows
 
-    inst, _scale = split_score_column(score)
+    scores = (score,) if isinstance(score, str) else score
+    instruments = {c: split_score_column(c)[0] for c in scores}
 
     def prepare(batch: pl.DataFrame, offset: int) -> pl.DataFrame:
-        if score not in batch.columns:
-            try:
-                batch = score_frame(batch, inst).scores
-            except DataError as exc:
-                raise shift_rows(exc, offset) from None
-        return batch.select("id", "session", score)
+        for column, inst in instruments.items():
+            if column not in batch.columns:
+                try:
+                    batch = score_frame(batch, inst).scores
+                except DataError as exc:
+                    raise shift_rows(exc, offset) from None
+        return batch.select("id", "session", *scores)
 
     return prepare
 
 
 def _stream_per_client(
     data: Path,
-    score: str,
+    score: str | tuple[str, ...],
     output: Path | None,
     step_: Callable[[pl.DataFrame], pl.DataFrame],
     memory: int,
@@ -129,12 +135,20 @@ def _sessions_present(frame: pl.DataFrame) -> bool:
 
 
 def register(app: typer.Typer) -> None:
-    app.command(epilog="Example: alliance reliability answers.csv -i wai_sr --session 1")(
-        reliability
-    )
-    app.command(epilog="Example: alliance change scored.csv --score phq9_total -o change.csv")(
-        change
-    )
+    app.command(
+        epilog=(
+            "Example: alliance reliability answers.csv -i wai_sr --session 1\n\n"
+            "Clients with a blank item are left out of each statistic (listwise); how many, "
+            "and which items, is printed under the table and written by --json."
+        )
+    )(reliability)
+    app.command(
+        epilog=(
+            "Example: alliance change scored.csv --score phq9_total -o change.csv\n\n"
+            "PHQ-9 and GAD-7 together, by the NHS Talking Therapies rules (secondary source): "
+            "alliance change scored.csv --recovery nhs-tt -o recovery.csv"
+        )
+    )(change)
     app.command(
         epilog=(
             "Example: alliance ruptures scored.csv --score sai_total -o ruptures.csv\n\n"
@@ -161,14 +175,27 @@ def reliability(
     cfa: Annotated[
         bool, typer.Option(help="Also fit the 3- and 2-factor WAI-SR models (WAI-SR forms only).")
     ] = True,
+    json_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--json",
+            help="Also write every number (and the clients dropped listwise, by item) as JSON.",
+        ),
+    ] = None,
     layout: Layout = "wide",
     mapping: Mapping_ = None,
 ) -> None:
-    """Cronbach's alpha (Feldt CI), McDonald's omega, item-total correlations, alpha if deleted, CFA."""
+    """Cronbach's alpha (Feldt CI), McDonald's omega, item-total correlations, alpha if deleted, CFA.
+
+    Each statistic uses the complete rows (listwise deletion); how many were
+    dropped, and which items were missing, is printed and written.
+    """
+    import json
+
     import polars as pl
 
     from alliance.instruments import resolve
-    from alliance.stats.reliability import (
+    from alliance.stats import (
         cronbach_alpha,
         item_total_correlations,
         mcdonald_omega,
@@ -176,6 +203,7 @@ def reliability(
 
     inst = resolve(instrument)
     frame = load(data, layout=layout, mapping=mapping)
+    unit = "clients" if _sessions_present(frame) else "rows"
     if _sessions_present(frame):
         if session is not None:
             frame = frame.filter(pl.col("session") == session)
@@ -184,6 +212,9 @@ def reliability(
             frame = frame.sort("id", "session").group_by("id", maintain_order=True).first()
             note(f"using each client's first session: {frame.height:,} rows")
     rows = []
+    report: dict[str, object] = {"instrument": inst.id, "unit": unit, "rows": frame.height}
+    scales_json: list[dict[str, object]] = []
+    dropped_lines: list[str] = []
     for scale in inst.scales:
         if len(scale.items) < 2:
             continue
@@ -194,7 +225,11 @@ def reliability(
                 f"missing item column(s) for {inst.id}: {', '.join(missing)}", column=missing[0]
             )
         items = frame.select(cols)
-        complete = items.drop_nulls().height
+        dropped = _listwise(items)
+        complete = items.height - dropped.rows
+        dropped_lines.append(
+            _dropped_line(f"{inst.short_name} {scale.id}", dropped, items.height, unit)
+        )
         if complete < 3:
             raise DataError(
                 f"{inst.id} {scale.id}: only {complete} complete row(s); at least 3 are needed"
@@ -210,17 +245,34 @@ def reliability(
                 "alpha_ci_low": a.ci_low,
                 "alpha_ci_high": a.ci_high,
                 "omega": o.omega if o else None,
+                "dropped": dropped.rows,
             }
         )
+        scales_json.append({**rows[-1], "missing_by_item": dropped.by_item, "alpha_ci_level": 0.95})
         if scale.id in ("total",) or len(inst.scales) == 1:
             table(
                 f"{inst.short_name} {scale.label}: items",
                 item_total_correlations(items, nan_policy="listwise"),
             )
-    table(f"{inst.short_name}: reliability (95% CI by Feldt's method)", pl.DataFrame(rows))
+    table(
+        f"{inst.short_name}: reliability (95% CI by Feldt's method; n = complete {unit}, "
+        f"dropped = {unit} left out listwise)",
+        pl.DataFrame(rows),
+    )
+    for line in dropped_lines:
+        if line:
+            say(line)
+    report["scales"] = scales_json
+    report["cfa"] = None
+
+    def write_json() -> None:
+        if json_out is not None:
+            json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+            note(f"wrote {json_out}")
+
     if cfa and inst.id in ("wai_sr", "wai_sr_t"):
         try:
-            from alliance.stats.cfa import compare_wai_sr_models
+            from alliance.stats import compare_wai_sr_models
         except ModuleNotFoundError as exc:
             if missing_extra(exc) is None:
                 raise
@@ -228,23 +280,81 @@ def reliability(
                 "confirmatory factor analysis not run: it needs the optional 'models' extra "
                 "(pip install 'alliance[models]'); --no-cfa hides this note"
             )
+            write_json()
             return
         cols = [inst.item_column(n) for n in range(1, 13)]
+        cfa_items = frame.select(cols)
+        cfa_dropped = _listwise(cfa_items)
         with progress(1) as bar:
             step(bar, "fitting confirmatory factor models")
-            fits = compare_wai_sr_models(frame.select(cols), prefix=inst.id, nan_policy="listwise")
+            fits = compare_wai_sr_models(cfa_items, prefix=inst.id, nan_policy="listwise")
         table(
             "Confirmatory factor analysis (CFI/TLI near 1, RMSEA and SRMR near 0 = good fit; "
             "lower BIC = preferred)",
             fits.select("model", "n", "chi2", "df", "cfi", "tli", "rmsea", "srmr", "bic"),
         )
+        line = _dropped_line(
+            f"{inst.short_name} factor models", cfa_dropped, cfa_items.height, unit
+        )
+        if line:
+            say(line)
+        report["cfa"] = {
+            "dropped": cfa_dropped.rows,
+            "missing_by_item": cfa_dropped.by_item,
+            "models": fits.to_dicts(),
+        }
+    write_json()
+
+
+class _Dropped:
+    """Rows left out listwise: how many, and how many miss each item (null or NaN)."""
+
+    __slots__ = ("by_item", "rows")
+
+    def __init__(self, rows: int, by_item: dict[str, int]) -> None:
+        self.rows = rows
+        self.by_item = by_item
+
+
+def _listwise(items: pl.DataFrame) -> _Dropped:
+    """Count the rows a listwise analysis of ``items`` drops, and the blanks of each item."""
+    import polars as pl
+
+    blank = {
+        c: pl.col(c).is_null() | (pl.col(c).is_nan() if items.schema[c].is_float() else False)
+        for c in items.columns
+    }
+    counts = items.select(
+        pl.any_horizontal(list(blank.values())).sum().alias("__rows"),
+        *(e.sum().alias(c) for c, e in blank.items()),
+    ).row(0, named=True)
+    rows = int(counts.pop("__rows"))
+    return _Dropped(rows, {c: int(v) for c, v in counts.items() if v})
+
+
+def _dropped_line(what: str, dropped: _Dropped, total: int, unit: str) -> str:
+    """The line shown whenever a listwise analysis leaves anyone out ("" when none)."""
+    if not dropped.rows:
+        return ""
+    items = ", ".join(f"{c} blank for {k:,}" for c, k in dropped.by_item.items())
+    return f"{what}: {dropped.rows:,} of {total:,} {unit} dropped listwise (a blank item): {items}."
+
+
+#: ``--recovery`` choices: one measure at a time, or NHS Talking Therapies' paired rule.
+RECOVERY_RULES = ("single", "nhs-tt")
+#: The measures NHS Talking Therapies pairs for recovery (PSYCHOMETRICS.md s.3).
+NHS_TT_SCORES = ("phq9_total", "gad7_total")
 
 
 def change(
     data: InputArg,
     score: Annotated[
-        str, typer.Option(help="Score column, e.g. phq9_total (scored from items if absent).")
-    ],
+        str | None,
+        typer.Option(
+            help="Score column, e.g. phq9_total (scored from items if absent). "
+            "Not needed with --recovery nhs-tt."
+        ),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Per-client results file.")
     ] = None,
@@ -259,8 +369,19 @@ def change(
     ] = "jacobson_truax",
     sd2: Annotated[
         float | None,
-        typer.Option(help="Post-treatment SD, needed by --method maassen (Maassen 2004)."),
+        typer.Option(
+            help="Post-treatment SD, needed by --method maassen (Maassen 2004), with --sd "
+            "and --reliability."
+        ),
     ] = None,
+    recovery: Annotated[
+        str,
+        typer.Option(
+            "--recovery",
+            help="single: recovery on the --score measure alone (default); nhs-tt: NHS "
+            "Talking Therapies recovery on PHQ-9 and GAD-7 together (secondary source, unconfirmed).",
+        ),
+    ] = "single",
     layout: Layout = "wide",
     mapping: Mapping_ = None,
     quiet: Quiet = False,
@@ -270,22 +391,55 @@ def change(
     """Reliable and clinically significant change per client, first to last score."""
     import polars as pl
 
-    from alliance.stats.change import ChangeRule, SDiffMethod, classify_change
+    from alliance.stats import ChangeRule, SDiffMethod, classify_change
 
     if method_name not in ("jacobson_truax", "maassen"):
         raise typer.BadParameter("use jacobson_truax or maassen", param_hint="--method")
+    if recovery not in RECOVERY_RULES:
+        raise typer.BadParameter(f"use {' or '.join(RECOVERY_RULES)}", param_hint="--recovery")
     method = cast(SDiffMethod, method_name)
-    inst, scale_id = split_score_column(score)
-    try:
-        rule = ChangeRule.from_norms(
-            inst.scale(scale_id), sd=sd, reliability=reliability_, method=method, sd2=sd2
+    rules: dict[str, ChangeRule] = {}
+    if recovery == "nhs-tt":
+        if score is not None and score not in NHS_TT_SCORES:
+            raise typer.BadParameter(
+                f"--recovery nhs-tt pairs {' and '.join(NHS_TT_SCORES)}; drop --score",
+                param_hint="--score",
+            )
+        if (
+            sd is not None
+            or reliability_ is not None
+            or sd2 is not None
+            or method != "jacobson_truax"
+        ):
+            raise typer.BadParameter(
+                "--recovery nhs-tt uses the published PHQ-9 and GAD-7 rules of the instrument "
+                "files; drop --sd, --reliability, --method and --sd2",
+                param_hint="--recovery",
+            )
+        scores: tuple[str, ...] = NHS_TT_SCORES
+    elif score is None:
+        raise typer.BadParameter(
+            "name the score column, e.g. --score phq9_total (or use --recovery nhs-tt)",
+            param_hint="--score",
         )
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--sd/--reliability/--sd2") from None
+    else:
+        scores = (score,)
+    for column in scores:
+        inst, scale_id = split_score_column(column)
+        try:
+            rules[column] = ChangeRule.from_norms(
+                inst.scale(scale_id), sd=sd, reliability=reliability_, method=method, sd2=sd2
+            )
+        except ValueError as exc:
+            raise typer.BadParameter(
+                str(exc), param_hint="--sd/--reliability/--method/--sd2"
+            ) from None
 
     def classify(frame: pl.DataFrame) -> pl.DataFrame:
+        if recovery == "nhs-tt":
+            return _nhs_tt_recovery(frame, rules)
         return classify_change(
-            frame, id_col="id", session_col="session", score_col=score, rule=rule
+            frame, id_col="id", session_col="session", score_col=scores[0], rule=rules[scores[0]]
         )
 
     budget = memory_setting(memory)
@@ -295,29 +449,124 @@ def change(
 
         def counted(frame: pl.DataFrame) -> pl.DataFrame:
             result = classify(frame)
-            parts.append(result.group_by("category").len())
+            parts.append(_change_counts(result))
             return result
 
-        clients = _stream_per_client(data, score, output, counted, budget, quiet, parts.clear)
-        counts = pl.concat(parts).group_by("category").agg(pl.col("len").sum())
+        clients = _stream_per_client(data, scores, output, counted, budget, quiet, parts.clear)
+        counts = pl.concat(parts).group_by("category").agg(pl.all().sum())
     else:
         with progress(3, quiet) as bar:
             step(bar, f"reading {data.name}")
-            frame = with_score(load(data, layout=layout, mapping=mapping), score)
+            frame = load(data, layout=layout, mapping=mapping)
+            for column in scores:
+                frame = with_score(frame, column)
             step(bar, "classifying change")
             result = classify(frame)
             step(bar, "done")
         clients = result.height
-        counts = result.group_by("category").len()
+        counts = _change_counts(result)
         if output is not None:
             save(result, output)
-    table(
-        f"{score}: change from first to last score (n = {clients:,} clients)",
-        counts.sort("len", "category", descending=[True, False]).rename({"len": "clients"}),
+    title = (
+        "NHS Talking Therapies recovery, PHQ-9 and GAD-7 together [check]"
+        if recovery == "nhs-tt"
+        else f"{scores[0]}: change from first to last score"
     )
-    say(
-        f"Rule: {rule.criterion}, threshold {rule.threshold:.2f} points; source: {rule.source}"
-        + (" [check]" if rule.check else "")
+    table(
+        f"{title} (n = {clients:,} clients)",
+        counts.select("category", "len")
+        .sort("len", "category", descending=[True, False])
+        .rename({"len": "clients"}),
+    )
+    if recovery == "nhs-tt":
+        say(_nhs_tt_rates(counts))
+    for column, rule in rules.items():
+        say(
+            (f"{column} rule" if recovery == "nhs-tt" else "Rule")
+            + f": {rule.criterion}, threshold {rule.threshold:.2f} points"
+            + (
+                f", caseness {rule.caseness} {rule.cutoff:g}"
+                if rule.cutoff is not None and recovery == "nhs-tt"
+                else ""
+            )
+            + f"; source: {rule.source}"
+            + (" [check]" if rule.check and "[check]" not in rule.source else "")
+        )
+
+
+def _nhs_tt_recovery(frame: pl.DataFrame, rules: Mapping[str, ChangeRule]) -> pl.DataFrame:
+    """Each client's PHQ-9 and GAD-7 change paired by :func:`combine_recovery` (one rule, one place).
+
+    The paired columns (``case_start`` ... ``category``) come from
+    :func:`alliance.stats.change.combine_recovery`; each measure's own first
+    and last score and category are added for the reader
+    (``phq9_total_first``, ``phq9_total_last``, ``phq9_total_category``, ...).
+    """
+    import polars as pl
+
+    from alliance.stats.change import classify_change, combine_recovery
+
+    phq, gad = (
+        classify_change(frame, id_col="id", session_col="session", score_col=c, rule=rules[c])
+        for c in NHS_TT_SCORES
+    )
+    paired = combine_recovery(phq, gad, id_col="id")
+    for column, single in zip(NHS_TT_SCORES, (phq, gad), strict=True):
+        paired = paired.join(
+            single.select(
+                "id",
+                pl.col("score_first").alias(f"{column}_first"),
+                pl.col("score_last").alias(f"{column}_last"),
+                pl.col("category").alias(f"{column}_category"),
+            ),
+            on="id",
+            how="left",
+            maintain_order="left",
+        )
+    return paired
+
+
+def _change_counts(result: pl.DataFrame) -> pl.DataFrame:
+    """Clients per category, with the paired rule's recovery counts when present."""
+    import polars as pl
+
+    paired = "reliable_recovery" in result.columns
+    judged = pl.col("category").is_in(["missing measure", "single observation"]).not_()
+    extra = (
+        [
+            (judged & pl.col("case_start")).sum().alias("cases"),
+            (judged & pl.col("recovery")).sum().alias("recovery"),
+            (judged & pl.col("reliable_recovery")).sum().alias("reliable_recovery"),
+            (judged & pl.col("reliable_improvement")).sum().alias("reliable_improvement"),
+            (judged & pl.col("reliable_deterioration")).sum().alias("reliable_deterioration"),
+        ]
+        if paired
+        else []
+    )
+    return result.group_by("category").agg(pl.len().cast(pl.Int64).alias("len"), *extra)
+
+
+def _nhs_tt_rates(counts: pl.DataFrame) -> str:
+    """One line: recovery among cases at intake, improvement and deterioration among all judged."""
+    judged = int(
+        counts.filter(~counts["category"].is_in(["missing measure", "single observation"]))[
+            "len"
+        ].sum()
+    )
+
+    def total(name: str) -> int:
+        return int(counts[name].sum())
+
+    def share(k: int, n: int) -> str:
+        return f"{k:,} of {n:,} ({100 * k / n:.1f}%)" if n else f"{k:,} of 0"
+
+    cases = total("cases")
+    return (
+        f"Of {judged:,} clients with both measures at 2 or more sessions, {cases:,} were a case "
+        f"at intake (PHQ-9 or GAD-7). Recovery: {share(total('recovery'), cases)}; reliable "
+        f"recovery: {share(total('reliable_recovery'), cases)}; reliable improvement: "
+        f"{share(total('reliable_improvement'), judged)}; reliable deterioration: "
+        f"{share(total('reliable_deterioration'), judged)}."
     )
 
 
@@ -399,8 +648,7 @@ def ruptures(
     """
     import polars as pl
 
-    from alliance.stats.rupture_noise import expected_false_alarm_rate
-    from alliance.stats.ruptures import find_ruptures, rupture_summary
+    from alliance.stats import expected_false_alarm_rate, find_ruptures, rupture_summary
 
     inst, scale_id = split_score_column(score)
     scale = inst.scale(scale_id)
@@ -490,7 +738,7 @@ def ruptures(
     say("With these settings, " + rate.sentence() + ".")
     if truth is not None and flags is not None:
         from alliance.io import read_table
-        from alliance.stats.ruptures import detection_accuracy
+        from alliance.stats import detection_accuracy
 
         acc = detection_accuracy(flags, read_table(truth))
         say(
@@ -526,7 +774,7 @@ def _ruptures_streamed(
 
     import polars as pl
 
-    from alliance.stats.ruptures import rupture_summary
+    from alliance.stats import rupture_summary
     from alliance.streaming import client_groups, per_client_file, scan, sorted_copy
 
     folder = Path(tempfile.mkdtemp(prefix="alliance-ruptures-"))
@@ -570,7 +818,7 @@ def _ruptures_streamed(
 
 def _add_summaries(parts: list[RuptureSummary]) -> RuptureSummary:
     """The summary of several groups of whole clients: counts added, rates from the totals."""
-    from alliance.stats.ruptures import RuptureSummary
+    from alliance.stats import RuptureSummary
 
     def total(name: str) -> int:
         return sum(int(getattr(p, name)) for p in parts)
@@ -593,7 +841,7 @@ def _add_summaries(parts: list[RuptureSummary]) -> RuptureSummary:
 
 def _given_noise(given: float | None, estimate: bool) -> NoiseEstimate | None:
     """The noise SD given with --noise-sd (checked), or None to estimate it from the data."""
-    from alliance.stats.rupture_noise import NoiseEstimate
+    from alliance.stats import NoiseEstimate
 
     if given is None:
         return None
@@ -606,7 +854,7 @@ def _given_noise(given: float | None, estimate: bool) -> NoiseEstimate | None:
 
 def _estimated_noise(groups: Callable[[], Iterable[pl.DataFrame]], score: str) -> NoiseEstimate:
     """The pooled session-to-session SD estimated from the data (groups of whole clients)."""
-    from alliance.stats.rupture_noise import estimate_noise_sd_in_groups
+    from alliance.stats import estimate_noise_sd_in_groups
 
     try:
         return estimate_noise_sd_in_groups(groups, score=score)
@@ -658,8 +906,7 @@ def agreement(
     import polars as pl
 
     from alliance.instruments import resolve
-    from alliance.stats.agreement import dyad_gaps, icc_wide
-    from alliance.stats.agreement_nested import first_session_pairs, icc_dyad_bootstrap
+    from alliance.stats import dyad_gaps, first_session_pairs, icc_dyad_bootstrap, icc_wide
 
     c_col, t_col = f"{resolve(client).id}_{scale}", f"{resolve(therapist).id}_{scale}"
     frame = with_score(with_score(load(data, layout=layout, mapping=mapping), c_col), t_col)
@@ -745,7 +992,7 @@ def _nested_rows(n: NestedIcc) -> list[dict[str, object]]:
 def _by_session(pairs: pl.DataFrame, c_col: str, t_col: str) -> pl.DataFrame:
     import polars as pl
 
-    from alliance.stats.agreement import icc_wide
+    from alliance.stats import icc_wide
 
     rows = []
     for (session,), part in pairs.sort("session").group_by("session", maintain_order=True):

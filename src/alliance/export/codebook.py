@@ -78,7 +78,8 @@ def instrument_columns(instruments: Mapping[str, Instrument]) -> dict[str, Instr
             index[f"{base}_mean"] = InstrumentColumn(inst, f"{name} {scale.label} (item mean)")
             if scale.bands:
                 index[band_column(inst, scale)] = InstrumentColumn(
-                    inst, f"{name} {scale.label} band"
+                    inst,
+                    f"{name} {scale.label} band, {scale.missing.banding_note(scale.method)}",
                 )
         for flag in inst.flags:
             index[f"{inst.id}_flag_{flag.id}"] = InstrumentColumn(

@@ -16,6 +16,8 @@ from typing import Any
 
 from alliance.fhir.validation import validate
 
+__all__ = ["ACT_CODE", "encounter"]
+
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 
 

@@ -18,6 +18,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+__all__ = ["VERSION_LENGTH", "etag", "version_id", "with_meta"]
+
 VERSION_LENGTH = 16
 
 

@@ -26,6 +26,8 @@ from alliance.instruments import Instrument
 from alliance.instruments.schema import Scale
 from alliance.scoring.expressions import band_column, score_column
 
+__all__ = ["observations", "scored_scales"]
+
 
 def observations(
     instrument: Instrument,

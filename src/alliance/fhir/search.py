@@ -25,6 +25,20 @@ from dataclasses import dataclass
 
 from alliance.fhir.errors import FhirError
 
+__all__ = [
+    "DATE_PREFIXES",
+    "MAX_ID",
+    "DateRange",
+    "parse_count",
+    "parse_date",
+    "parse_id",
+    "parse_offset",
+    "parse_reference",
+    "parse_sort",
+    "parse_token",
+    "prefer_handling",
+]
+
 DATE_PREFIXES = ("eq", "ne", "lt", "gt", "le", "ge", "sa", "eb")
 MAX_ID = 2**63 - 1
 _DATE = re.compile(

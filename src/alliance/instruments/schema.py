@@ -15,6 +15,23 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+__all__ = [
+    "ID_PATTERN",
+    "MAX_CHOICES",
+    "Band",
+    "ChangeNorms",
+    "Citation",
+    "Flag",
+    "Instrument",
+    "Item",
+    "Licence",
+    "MissingRule",
+    "Option",
+    "ResponseScale",
+    "Scale",
+    "Strict",
+]
+
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 Comparison = Literal[">", ">=", "<", "<=", "=="]
 MAX_CHOICES = 101
@@ -158,11 +175,45 @@ class MissingRule(Strict):
     score from the answered items only (e.g. goal attainment); ``complete``:
     every item is needed. More missing items than allowed: no score, and the
     reason is reported.
+
+    A prorated sum is kept unrounded unless ``round = true`` (with
+    ``round_source``, the published guidance that says to round): it is then
+    rounded to the nearest whole number, halves up (``floor(x + 0.5)``),
+    before it is banded, judged for caseness or stored. Bands are found by
+    lower bound either way (the last band whose minimum the score reaches),
+    so an unrounded 4.5 on the PHQ-9 is "minimal" (0-4) and a rounded one,
+    5, "mild".
     """
 
     method: Literal["prorate", "available", "complete"] = "prorate"
     max_missing: int = Field(default=0, ge=0)
     source: str = Field(min_length=1)
+    round: bool = False
+    round_source: str | None = Field(default=None, min_length=1)
+
+    def banding_note(self, method: str) -> str:
+        """How a score under this rule meets the bands, in one phrase.
+
+        >>> note = MissingRule(method="prorate", max_missing=1, source="s").banding_note("sum")
+        >>> note.startswith("banded by lower bound"), note.endswith("prorated sums unrounded")
+        (True, True)
+        """
+        text = "banded by lower bound (the last band whose minimum the score reaches)"
+        if self.method != "prorate" or method != "sum":
+            return text
+        if self.round:
+            return f"{text}; prorated sums rounded to whole points, halves up ({self.round_source})"
+        return f"{text}; prorated sums unrounded"
+
+    @model_validator(mode="after")
+    def _check_round(self) -> MissingRule:
+        if self.round and self.method != "prorate":
+            raise ValueError("missing.round applies to prorated scores: set method = 'prorate'")
+        if self.round and not self.round_source:
+            raise ValueError("missing.round needs round_source (the guidance that says to round)")
+        if self.round_source and not self.round:
+            raise ValueError("missing.round_source is given but round is false")
+        return self
 
 
 class Band(Strict):

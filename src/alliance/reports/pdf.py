@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from alliance.errors import DataError
 
+__all__ = ["html_to_pdf"]
+
 
 def html_to_pdf(html: str) -> bytes:
     """Render one self-contained HTML document to PDF bytes.

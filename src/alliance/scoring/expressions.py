@@ -87,7 +87,8 @@ def score_dtype(instrument: Instrument, scale: Scale) -> pl.DataType:
     """The dtype of a scale's score column: the smallest exact one for its possible values.
 
     An integer type when every possible score is a whole number: a summed
-    scale (``method = "sum"``) that is not prorated, whose items are all
+    scale (``method = "sum"``) that is not prorated, or whose prorated sums
+    are rounded to whole points (``missing.round``), whose items are all
     multiple choice with whole-number answer values (validation admits only
     those exact values). Its type is the smallest signed integer holding
     the sum of each item's largest ``|value|`` (Int8 up to 127, then Int16,
@@ -101,7 +102,8 @@ def score_dtype(instrument: Instrument, scale: Scale) -> pl.DataType:
     >>> score_dtype(cnip, cnip.scale("past_orientation")), score_dtype(cnip, cnip.scale("warm_support"))
     (Int8, Float64)
     """
-    if scale.method != "sum" or scale.missing.method == "prorate":
+    prorated_fraction = scale.missing.method == "prorate" and not scale.missing.round
+    if scale.method != "sum" or prorated_fraction:
         return pl.Float64()
     bound = 0
     for n in scale.items:
@@ -188,7 +190,7 @@ def scale_exprs(
         if scale.method == "mean":
             raw = mean
         elif scale.missing.method == "prorate":
-            raw = mean * k
+            raw = _rounded(mean * k, scale)
         else:
             raw = total
         return (
@@ -206,7 +208,7 @@ def scale_exprs(
         allowed = allowed & (answered >= 1)
 
     if scale.method == "sum":
-        raw = mean * k if scale.missing.method == "prorate" else total
+        raw = _rounded(mean * k, scale) if scale.missing.method == "prorate" else total
     elif scale.method == "mean":
         raw = mean
     else:  # gas_t over the goals that were rated, unweighted
@@ -244,6 +246,15 @@ def scale_exprs(
         )
     )
     return score, item_mean, note
+
+
+def _rounded(prorated: pl.Expr, scale: Scale) -> pl.Expr:
+    """A prorated sum, rounded to whole points (halves up) when the scale's rule says so.
+
+    ``floor(x + 0.5)``, as the generated SQL does (alliance.sqlgen), so both
+    give the same number; unrounded otherwise.
+    """
+    return (prorated + 0.5).floor() if scale.missing.round else prorated
 
 
 def divide(values: pl.Expr, divisor: float) -> pl.Expr:
@@ -285,7 +296,9 @@ def band_expr(score: pl.Expr, bands: tuple[Band, ...]) -> pl.Expr:
     """Severity band by lower bounds: the last band whose minimum the score reaches.
 
     A prorated score such as 4.5 on PHQ-9 therefore falls in 'minimal'
-    (0-4), never between bands. Scores outside the bands (below the first
+    (0-4), never between bands; where the instrument file says to round
+    prorated sums (``missing.round``), the score is rounded first (4.5 -> 5,
+    'mild'). Scores outside the bands (below the first
     minimum, above the last maximum, NaN) get no label. The labels come as
     an Enum (:func:`band_labels`): compared with text like strings, ordered
     by severity, one byte per row.

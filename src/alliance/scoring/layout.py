@@ -15,6 +15,8 @@ import polars as pl
 from alliance.errors import DataError
 from alliance.scoring.validate import check_duplicates
 
+__all__ = ["apply_mapping", "item_columns", "long_to_wide", "read_mapping"]
+
 
 def long_to_wide(
     frame: pl.DataFrame,

@@ -16,6 +16,22 @@ import polars as pl
 from alliance.errors import DataError
 from alliance.instruments.schema import Instrument, ResponseScale
 
+__all__ = [
+    "ROW",
+    "ItemSpec",
+    "check_columns",
+    "check_duplicates",
+    "count_invalid",
+    "describe_allowed",
+    "empty_report",
+    "find_invalid",
+    "item_specs",
+    "raise_first_invalid",
+    "raise_report_row",
+    "strictly_increasing",
+    "valid_expr",
+]
+
 ROW = "__row"  # 1-based data row number carried through validation
 
 

@@ -146,6 +146,9 @@ def scale_sql(instrument: Instrument, scale: Scale) -> tuple[exp.Expr, exp.Expr]
     mean = div(total, exp.Nullif(this=_p(answered), expression=exp.Literal.number(0)))
     if scale.method == "sum":
         raw = mul(mean, exp.Literal.number(k)) if scale.missing.method == "prorate" else total
+        if scale.missing.method == "prorate" and scale.missing.round:
+            # halves up, as the engine: floor(x + 0.5)
+            raw = exp.Floor(this=add(raw, number(0.5)))
     elif scale.method == "mean":
         raw = mean
     else:  # gas_t over the rated goals, unweighted

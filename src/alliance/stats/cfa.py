@@ -11,7 +11,13 @@ objective on the ML (divide-by-N) sample covariance, minimised by both SLSQP
 and L-BFGS-B; the fit with the smaller discrepancy is kept, since either can
 stop at a poor local solution on some data. Every fit index
 is computed from that solution by the formulas in :func:`fit_cfa`, which
-match lavaan's defaults (``estimator = "ML"``, ``likelihood = "normal"``).
+match lavaan's defaults (``estimator = "ML"``, ``likelihood = "normal"``):
+the chi-square is ``N * F_ML`` and RMSEA divides by ``N``, not ``N - 1``
+(lavaan's ``lav_utils_get_ntotal`` uses ``N`` for ML with the normal
+likelihood and ``N - G`` only with ``likelihood = "wishart"``;
+``lav_fit_rmsea``: ``sqrt(max(X2/N/df - 1/N, 0))``). semopy's own
+``calc_stats`` divides by ``N - 1``, so its RMSEA is larger by the factor
+``sqrt(N / (N - 1))``.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ __all__ = [
     "CfaResult",
     "compare_wai_sr_models",
     "fit_cfa",
+    "rmsea_ml",
     "wai_sr_models",
 ]
 
@@ -86,6 +93,54 @@ class CfaResult:
     bic: float
 
 
+def rmsea_ml(chi2: float, df: int, n: int) -> float:
+    r"""Root mean square error of approximation of an ML model test.
+
+    Formula (Steiger 1990; lavaan's default for ``estimator = "ML"`` with
+    ``likelihood = "normal"``, where ``chi2 = N * F_ML``)::
+
+        RMSEA = sqrt(max(chi2 - df, 0) / (df * N))  =  sqrt(max(chi2/N/df - 1/N, 0))
+
+    lavaan divides by ``N`` here and by ``N - 1`` only under
+    ``likelihood = "wishart"`` (its ``lav_utils_get_ntotal``; the formula in
+    ``R/lav_fit_rmsea.R``). semopy's ``calc_rmsea`` divides by ``N - 1``.
+
+    References:
+        Steiger, J. H. (1990). Structural model evaluation and modification:
+        An interval estimation approach. Multivariate Behavioral Research
+        25:173-180.
+        Rosseel, Y. (2012). lavaan: An R package for structural equation
+        modeling. Journal of Statistical Software 48(2):1-36.
+
+    Args:
+        chi2: the model chi-square (``N * F_ML``), 0 or more.
+        df: its degrees of freedom, 1 or more.
+        n: the number of respondents, 2 or more.
+
+    Raises:
+        TypeError: a non-numeric argument, or a non-integer ``df`` or ``n``.
+        ValueError: a negative or non-finite ``chi2``, ``df < 1`` or ``n < 2``.
+
+    Example (lavaan's Holzinger-Swineford CFA: chi2 85.306, df 24, N 301):
+        >>> round(rmsea_ml(85.306, 24, 301), 5)  # sqrt(61.306 / 7224)
+        0.09212
+        >>> rmsea_ml(10.0, 24, 301)  # chi2 below df: exact fit
+        0.0
+    """
+    if isinstance(chi2, bool) or not isinstance(chi2, int | float | np.integer | np.floating):
+        raise TypeError(f"chi2 must be a number, got {type(chi2).__name__}")
+    for name, value in (("df", df), ("n", n)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if not math.isfinite(chi2) or chi2 < 0:
+        raise ValueError(f"chi2 must be a finite number of 0 or more, got {chi2!r}")
+    if df < 1:
+        raise ValueError(f"df must be 1 or more, got {df}")
+    if n < 2:
+        raise ValueError(f"n must be 2 or more, got {n}")
+    return math.sqrt(max(float(chi2) - df, 0.0) / (df * n))
+
+
 def _validate_factors(factors: Mapping[str, Sequence[str]]) -> list[str]:
     """Check the model specification; return the observed items in first-seen order."""
     if not isinstance(factors, Mapping):
@@ -135,7 +190,7 @@ def fit_cfa(
         chi2_b = N * (sum_i log s_ii - log|S|),   df_b = p(p - 1)/2   (independence model)
         CFI   = 1 - max(chi2 - df, 0) / max(chi2 - df, chi2_b - df_b, 0)   (1 if both are 0)
         TLI   = (chi2_b/df_b - chi2/df) / (chi2_b/df_b - 1)
-        RMSEA = sqrt(max(chi2 - df, 0) / (df (N - 1)))
+        RMSEA = sqrt(max(chi2 - df, 0) / (df N))
         SRMR  = sqrt( sum_{i <= j} r_ij^2 / (p(p + 1)/2) ),
                 r_ij = (s_ij - sigma_ij) / sqrt(s_ii s_jj)
         logL  = -N/2 * (p log(2 pi) + log|Sigma| + tr(S Sigma^-1))
@@ -143,14 +198,22 @@ def fit_cfa(
 
     SRMR is Bentler's: residual covariances over the lower triangle *including
     the diagonal*, standardised by the observed standard deviations (lavaan's
-    default ``srmr``). These reproduce lavaan on the Holzinger-Swineford
-    example (chi2 85.306, df 24, CFI .931, TLI .896, RMSEA .092, SRMR .065).
+    default ``srmr``). RMSEA divides by ``N`` as lavaan does for ML with its
+    default normal likelihood (with ``likelihood = "wishart"`` lavaan uses
+    ``N - 1`` in both the chi-square and RMSEA; source: lavaan,
+    ``R/lav_fit_rmsea.R`` and ``lav_utils_get_ntotal``, Rosseel 2012).
+    These reproduce lavaan on the Holzinger-Swineford example (chi2 85.306,
+    df 24, CFI .931, TLI .896, RMSEA .092 = sqrt(61.306 / (24 * 301)),
+    SRMR .065).
 
     References:
         Bentler, P. M. (1990). Comparative fit indexes in structural models.
         Psychological Bulletin 107:238-246 (CFI).
         Tucker, L. R. & Lewis, C. (1973). Psychometrika 38:1-10 (TLI).
         Steiger, J. H. (1990). Multivariate Behavioral Research 25:173-180 (RMSEA).
+        Rosseel, Y. (2012). lavaan: An R package for structural equation
+        modeling. Journal of Statistical Software 48(2):1-36 (the N used
+        for RMSEA: ``lav_utils_get_ntotal`` in lavaan's source).
         Hu, L. & Bentler, P. M. (1999). Structural Equation Modeling 6:1-55 (SRMR).
         Igolkina, A. A. & Meshcheryakov, G. (2020). semopy: a Python package
         for structural equation modeling. Structural Equation Modeling 27:952-963.
@@ -238,7 +301,7 @@ def fit_cfa(
     cfi_denominator = max(excess, excess_b, 0.0)
     cfi = 1.0 - max(excess, 0.0) / cfi_denominator if cfi_denominator > 0 else 1.0
     tli = (chi2_b / df_b - chi2 / df) / (chi2_b / df_b - 1.0)
-    rmsea = math.sqrt(max(excess, 0.0) / (df * (n - 1)))
+    rmsea = rmsea_ml(chi2, df, n)
     aic = -2.0 * loglik + 2.0 * q
     bic = -2.0 * loglik + q * math.log(n)
     numbers = (chi2, cfi, tli, rmsea, srmr, aic)

@@ -402,7 +402,10 @@ class ChangeRule:
         published, pass ``sd`` and ``reliability`` estimated from your own
         data (for example the intake SD and Cronbach's alpha); the rule's
         source then says so. A scale that does not say whether higher is
-        better cannot be judged.
+        better cannot be judged. ``method="maassen"`` (and ``sd2``) needs an
+        SD: from the published norms or from ``sd`` and ``reliability``; a
+        rule that would rest on a published minimum reliable change alone
+        raises ``ValueError`` rather than silently ignoring the method.
 
         Example:
             >>> from alliance.instruments import get
@@ -463,6 +466,15 @@ class ChangeRule:
                 f"no published norm for reliable change on {scale.id!r} ({scale.label}) "
                 f"(only a clinical cut-off); {hint}"
             )
+        if method == "jacobson_truax" and sd2 is not None:
+            raise ValueError("sd2 is used only with method='maassen'")
+        if method != "jacobson_truax":
+            raise ValueError(
+                f"method={method!r} needs an SD and a reliability, but the published "
+                f"norm for {scale.id!r} ({scale.label}) is a minimum reliable change of "
+                f"{norms.min_reliable_change:g} points without them; pass sd and reliability "
+                "(e.g. the intake SD and alpha of your data) with sd2"
+            )
         return cls(
             higher_is_better=scale.higher_is_better,
             source=norms.source,
@@ -493,13 +505,17 @@ def classify_change(
     deterioration likewise in the other direction. ``case_start`` /
     ``case_end``: ``score <caseness> cutoff`` at the first / last score.
 
-    ``category`` (Jacobson & Truax 1991; NHS Talking Therapies):
-        - ``"not a case at intake"``: below caseness at the first score
-          (the reliable_* columns still show any reliable change);
+    ``category`` (Jacobson & Truax 1991; NHS Talking Therapies), first
+    match wins:
+        - ``"reliably deteriorated"``: reliable change in the unhealthy
+          direction, *whether or not* the client was a case at intake
+          (deterioration is never hidden behind a caseness label);
+        - ``"not a case at intake"``: below caseness at the first score and
+          not reliably deteriorated (``reliable_improvement`` still shows
+          any reliable improvement);
         - ``"recovered"``: a case at intake, reliably improved and not a
           case at the end (with one measure; see below);
-        - ``"reliably improved"`` / ``"reliably deteriorated"`` /
-          ``"no reliable change"``;
+        - ``"reliably improved"`` / ``"no reliable change"``;
         - ``"single observation"``: only one scored session;
         - ``"no observation"``: the client has rows but no score.
     Without a cut-off, caseness columns are null and the category is one of
@@ -611,14 +627,14 @@ def classify_change(
         .then(pl.lit("no observation"))
         .when(pl.col("n_obs") == 1)
         .then(pl.lit("single observation"))
+        .when(pl.col("reliable_deterioration"))
+        .then(pl.lit("reliably deteriorated"))
         .when(pl.col("case_start").not_())
         .then(pl.lit("not a case at intake"))
         .when(pl.col("reliable_improvement") & pl.col("case_start") & pl.col("case_end").not_())
         .then(pl.lit("recovered"))
         .when(pl.col("reliable_improvement"))
         .then(pl.lit("reliably improved"))
-        .when(pl.col("reliable_deterioration"))
-        .then(pl.lit("reliably deteriorated"))
         .otherwise(pl.lit("no reliable change"))
     )
     return out.with_columns(category.alias("category")).sort(id_col)
@@ -649,8 +665,9 @@ def combine_recovery(
         - ``reliable_deterioration``: reliably deteriorated on at least one
           and not reliably improved on the other;
         - ``reliable_recovery``: ``recovery`` and ``reliable_improvement``.
-    ``category`` uses the labels of :func:`classify_change`, with
-    ``"recovered"`` meaning reliable recovery, and ``"missing measure"`` when
+    ``category`` uses the labels of :func:`classify_change` in the same
+    order (``"reliably deteriorated"`` before ``"not a case at intake"``),
+    with ``"recovered"`` meaning reliable recovery, and ``"missing measure"`` when
     a client lacks scores on either measure (``"single observation"`` when a
     measure has only one). ``id_col`` defaults to the first column of ``phq``.
 
@@ -711,14 +728,14 @@ def combine_recovery(
         .then(pl.lit("missing measure"))
         .when(pl.col("__n") == 1)
         .then(pl.lit("single observation"))
+        .when(pl.col("reliable_deterioration"))
+        .then(pl.lit("reliably deteriorated"))
         .when(pl.col("case_start").not_())
         .then(pl.lit("not a case at intake"))
         .when(pl.col("reliable_recovery"))
         .then(pl.lit("recovered"))
         .when(pl.col("reliable_improvement"))
         .then(pl.lit("reliably improved"))
-        .when(pl.col("reliable_deterioration"))
-        .then(pl.lit("reliably deteriorated"))
         .otherwise(pl.lit("no reliable change"))
     )
     return out.with_columns(category.alias("category")).drop("__n", "__absent").sort(key)

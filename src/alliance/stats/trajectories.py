@@ -15,6 +15,19 @@ least squares across clients; the band is the prediction plus or minus
 central coverage. The band ignores the uncertainty of the fitted line
 (negligible with the ``min_n`` clients required before a band is used).
 
+The coverage is a setting (:data:`DEFAULT_COVERAGE`, 0.9). It fixes how
+often a client who is doing as typically as the service's other clients is
+called "not on track": beyond the band on the unhealthy side in
+``(1 - coverage) / 2`` of sessions (:func:`not_on_track_rate`): 25% of
+sessions at a 50% band, 10% at 80%, 5% at the default 90%. The default is a
+project choice, not a published norm, made for its base rate (a 50% band, as
+first built, called 65% of stable simulated clients "not on track" at least
+once in 12 sessions; 90% calls 17%):
+Finch, Lambert & Schaalje (2001) and Lambert's signal-alarm systems set their
+own boundaries, not retrieved here [check]; choose the coverage for the
+number of warnings a therapist can read (bench/README.md, "Alert base
+rates").
+
 References: Lambert, M. J., Whipple, J. L., & Kleinstaeuber, M. (2018).
 Collecting and delivering progress feedback: A meta-analysis of routine
 outcome monitoring. Psychotherapy, 55(4), 520-537. Finch, A. E., Lambert,
@@ -39,7 +52,19 @@ from alliance.stats._checks import (
     require_one_row_per_session,
 )
 
-__all__ = ["BAND_COLUMNS", "STATUSES", "expected_recovery_band", "on_track"]
+__all__ = [
+    "BAND_COLUMNS",
+    "DEFAULT_COVERAGE",
+    "STATUSES",
+    "expected_recovery_band",
+    "not_on_track_rate",
+    "on_track",
+]
+
+#: Central coverage of the expected band unless set otherwise: a project
+#: default chosen for its base rate, not a published norm [check]. At 0.9, a
+#: typical client is "not on track" in 5% of sessions (:func:`not_on_track_rate`).
+DEFAULT_COVERAGE = 0.9
 
 #: Columns of the frame :func:`expected_recovery_band` returns, after the session column.
 BAND_COLUMNS: tuple[str, ...] = (
@@ -56,6 +81,38 @@ BAND_COLUMNS: tuple[str, ...] = (
 STATUSES: tuple[str, ...] = ("on track", "not on track", "better than expected", "no band")
 
 _NEW_COLUMNS = ("baseline", "expected", "expected_low", "expected_high", "status")
+
+
+def _coverage(coverage: object) -> float:
+    if isinstance(coverage, bool) or not isinstance(coverage, int | float | np.floating):
+        raise TypeError(f"coverage must be a number, got {coverage!r}")
+    if not 0 < coverage < 1:
+        raise ValueError(f"coverage must lie strictly between 0 and 1, got {coverage!r}")
+    return float(coverage)
+
+
+def not_on_track_rate(coverage: float = DEFAULT_COVERAGE) -> float:
+    """Share of sessions a typical client is "not on track" by design.
+
+    Formula: ``(1 - coverage) / 2``. A client whose scores follow the
+    service's typical course (normal residuals around the fitted line) falls
+    outside a central ``coverage`` band in ``1 - coverage`` of sessions, half
+    of them on the unhealthy side; only that side is "not on track"
+    (:func:`on_track`). Over several sessions far more clients are flagged at
+    least once (the sessions of one client are correlated, so no simple
+    formula: see bench/README.md, "Alert base rates").
+
+    Reference: the normal central interval, ``P(Z > Phi^-1((1 + c) / 2)) =
+    (1 - c) / 2``; Finch, Lambert & Schaalje (2001) for expected recovery
+    bands.
+
+    Example:
+        >>> not_on_track_rate(0.5)
+        0.25
+        >>> [round(not_on_track_rate(c), 2) for c in (0.8, 0.9)]
+        [0.1, 0.05]
+    """
+    return (1.0 - _coverage(coverage)) / 2.0
 
 
 def _panel(
@@ -92,7 +149,7 @@ def expected_recovery_band(
     id_col: str,
     session_col: str,
     score_col: str,
-    coverage: float = 0.5,
+    coverage: float = DEFAULT_COVERAGE,
     baseline_session: int = 1,
 ) -> pl.DataFrame:
     """Per-session expected score band, regressed on the intake score.
@@ -105,7 +162,9 @@ def expected_recovery_band(
     with ``x`` the baseline score, ``y`` the score at ``t`` and ``S`` centred
     sums. The band for a client with baseline ``x0`` is
     ``intercept_t + slope_t * x0 +/- z * residual_sd_t`` where
-    ``z = Phi^-1((1 + coverage) / 2)`` (0.674 for the default 50% band).
+    ``z = Phi^-1((1 + coverage) / 2)`` (0.674 for a 50% band,
+    1.645 for the default 90% band). The coverage sets the share of typical sessions
+    "not on track", ``(1 - coverage) / 2`` (:func:`not_on_track_rate`).
     ``slope`` is null when all baselines are equal, ``residual_sd`` when
     ``n < 3``. Finch, Lambert & Schaalje (2001) describe expected recovery
     curves of this kind; the band here is fitted on your own cohort.
@@ -121,14 +180,11 @@ def expected_recovery_band(
         >>> band = expected_recovery_band(df, id_col="id", session_col="s", score_col="y")
         >>> row = band.row(0, named=True)  # exact fit: y2 = 1 + 0.7 * y1
         >>> row["n"], round(row["slope"], 9), round(row["intercept"], 9), round(row["z"], 4)
-        (3, 0.7, 1.0, 0.6745)
+        (3, 0.7, 1.0, 1.6449)
     """
     panel = _panel(frame, id_col, session_col, score_col, baseline_session)
-    if isinstance(coverage, bool) or not isinstance(coverage, int | float | np.floating):
-        raise TypeError(f"coverage must be a number, got {coverage!r}")
-    if not 0 < coverage < 1:
-        raise ValueError(f"coverage must lie strictly between 0 and 1, got {coverage!r}")
-    z = NormalDist().inv_cdf(0.5 + float(coverage) / 2)
+    coverage = _coverage(coverage)
+    z = NormalDist().inv_cdf(0.5 + coverage / 2)
 
     base = _baseline(panel, id_col, session_col, score_col, baseline_session)
     pairs = (

@@ -67,6 +67,7 @@ __all__ = [
     "QualityCV",
     "TrainResult",
     "augment_asr",
+    "embed_cached",
     "quality_baseline",
     "read_annomi",
     "train",

@@ -45,6 +45,20 @@ def envint(name: str, default: int, *, minimum: int | None = None) -> int:
     return number
 
 
+def envfraction(name: str, default: float) -> float:
+    """A number strictly between 0 and 1 (a proportion such as a band's coverage)."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r}: expected a number") from None
+    if not 0 < number < 1:
+        raise ImproperlyConfigured(f"{name}={number}: must lie strictly between 0 and 1")
+    return number
+
+
 def envlist(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None or value.strip() == "":

@@ -16,7 +16,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from alliance.web.env import envbool, envint, envlist, envsecret, envstr
+from alliance.web.env import envbool, envfraction, envint, envlist, envsecret, envstr
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(envstr("ALLIANCE_VAR_DIR", str(Path.cwd() / "var")) or "var")
@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "alliance.web.crypto",
     "alliance.web.accounts",
     "alliance.web.audit",
     "alliance.web.care",
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "alliance.web.clinic",
     "alliance.web.sessiontranscripts",
     "alliance.web.ratelimit",
+    "alliance.web.consent",
     "alliance.web.rights",
     "alliance.web.custominstruments",
     "alliance.web.api",
@@ -215,6 +217,13 @@ ALLIANCE_LINK_EXPIRY_DAYS = envint("ALLIANCE_LINK_EXPIRY_DAYS", 4, minimum=1)
 ALLIANCE_REMINDER_DAYS = envint("ALLIANCE_REMINDER_DAYS", 2, minimum=1)
 ALLIANCE_PORTAL_LINK_DAYS = envint("ALLIANCE_PORTAL_LINK_DAYS", 90, minimum=1)
 
+# Expected-recovery band (not-on-track rule and outcome chart): its central
+# coverage. A client on the clinic's typical course is "not on track" in
+# (1 - coverage) / 2 of sessions: 25% at 0.5, 5% at the default 0.9
+# (alliance.stats.trajectories.DEFAULT_COVERAGE, not imported here to keep
+# start-up light; a test keeps them equal; project default, not a published norm).
+ALLIANCE_EXPECTED_BAND_COVERAGE = envfraction("ALLIANCE_EXPECTED_BAND_COVERAGE", 0.9)
+
 # --- Security: transport, cookies, headers, client-link rate limits -----------
 # Production (DEBUG off) passes `manage.py check --deploy` with no warnings on
 # these defaults. DEBUG and the tests serve plain HTTP: no redirect, no Secure cookies.
@@ -316,7 +325,7 @@ LOGGING = {
 # Fernet keys, newest first. New values use the first key, reads try them all;
 # `manage.py rotate_keys` moves everything to the first key so older keys can go.
 # DEBUG and the tests without keys: a key derived from SECRET_KEY (with a warning
-# under DEBUG); production without keys does not start. See crypto.py and the README.
+# under DEBUG); production without keys does not start. See alliance.web.crypto and the README.
 from alliance.web.crypto import data_keys  # noqa: E402
 
 ALLIANCE_DATA_KEYS = data_keys(

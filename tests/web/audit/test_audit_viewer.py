@@ -10,7 +10,7 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
-from alliance.web.audit.chain import verify
+from alliance.web.audit.chain import append, verify
 from alliance.web.audit.log import record
 from alliance.web.audit.models import AuditEvent
 from alliance.web.clinic.audit_views import PAGE_SIZE
@@ -159,6 +159,25 @@ def test_filtering_by_action_and_record_type(client: HttpClient, ada, mixed_log)
     listed = rows(client, object_type="care.client")
     assert len(listed) == 2
     assert {e.object_type for e in listed} == {"care.client"}
+
+
+def test_filtering_by_a_moved_model_finds_its_events_under_the_old_label_too(
+    client: HttpClient, ada, clinic_a
+) -> None:
+    # Consent records belonged to the rights app: earlier events say "rights.consentrecord".
+    for label in ("rights.consentrecord", "consent.consentrecord", "rights.erasure"):
+        event = AuditEvent(
+            organisation=clinic_a,
+            actor_label="system",
+            action="create",
+            object_type=label,
+            object_id="1",
+        )
+        append(event)
+    client.force_login(ada)
+    listed = rows(client, object_type="consent.consentrecord")
+    labels = sorted(e.object_type for e in listed)
+    assert labels == ["consent.consentrecord", "rights.consentrecord"]
 
 
 def test_filtering_by_date_range_includes_the_end_day(

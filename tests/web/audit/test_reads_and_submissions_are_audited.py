@@ -8,8 +8,8 @@ from django.urls import reverse
 from web_factories import STEADY, add_sessions, episode_of, make_client, step_data
 
 from alliance.web.audit.models import AuditEvent
+from alliance.web.consent.texts import CONSENT_VERSION
 from alliance.web.measures.services import create_link
-from alliance.web.measures.texts import CONSENT_VERSION
 
 
 def new_events(before: int) -> list[AuditEvent]:

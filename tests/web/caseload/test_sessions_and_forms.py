@@ -7,10 +7,10 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from web_factories import core_scores, episode_of, make_client, same_scores, step_data
 
+from alliance.web.crypto.secrets_box import unseal
 from alliance.web.measures.answers import AnswersConflict
 from alliance.web.measures.models import Link, Response
 from alliance.web.measures.services import save_therapist_response
-from alliance.web.secrets_box import unseal
 
 EVERY_SESSION = ["sai", "session_feedback", "phq9", "gad7"]
 WITH_WAI = ["sai", "wai_sr", "session_feedback", "phq9", "gad7"]

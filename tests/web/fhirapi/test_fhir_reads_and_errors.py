@@ -14,10 +14,10 @@ from fhir_web import Fhir, outcome
 from alliance.fhir import questionnaire_response
 from alliance.instruments import get
 from alliance.web.care.models import Session
+from alliance.web.consent.services import withdraw_consent
 from alliance.web.fhirapi.resources import PatientType
 from alliance.web.fhirapi.services import base_url
 from alliance.web.measures.models import Response
-from alliance.web.rights.consent import withdraw_consent
 
 pytestmark = pytest.mark.django_db
 

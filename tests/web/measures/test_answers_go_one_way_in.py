@@ -17,10 +17,10 @@ from alliance.web.alerts.models import Alert
 from alliance.web.alerts.tasks import evaluate_alerts
 from alliance.web.audit.models import AuditEvent
 from alliance.web.care.models import Session
+from alliance.web.consent.models import Channel
+from alliance.web.consent.services import withdraw_consent
 from alliance.web.measures.answers import AnswersConflict, AnswersRefused, record_answers
 from alliance.web.measures.models import Response, Source
-from alliance.web.rights.consent import withdraw_consent
-from alliance.web.rights.models import Channel
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 RISK = {**{str(n): 1.0 for n in range(1, 9)}, "9": 2.0}
@@ -77,7 +77,7 @@ def test_a_client_who_withdrew_consent_has_no_answers_stored(
     c1_sessions: list[Session], alice: User
 ) -> None:
     episode = c1_sessions[3].episode
-    from alliance.web.rights.consent import record_consent
+    from alliance.web.consent.services import record_consent
 
     record_consent(episode, via=Channel.STAFF, by=alice)
     withdraw_consent(episode, via=Channel.STAFF, by=alice)

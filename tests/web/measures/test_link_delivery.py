@@ -11,9 +11,9 @@ from django.core import mail
 from django.test import Client as HttpClient
 from django.urls import reverse
 
+from alliance.web.crypto.secrets_box import seal, unseal
 from alliance.web.measures.models import Link
 from alliance.web.portal.models import PortalAccess
-from alliance.web.secrets_box import seal, unseal
 
 SECRET = "Things at home are worse than I said"
 

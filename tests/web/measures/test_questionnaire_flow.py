@@ -24,10 +24,10 @@ from web_factories import (
 )
 
 from alliance.web.care.models import Episode
+from alliance.web.consent.texts import CONSENT_VERSION
 from alliance.web.measures.forms import TEXT_LIMIT
 from alliance.web.measures.models import Link, Response
 from alliance.web.measures.services import create_link
-from alliance.web.measures.texts import CONSENT_VERSION
 
 
 def test_the_link_asks_for_the_plans_instruments_in_a_kind_order(c1_link) -> None:

@@ -11,11 +11,11 @@ from web_factories import add_sessions, episode_of, make_client
 
 from alliance.web.audit.models import AuditEvent
 from alliance.web.care.models import Episode
+from alliance.web.consent.models import Channel, ConsentRecord
+from alliance.web.consent.services import LinksRefused, consent_state
+from alliance.web.consent.texts import CONSENT_TEXT, CONSENT_VERSION
 from alliance.web.measures.models import Link
 from alliance.web.measures.services import create_link
-from alliance.web.measures.texts import CONSENT_TEXT, CONSENT_VERSION
-from alliance.web.rights.consent import LinksRefused, consent_state
-from alliance.web.rights.models import Channel, ConsentRecord
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_consenting_on_the_first_link_writes_one_consent_record_with_the_text_sh
     assert consent.text_sha256 == hashlib.sha256("\n\n".join(CONSENT_TEXT).encode()).hexdigest()
     assert consent.client.code == "N1-NEW"
     assert consent.episode.consent_at == consent.given_at
-    event = AuditEvent.objects.get(object_type="rights.consentrecord")
+    event = AuditEvent.objects.get(object_type="consent.consentrecord")
     assert (event.action, event.actor_label, event.detail) == (
         "create",
         "client link",
@@ -86,7 +86,7 @@ def test_withdrawing_on_the_portal_revokes_the_open_link_and_no_new_link_can_be_
         match=r"withdrew consent to the questionnaires on .* no new questionnaire links",
     ):
         create_link(c1_sessions[3], alice)
-    event = AuditEvent.objects.get(object_type="rights.consentrecord", action="update")
+    event = AuditEvent.objects.get(object_type="consent.consentrecord", action="update")
     assert (event.actor_label, event.detail["consent"], event.detail["revoked_links"]) == (
         "client portal",
         "withdrawn",
@@ -152,7 +152,7 @@ def test_consent_given_again_in_person_lets_links_be_made_again(
     assert link.pk is not None
     assert (
         AuditEvent.objects.filter(
-            object_type="rights.consentrecord", actor=alice, action="create"
+            object_type="consent.consentrecord", actor=alice, action="create"
         ).count()
         == 1
     )

@@ -14,12 +14,12 @@ from alliance.web.alerts.models import Alert
 from alliance.web.audit.chain import verify
 from alliance.web.audit.models import AuditEvent
 from alliance.web.care.models import Client, Episode, Session
+from alliance.web.consent.models import Erasure
 from alliance.web.crypto import encrypted_fields
 from alliance.web.goals.models import Goal, GoalRating, Task
 from alliance.web.measures.models import Link, Response
 from alliance.web.portal.models import Feedback, PortalAccess
 from alliance.web.rights.erasure import CLIENT_DELETED, EPISODE_DELETED, KEPT, erase_client
-from alliance.web.rights.models import Erasure
 
 
 def erase_url(client: Client) -> str:
@@ -153,7 +153,7 @@ def test_after_erasure_the_audit_chain_verifies_and_still_holds_the_clients_hist
     assert verify().ok
     assert AuditEvent.objects.filter(client=c1).count() == history + 1
     event = AuditEvent.objects.get(action="delete", client=c1)
-    assert (event.actor, event.object_type) == (ada, "rights.erasure")
+    assert (event.actor, event.object_type) == (ada, "consent.erasure")
     assert event.detail["scope"] == "client" and event.detail["reason"] == "request"
     assert event.detail["removed_measures_response"] == 12
     assert event.detail["removed_portal_feedback"] == 1

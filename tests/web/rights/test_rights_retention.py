@@ -15,10 +15,11 @@ from web_factories import episode_of, make_client, make_goal
 from alliance.web.audit.chain import verify
 from alliance.web.audit.models import AuditEvent
 from alliance.web.care.models import Client, Episode
+from alliance.web.consent.models import Erasure
 from alliance.web.goals.models import Goal
 from alliance.web.measures.models import Response
 from alliance.web.portal.models import Feedback
-from alliance.web.rights.models import DEFAULT_RETENTION_MONTHS, Erasure, RetentionPolicy
+from alliance.web.rights.models import DEFAULT_RETENTION_MONTHS, RetentionPolicy
 from alliance.web.rights.retention import months_before, period_for
 
 TODAY = dt.date(2026, 3, 2)

@@ -3,6 +3,8 @@
 The clinic-wide regression of each session's score on the intake score is
 cached for a few minutes; a client's band is that regression at their own
 intake score. Shown on the outcome chart and used by the not-on-track rule.
+The band's central coverage is the setting ``ALLIANCE_EXPECTED_BAND_COVERAGE``
+(default 0.5: a typical client is "not on track" in 25% of sessions).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 
 import polars as pl
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import FloatField
 from django.db.models.fields.json import KeyTextTransform
@@ -17,17 +20,28 @@ from django.db.models.functions import Cast
 
 from alliance.instruments import registry
 from alliance.scoring.keys import parse_key
-from alliance.stats.rupture_noise import NoiseEstimate, estimate_noise_sd
-from alliance.stats.trajectories import expected_recovery_band
+from alliance.stats import NoiseEstimate, estimate_noise_sd, expected_recovery_band
 from alliance.web.measures.models import Response
+from alliance.web.score_columns import total_of
 
 BAND_CACHE_SECONDS = 600
 BAND_MIN_CLIENTS = 30
 
 
-def clinic_expected_band(organisation_id: int, instrument: str) -> pl.DataFrame | None:
-    """The clinic's regression per session (cached), or None with too few clients."""
-    key = f"alliance:band:{organisation_id}:{instrument}"
+def band_coverage() -> float:
+    """The expected band's central coverage (setting ``ALLIANCE_EXPECTED_BAND_COVERAGE``)."""
+    return float(settings.ALLIANCE_EXPECTED_BAND_COVERAGE)
+
+
+def clinic_expected_band(
+    organisation_id: int, instrument: str, coverage: float | None = None
+) -> pl.DataFrame | None:
+    """The clinic's regression per session (cached), or None with too few clients.
+
+    ``coverage`` defaults to :func:`band_coverage`.
+    """
+    coverage = band_coverage() if coverage is None else coverage
+    key = f"alliance:band:{organisation_id}:{instrument}:{coverage!r}"
     cached = cache.get(key)
     if cached is not None:
         return pl.DataFrame(cached) if cached else None
@@ -37,7 +51,7 @@ def clinic_expected_band(organisation_id: int, instrument: str) -> pl.DataFrame 
             instrument=instrument,
             respondent="client",
         )
-        .annotate(value=Cast(KeyTextTransform(f"{instrument}_total", "scores"), FloatField()))
+        .annotate(value=Cast(KeyTextTransform(total_of(instrument), "scores"), FloatField()))
         .values_list("session__episode_id", "session__number", "value")
     )
     frame = pl.DataFrame(
@@ -45,7 +59,9 @@ def clinic_expected_band(organisation_id: int, instrument: str) -> pl.DataFrame 
     ).drop_nulls()
     band = None
     if frame.height and frame["id"].n_unique() >= BAND_MIN_CLIENTS:
-        band = expected_recovery_band(frame, id_col="id", session_col="session", score_col="score")
+        band = expected_recovery_band(
+            frame, id_col="id", session_col="session", score_col="score", coverage=coverage
+        )
         band = band.filter(
             (pl.col("n") >= BAND_MIN_CLIENTS)
             & pl.col("slope").is_not_null()
@@ -56,12 +72,12 @@ def clinic_expected_band(organisation_id: int, instrument: str) -> pl.DataFrame 
 
 
 def client_band(
-    organisation_id: int, instrument: str, baseline: float | None
+    organisation_id: int, instrument: str, baseline: float | None, coverage: float | None = None
 ) -> dict[int, tuple[float, float]]:
     """Session number -> (low, high) expected score for a client with this intake score."""
     if baseline is None:
         return {}
-    band = clinic_expected_band(organisation_id, instrument)
+    band = clinic_expected_band(organisation_id, instrument, coverage)
     if band is None:
         return {}
     result: dict[int, tuple[float, float]] = {}

@@ -21,11 +21,12 @@ from alliance.alerts.findings import Finding
 from alliance.alerts.history import SessionRecord
 from alliance.alerts.rules import evaluate
 from alliance.alerts.rupture import with_clinic_noise
-from alliance.web.alerts.expected import client_band, clinic_noise
+from alliance.web.alerts.expected import band_coverage, client_band, clinic_noise
 from alliance.web.alerts.mail import email_alert
 from alliance.web.alerts.models import Alert
 from alliance.web.alerts.timeline import Timeline, history, load_timeline
 from alliance.web.care.models import Episode
+from alliance.web.score_columns import PHQ9_TOTAL
 
 logger = logging.getLogger(__name__)
 
@@ -35,12 +36,21 @@ def alert_config(organisation_id: int, timeline: Timeline | None = None) -> Aler
     has enough data (a documented default before), and with a ``timeline`` this client's
     expected PHQ-9 band from the clinic's data."""
     config = AlertConfig()
+    coverage = band_coverage()
+    if coverage != config.expected_band_coverage:
+        source = (
+            f"This clinic's setting ALLIANCE_EXPECTED_BAND_COVERAGE = {coverage:g}: a typical "
+            f"client is 'not on track' in {100 * (1 - coverage) / 2:.1f}% of sessions."
+        )
+        config = AlertConfig(
+            expected_band_coverage=coverage, sources={"expected_band_coverage": source}
+        )
     config = with_clinic_noise(config, clinic_noise(organisation_id, config.alliance_scores))
     if timeline is None or not timeline.numbers:
         return config
-    baseline = timeline.value(timeline.numbers[0], "phq9_total")
-    band = client_band(organisation_id, "phq9", baseline)
-    return dataclasses.replace(config, expected_band=band or None, expected_band_score="phq9_total")
+    baseline = timeline.value(timeline.numbers[0], PHQ9_TOTAL)
+    band = client_band(organisation_id, "phq9", baseline, config.expected_band_coverage)
+    return dataclasses.replace(config, expected_band=band or None, expected_band_score=PHQ9_TOTAL)
 
 
 def _follow_facts(alert: Alert, finding: Finding) -> None:

@@ -20,6 +20,7 @@ from alliance.web.alerts.expected import client_band
 from alliance.web.alerts.timeline import Timeline
 from alliance.web.charts import ChartHtml, as_html
 from alliance.web.goals.models import Goal
+from alliance.web.score_columns import SAI_TOTAL, WAI_SR_MEANS, WAI_SR_T_MEANS, total_of
 
 SUBSCALES = (("Goal", "goal"), ("Task", "task"), ("Bond", "bond"), ("Total", "total"))
 OUTCOMES = (("PHQ-9", "phq9"), ("GAD-7", "gad7"))
@@ -49,7 +50,7 @@ def alliance_charts(timeline: Timeline, ruptures: list[dict[str, Any]]) -> list[
     sessions = timeline.numbers
     charts: list[ChartHtml | None] = []
     marks = _marks(ruptures)
-    sai = timeline.series("sai_total")
+    sai = timeline.series(SAI_TOTAL)
     if any(v is not None for v in sai):
         charts.append(as_html(session_alliance_chart(sessions, sai, marks)))
     # WAI-SR is measured every few sessions: chart only the sessions it was measured,
@@ -57,14 +58,14 @@ def alliance_charts(timeline: Timeline, ruptures: list[dict[str, Any]]) -> list[
     measured = [
         n
         for n in sessions
-        if timeline.value(n, "wai_sr_total_mean") is not None
-        or timeline.value(n, "wai_sr_t_total_mean", "therapist") is not None
+        if timeline.value(n, WAI_SR_MEANS["total"]) is not None
+        or timeline.value(n, WAI_SR_T_MEANS["total"], "therapist") is not None
     ]
     client = {
-        label: [timeline.value(n, f"wai_sr_{s}_mean") for n in measured] for label, s in SUBSCALES
+        label: [timeline.value(n, WAI_SR_MEANS[s]) for n in measured] for label, s in SUBSCALES
     }
     therapist = {
-        label: [timeline.value(n, f"wai_sr_t_{s}_mean", "therapist") for n in measured]
+        label: [timeline.value(n, WAI_SR_T_MEANS[s], "therapist") for n in measured]
         for label, s in SUBSCALES
     }
     if measured:
@@ -76,9 +77,9 @@ def alliance_charts(timeline: Timeline, ruptures: list[dict[str, Any]]) -> list[
             )
         )
         points = [
-            (n, {lbl: timeline.value(n, f"wai_sr_{s}_mean") for lbl, s in SUBSCALES[:3]})
+            (n, {lbl: timeline.value(n, WAI_SR_MEANS[s]) for lbl, s in SUBSCALES[:3]})
             for n in measured
-            if timeline.value(n, "wai_sr_total_mean") is not None
+            if timeline.value(n, WAI_SR_MEANS["total"]) is not None
         ]
         if len(points) >= 2:
             start, now = points[0][1], points[-1][1]
@@ -116,7 +117,7 @@ def outcome_series(
     """Label -> total scores, for the outcome instruments with at least one score."""
     found = {}
     for label, instrument in outcomes:
-        values = timeline.series(f"{instrument}_total")
+        values = timeline.series(total_of(instrument))
         if any(v is not None for v in values):
             found[label] = OutcomeSeries(instrument, values, get(instrument).scale("total"))
     return found
@@ -134,7 +135,7 @@ def outcome_charts(timeline: Timeline) -> list[ChartHtml]:
     org_id = timeline.episode.client.organisation_id
     for label, o in found.items():
         instrument, norms = o.instrument, o.scale.change
-        baseline = timeline.value(sessions[0], f"{instrument}_total") if sessions else None
+        baseline = timeline.value(sessions[0], total_of(instrument)) if sessions else None
         if norms is not None and norms.min_reliable_change and baseline is not None:
             reliable[label] = (
                 baseline - norms.min_reliable_change,

@@ -12,7 +12,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import polars as pl
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +19,7 @@ from django.utils import timezone
 from alliance.approach import suggest_approach
 from alliance.instruments import get
 from alliance.scoring import output_columns, score
-from alliance.simulate import simulate_cohort
+from alliance.simulate import risk_item_at_rate, simulate_cohort
 from alliance.web.accounts.models import Organisation, Role, User
 from alliance.web.alerts.lifecycle import resolve
 from alliance.web.alerts.services import refresh_alerts
@@ -29,6 +28,7 @@ from alliance.web.goals.models import Goal, GoalRating, Task
 from alliance.web.measures.answers import record_answers
 from alliance.web.measures.models import Link, Respondent, Source, new_token
 from alliance.web.measures.plans import DEFAULT_PLAN, create_default_plan
+from alliance.web.score_columns import SAI_TOTAL
 
 THERAPISTS = (("alex", "Alex", "Morgan"), ("sam", "Sam", "Patel"), ("jordan", "Jordan", "Lee"))
 GOALS = (
@@ -59,13 +59,6 @@ FEEDBACK_HIGH = (
 )
 CLIENT_INSTRUMENTS = ("sai", "wai_sr", "phq9", "gad7")
 COMPLETION = 0.88
-RISK_ANSWER_RATE = 0.10
-"""Share of the demo's PHQ-9s with item 9 (thoughts of death or self-harm) above 0. Simon et
-al. (2013, Psychiatric Services 64:1195-1202; 84,418 outpatients, 207,265 PHQ-9s) report that
-up to 10% of outpatients completing the PHQ-9 answer item 9 "more than half the days" or more;
-the demo's rate of any answer above 0 is kept at that figure, so risk shows up at about the
-rate a clinic meets it, not on a third of the caseload."""
-
 # What a therapist who read the alert did about it, as the demo's resolution notes.
 RESOLUTION_NOTES = {
     "risk": "Asked about it in the next session: passive thoughts, no plan or intent. "
@@ -134,30 +127,23 @@ def _users(org: Organisation) -> tuple[dict[str, str], list[User]]:
     return passwords, therapists
 
 
-def _risk_at_outpatient_rate(data: pl.DataFrame, seed: int) -> pl.DataFrame:
-    """Keep item 9 above 0 in about :data:`RISK_ANSWER_RATE` of the PHQ-9s (others set to 0)."""
-    column = get("phq9").item_column(9)
-    positive = data[column].fill_null(0) > 0
-    base = int(positive.sum()) / max(positive.len(), 1)
-    if base <= RISK_ANSWER_RATE:
-        return data
-    keep = np.random.default_rng(seed).random(data.height) < RISK_ANSWER_RATE / base
-    return data.with_columns(
-        pl.when(pl.Series(keep) | ~positive).then(pl.col(column)).otherwise(0.0).alias(column)
-    )
-
-
-def _act_on_past_alerts(episode: Episode, therapist: User) -> None:
-    """Resolve, with a note, every alert raised before the client's latest session: a working
-    clinic, where only today's findings wait for the therapist."""
+def _act_on_past_alerts(episode: Episode, therapist: User, raised: dict[int, int]) -> None:
+    """Resolve, with a note, every alert raised before the client's latest session (``raised``
+    maps an alert to the session after which the rules raised it, and dates it so): a working
+    clinic, where only the latest session's findings wait for the therapist."""
     sessions = {s.number: s.date for s in episode.sessions.all()}
     if not sessions:
         return
     latest = max(sessions)
-    for alert in episode.alerts.filter(session_number__lt=latest):
+    for alert in episode.alerts.all():
+        at = raised.get(alert.pk, latest)
+        created = timezone.make_aware(dt.datetime.combine(sessions[at], dt.time(17, 0)))
+        type(alert).objects.filter(pk=alert.pk).update(created=created)
+        if at >= latest:
+            continue
         note = RESOLUTION_NOTES.get(alert.rule, DEFAULT_NOTE)
         resolve(alert, therapist, note, None)
-        after = sessions.get(alert.session_number + 1, sessions[latest])
+        after = sessions.get(at + 1, sessions[latest])
         when = timezone.make_aware(dt.datetime.combine(after, dt.time(17, 30)))
         type(alert).objects.filter(pk=alert.pk).update(resolved_at=when)
 
@@ -172,7 +158,7 @@ def seed_demo(n_clients: int = 40, n_sessions: int = 12, seed: int = 2026) -> De
     cohort = simulate_cohort(
         n_clients, n_sessions, seed=seed, instruments=(*CLIENT_INSTRUMENTS, "wai_sr_t")
     )
-    data = _risk_at_outpatient_rate(cohort.data.with_columns(pl.col("id").cast(pl.String)), seed)
+    data = risk_item_at_rate(cohort.data.with_columns(pl.col("id").cast(pl.String)), seed)
     scored = {i: _rows_by_key(data, i) for i in (*CLIENT_INSTRUMENTS, "wai_sr_t")}
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     today = timezone.localdate()
@@ -183,6 +169,7 @@ def seed_demo(n_clients: int = 40, n_sessions: int = 12, seed: int = 2026) -> De
         for r in cohort.truth.with_columns(pl.col("id").cast(pl.String)).iter_rows(named=True)
     }
     episodes: list[Episode] = []
+    raised: dict[int, int] = {}
     for index, client_id in enumerate(sorted(attended, key=lambda x: int(x) if x.isdigit() else x)):
         therapist = therapists[index % len(therapists)]
         client = Client.objects.create(
@@ -244,10 +231,11 @@ def seed_demo(n_clients: int = 40, n_sessions: int = 12, seed: int = 2026) -> De
                     due_session=number + 1,
                     done=None if number == attended[client_id] else rng.random() < 0.7,
                 )
+            # The rules run after every session, as in the clinic.
+            raised |= {a.pk: number for a in refresh_alerts(episode, notify=False)}
         episodes.append(episode)
     for episode in episodes:
-        refresh_alerts(episode, notify=False)
-        _act_on_past_alerts(episode, episode.client.therapist)
+        _act_on_past_alerts(episode, episode.client.therapist, raised)
     # One client with an open link for today's session, to try the client side, and a
     # Spanish-speaking client with theirs.
     token = _todays_link(episodes[0], today)
@@ -314,7 +302,7 @@ def _session_data(
         responses = []
         for instrument in instruments:
             if instrument == "session_feedback":
-                sai = scored["sai"].get((client_id, number), {}).get("scores", {}).get("sai_total")
+                sai = scored["sai"].get((client_id, number), {}).get("scores", {}).get(SAI_TOTAL)
                 helpful = None if sai is None else round(min(10.0, max(0.0, sai * 2)))
                 text = (
                     rng.choice(FEEDBACK_LOW if (sai or 5) < 3 else FEEDBACK_HIGH)

@@ -25,6 +25,7 @@ from alliance.web.care.lookup import client_for, episode_for, session_for
 from alliance.web.care.models import Approach, Client, Episode
 from alliance.web.caseload.forms import ApproachForm, IntakeForm, SessionForm
 from alliance.web.caseload.page import client_page_context
+from alliance.web.crypto.secrets_box import keep, read
 from alliance.web.custominstruments.registry import instrument_for
 from alliance.web.measures.answers import AnswersConflict
 from alliance.web.measures.forms import InstrumentForm
@@ -42,7 +43,7 @@ from alliance.web.measures.services import (
     start_session,
 )
 from alliance.web.portal.services import create_portal_link
-from alliance.web.secrets_box import keep, read
+from alliance.web.score_columns import PHQ9_TOTAL, total_of
 
 PAGE_SIZE = 50
 
@@ -58,7 +59,8 @@ def _open_alert_count(severity: str) -> Subquery:
     return Subquery(alerts, output_field=IntegerField())
 
 
-def _latest_score(column: str, instrument: str) -> Subquery:
+def _latest_score(instrument: str) -> Subquery:
+    """The total score of the client's latest answers to ``instrument``."""
     latest = (
         Response.objects.filter(
             session__episode__client=OuterRef("pk"),
@@ -66,7 +68,7 @@ def _latest_score(column: str, instrument: str) -> Subquery:
             respondent=Respondent.CLIENT,
         )
         .order_by("-session__number", "-pk")
-        .annotate(value=Cast(KeyTextTransform(column, "scores"), FloatField()))
+        .annotate(value=Cast(KeyTextTransform(total_of(instrument), "scores"), FloatField()))
     )
     return Subquery(latest.values("value")[:1], output_field=FloatField())
 
@@ -82,8 +84,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             urgent=Coalesce(_open_alert_count("urgent"), Value(0)),
             warnings=Coalesce(_open_alert_count("warning"), Value(0)),
             infos=Coalesce(_open_alert_count("info"), Value(0)),
-            latest_sai=_latest_score("sai_total", "sai"),
-            latest_phq9=_latest_score("phq9_total", "phq9"),
+            latest_sai=_latest_score("sai"),
+            latest_phq9=_latest_score("phq9"),
         )
         .order_by("-urgent", "-warnings", "-infos", "code")
     )
@@ -176,7 +178,7 @@ def approach(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("session__number")
         .first()
     )
-    severe = bool(phq and (phq.scores.get("phq9_total") or 0) >= 20)
+    severe = bool(phq and (phq.scores.get(PHQ9_TOTAL) or 0) >= 20)
     cnip = {
         k: v
         for k, v in (episode.cnip_scores or {}).items()

@@ -30,6 +30,13 @@ PAGE_SIZE = 50
 # date arithmetic (9999-12-31 plus a day) and time-zone conversion, and no
 # audit event can lie there.
 FIRST_YEAR, LAST_YEAR = 1900, 2999
+# Models that moved to another app: events recorded before the move name them by their
+# old label (the chain's hashes cover it, so it is never rewritten); a filter on the
+# model finds both.
+FORMER_LABELS: dict[str, tuple[str, ...]] = {
+    "consent.consentrecord": ("rights.consentrecord",),
+    "consent.erasure": ("rights.erasure",),
+}
 # Who acts without a staff login (see the callers of record()).
 NON_STAFF_ACTORS = ("client link", "client portal", "anonymous")
 
@@ -131,7 +138,8 @@ def log(request: HttpRequest) -> HttpResponse:
             events = events.filter(action=d["action"])
             applied["filter_action"] = d["action"]
         if d["object_type"]:
-            events = events.filter(object_type=d["object_type"])
+            labels = (d["object_type"], *FORMER_LABELS.get(d["object_type"], ()))
+            events = events.filter(object_type__in=labels)
             applied["filter_type"] = d["object_type"]
         if d["since"]:
             events = events.filter(at__gte=_day_start(d["since"]))

@@ -25,6 +25,7 @@ from alliance.web.alerts.services import alert_config
 from alliance.web.audit.log import record
 from alliance.web.clinic.charts import alerts_by_therapist_chart, alliance_distribution_chart
 from alliance.web.measures.models import Link, Response
+from alliance.web.score_columns import SAI_TOTAL
 
 
 @never_cache
@@ -45,7 +46,7 @@ def _latest_sai_per_client(org_id: int) -> list[float]:
             session__episode__client__organisation_id=org_id, instrument="sai", respondent="client"
         )
         .order_by("session__episode__client_id", "-session__number")
-        .annotate(value=Cast(KeyTextTransform("sai_total", "scores"), FloatField()))
+        .annotate(value=Cast(KeyTextTransform(SAI_TOTAL, "scores"), FloatField()))
         .values_list("session__episode__client_id", "value")
     )
     seen: set[int] = set()

@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from alliance.web.accounts.access import clinician_required
+from alliance.web.crypto.secrets_box import keep
 from alliance.web.measures.lookup import staff_link
 from alliance.web.measures.services import email_link, link_url, replace_link
-from alliance.web.secrets_box import keep
 from alliance.web.texting.services import text_link
 
 

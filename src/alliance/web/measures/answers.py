@@ -26,9 +26,10 @@ from alliance.scoring.answers import check_answers, score_answers, urgent_flags
 from alliance.web.audit.log import record
 from alliance.web.care.models import Episode, Session
 from alliance.web.care.signals import episode_changed
+from alliance.web.consent.services import answers_allowed
 from alliance.web.custominstruments.registry import instrument_for
 from alliance.web.measures.models import Link, Respondent, Response, Source
-from alliance.web.rights.consent import answers_allowed
+from alliance.web.score_columns import CNIP_PREFERENCES
 
 __all__ = [
     "AnswersConflict",
@@ -194,12 +195,9 @@ def store_preferences(episode: Episode, response: Response) -> None:
     """Keep the client's C-NIP scale scores on the episode (for the approach suggestion)."""
     if response.instrument != "cnip":
         return
-    prefix = "cnip_"
     scores = {
-        k[len(prefix) :]: v
-        for k, v in response.scores.items()
-        if k.startswith(prefix)
-        and isinstance(v, (int, float))
-        and not k.endswith(("_mean", "_note"))
+        scale: v
+        for column, scale in CNIP_PREFERENCES.items()
+        if isinstance(v := response.scores.get(column), (int, float))
     }
     Episode.objects.filter(pk=episode.pk).update(cnip_scores=scores)

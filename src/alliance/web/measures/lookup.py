@@ -11,8 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 
+from alliance.web.crypto.secrets_box import read
 from alliance.web.measures.models import Link
-from alliance.web.secrets_box import read
 
 __all__ = ["open_token", "staff_link"]
 

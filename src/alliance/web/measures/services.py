@@ -23,11 +23,11 @@ from django.utils import timezone
 
 from alliance.web.audit.log import record
 from alliance.web.care.models import Episode, Session
+from alliance.web.consent.services import ensure_links_allowed
 from alliance.web.measures.answers import record_answers, schedule_evaluation
 from alliance.web.measures.invitations import invitation_email
 from alliance.web.measures.models import Link, Respondent, Response, Source, hash_token, new_token
 from alliance.web.measures.plans import due
-from alliance.web.rights.consent import ensure_links_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def create_link(
 ) -> tuple[Link, str]:
     """A new single-use link for the client's instruments due at this session.
 
-    Refused (:class:`alliance.web.rights.consent.LinksRefused`, a ``ValueError``
+    Refused (:class:`alliance.web.consent.services.LinksRefused`, a ``ValueError``
     whose message says why) when the client withdrew consent for the episode or
     their data were erased.
     """
@@ -103,6 +103,18 @@ def replace_link(
             session=session, submitted_at__isnull=True, revoked_at__isnull=True
         ).update(revoked_at=timezone.now())
         return create_link(session, user, request)
+
+
+def revoke_open_links(sender: object, *, episode: Episode, at: dt.datetime, **kwargs: Any) -> int:
+    """Revoke the episode's open links when its consent is withdrawn; how many were open.
+
+    The receiver of :data:`alliance.web.consent.signals.consent_withdrawn` (connected
+    in :class:`~alliance.web.measures.apps.MeasuresConfig`), run in the withdrawal's
+    transaction.
+    """
+    return Link.objects.filter(
+        session__episode=episode, submitted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=at)
 
 
 def email_link(

@@ -19,16 +19,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from alliance.web.audit.log import record
+from alliance.web.consent.models import Channel
+from alliance.web.consent.services import record_consent
+from alliance.web.consent.texts import CONSENT_VERSION, consent_text
 from alliance.web.custominstruments.registry import instrument_for
 from alliance.web.languages import instrument_in, use_client_language
 from alliance.web.measures.answers import draft_has_risk, report_risk
 from alliance.web.measures.forms import InstrumentForm, initial_from_answers
 from alliance.web.measures.models import Link
 from alliance.web.measures.services import find_link, save_draft, submit_link
-from alliance.web.measures.texts import CONSENT_VERSION, consent_text
 from alliance.web.ratelimit import rate_limited
-from alliance.web.rights.consent import record_consent
-from alliance.web.rights.models import Channel
 
 STATUS_FOR_STATE = {"expired": 410, "revoked": 410}
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from alliance.instruments import get
 from alliance.web.alerts.timeline import Timeline
+from alliance.web.score_columns import GAD7_TOTAL, PHQ9_TOTAL
 
 MEASURES = (
-    ("phq9", "phq9_total", "low mood (PHQ-9)"),
-    ("gad7", "gad7_total", "worry and anxiety (GAD-7)"),
+    ("phq9", PHQ9_TOTAL, "low mood (PHQ-9)"),
+    ("gad7", GAD7_TOTAL, "worry and anxiety (GAD-7)"),
 )
 
 

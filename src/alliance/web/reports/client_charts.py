@@ -33,6 +33,7 @@ from alliance.web.caseload.charts import goal_chart as care_goal_chart
 from alliance.web.caseload.charts import outcome_series
 from alliance.web.charts import ChartHtml, as_html
 from alliance.web.goals.models import Goal
+from alliance.web.score_columns import SAI_TOTAL, WAI_SR_MEANS
 
 SUBSCALES = (("Goal", "goal"), ("Task", "task"), ("Bond", "bond"))
 OUTCOMES = (("PHQ-9 (low mood)", "phq9"), ("GAD-7 (worry)", "gad7"))
@@ -40,7 +41,7 @@ OUTCOMES = (("PHQ-9 (low mood)", "phq9"), ("GAD-7 (worry)", "gad7"))
 
 def sai_chart(timeline: Timeline) -> ChartHtml | None:
     """How each session felt to the client (SAI, 0 to 5), session by session."""
-    values = timeline.series("sai_total")
+    values = timeline.series(SAI_TOTAL)
     if not any(v is not None for v in values):
         return None
     chart = session_alliance_chart(timeline.numbers, values, title="How each session went (SAI)")
@@ -53,7 +54,7 @@ def sai_chart(timeline: Timeline) -> ChartHtml | None:
 
 
 def _wai_sessions(timeline: Timeline) -> list[int]:
-    return [n for n in timeline.numbers if timeline.value(n, "wai_sr_total_mean") is not None]
+    return [n for n in timeline.numbers if timeline.value(n, WAI_SR_MEANS["total"]) is not None]
 
 
 def wai_chart(timeline: Timeline) -> ChartHtml | None:
@@ -62,7 +63,7 @@ def wai_chart(timeline: Timeline) -> ChartHtml | None:
     if not measured:
         return None
     client = {
-        label: [timeline.value(n, f"wai_sr_{s}_mean") for n in measured] for label, s in SUBSCALES
+        label: [timeline.value(n, WAI_SR_MEANS[s]) for n in measured] for label, s in SUBSCALES
     }
     spec = alliance_chart(measured, client, {}, title="Working together (WAI-SR)").spec
     if not isinstance(spec, LineChart):  # alliance_chart always draws one line chart
@@ -86,7 +87,7 @@ def wai_radar(timeline: Timeline) -> ChartHtml | None:
         return None
     first, last = measured[0], measured[-1]
     pairs = {
-        label: (timeline.value(first, f"wai_sr_{s}_mean"), timeline.value(last, f"wai_sr_{s}_mean"))
+        label: (timeline.value(first, WAI_SR_MEANS[s]), timeline.value(last, WAI_SR_MEANS[s]))
         for label, s in SUBSCALES
     }
     return as_html(

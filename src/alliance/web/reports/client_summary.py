@@ -21,8 +21,10 @@ from typing import Any
 
 from alliance.charts.definitions import GAS_LEVELS
 from alliance.instruments import get
+from alliance.scoring.keys import band_key
 from alliance.web.alerts.timeline import Timeline
 from alliance.web.portal.progress import MEASURES, timeline_change
+from alliance.web.score_columns import SAI_TOTAL, WAI_SR_MEANS
 
 NOT_ENOUGH = (
     "There is not enough information yet for a summary: after a few sessions with "
@@ -46,7 +48,7 @@ def scored(timeline: Timeline, column: str) -> list[tuple[int, float]]:
 
 def band_of(timeline: Timeline, instrument_id: str, session: int) -> str | None:
     """The severity band the scoring engine stored with this score (from the instrument file)."""
-    band = timeline.value(session, f"{instrument_id}_band")
+    band = timeline.value(session, band_key(instrument_id))
     return str(band) if band else None
 
 
@@ -119,7 +121,7 @@ def alliance_sentences(timeline: Timeline) -> list[str]:
     say that, rather than calling a change big or small.
     """
     sentences: list[str] = []
-    sai = scored(timeline, "sai_total")
+    sai = scored(timeline, SAI_TOTAL)
     if sai:
         first_n, first = sai[0]
         last_n, last = sai[-1]
@@ -134,15 +136,15 @@ def alliance_sentences(timeline: Timeline) -> list[str]:
                 f"session {first_n} and {_fmt(last)} out of 5 at session {last_n} (higher means "
                 "the session felt more like working well together)."
             )
-    wai = scored(timeline, "wai_sr_total_mean")
+    wai = scored(timeline, WAI_SR_MEANS["total"])
     if wai:
         n, total = wai[-1]
         parts = [
             f"{name} {_fmt(v)}"
             for name, column in (
-                ("goals", "wai_sr_goal_mean"),
-                ("tasks", "wai_sr_task_mean"),
-                ("bond", "wai_sr_bond_mean"),
+                ("goals", WAI_SR_MEANS["goal"]),
+                ("tasks", WAI_SR_MEANS["task"]),
+                ("bond", WAI_SR_MEANS["bond"]),
             )
             if (v := timeline.value(n, column)) is not None
         ]

@@ -37,9 +37,9 @@ from alliance.web.audit.chain import append
 from alliance.web.audit.log import record
 from alliance.web.audit.models import AuditEvent
 from alliance.web.care.models import Client, Episode, Session
+from alliance.web.consent.models import Erasure
 from alliance.web.goals.models import Goal, Task
 from alliance.web.portal.models import Feedback, PortalAccess
-from alliance.web.rights.models import Erasure
 from alliance.web.texting.models import TextMessage
 
 # Episode-level records deleted outright (their own children cascade).
@@ -50,8 +50,8 @@ CLIENT_DELETED: tuple[type[models.Model], ...] = (PortalAccess, TextMessage)
 KEPT: dict[str, str] = {
     "care.episode": "the shell: dates and consent fields; its free text is blanked",
     "measures.planentry": "which instruments were planned: no personal content",
-    "rights.consentrecord": "evidence of what was agreed: version, text hash, times",
-    "rights.erasure": "the record of the erasure itself",
+    "consent.consentrecord": "evidence of what was agreed: version, text hash, times",
+    "consent.erasure": "the record of the erasure itself",
     "audit.auditevent": "the audit trail: append-only, ids and labels only",
 }
 EPISODE_BLANK: dict[str, Any] = {

@@ -29,10 +29,10 @@ from django.utils import timezone
 
 from alliance.web.alerts.models import Alert
 from alliance.web.care.models import Client, Episode, Session
+from alliance.web.consent.models import ConsentRecord, Erasure
 from alliance.web.goals.models import Goal, Task
 from alliance.web.measures.models import Link, PlanEntry, Response
 from alliance.web.portal.models import Feedback, PortalAccess
-from alliance.web.rights.models import ConsentRecord, Erasure
 
 FORMAT = "alliance.client-data/1"
 # Models the export writes out by name (everything else pointing at the client is generic).

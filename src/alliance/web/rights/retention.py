@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 from alliance.web.accounts.models import Organisation
 from alliance.web.care.models import Client, Episode
+from alliance.web.consent.models import Erasure
 from alliance.web.rights.erasure import ErasureResult, erase_client, erase_episode
-from alliance.web.rights.models import DEFAULT_RETENTION_MONTHS, Erasure, RetentionPolicy
+from alliance.web.rights.models import DEFAULT_RETENTION_MONTHS, RetentionPolicy
 
 
 def months_before(day: dt.date, months: int) -> dt.date:

@@ -31,19 +31,20 @@ from alliance.web.accounts.models import Role
 from alliance.web.audit.log import record
 from alliance.web.care.lookup import client_for, episode_for
 from alliance.web.care.models import Client, Session
-from alliance.web.portal.models import PortalAccess
-from alliance.web.portal.services import find_portal
-from alliance.web.ratelimit import rate_limited
-from alliance.web.rights.consent import (
+from alliance.web.consent.models import Channel
+from alliance.web.consent.services import (
     consent_state,
     is_erased,
     record_consent,
     withdraw_consent,
 )
+from alliance.web.portal.models import PortalAccess
+from alliance.web.portal.services import find_portal
+from alliance.web.ratelimit import rate_limited
 from alliance.web.rights.erasure import client_erasure, erase_client
 from alliance.web.rights.export import export_json
 from alliance.web.rights.forms import EraseForm, RetentionForm
-from alliance.web.rights.models import Channel, RetentionPolicy
+from alliance.web.rights.models import RetentionPolicy
 from alliance.web.rights.retention import period_for, plan
 
 

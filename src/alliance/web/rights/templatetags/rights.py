@@ -14,8 +14,8 @@ from typing import Any
 from django import template
 
 from alliance.web.care.models import Client, Episode
-from alliance.web.rights.consent import ConsentState, state_from
-from alliance.web.rights.models import ConsentRecord, Erasure
+from alliance.web.consent.models import ConsentRecord, Erasure
+from alliance.web.consent.services import ConsentState, state_from
 from alliance.web.rights.retention import Period, period_for
 
 register = template.Library()

@@ -23,9 +23,9 @@ from django.utils import timezone
 
 from alliance.web.audit.log import record
 from alliance.web.care.models import Episode
-from alliance.web.measures.models import Link
-from alliance.web.measures.texts import CONSENT_TEXT, CONSENT_VERSION
-from alliance.web.rights.models import Channel, ConsentRecord, Erasure
+from alliance.web.consent.models import Channel, ConsentRecord, Erasure
+from alliance.web.consent.signals import consent_withdrawn
+from alliance.web.consent.texts import CONSENT_TEXT, CONSENT_VERSION
 
 
 def text_sha256(paragraphs: list[str]) -> str:
@@ -153,21 +153,35 @@ def record_consent(
         )
         if locked.consent_at is None:
             Episode.objects.filter(pk=locked.pk).update(consent_at=now, consent_version=version)
-        record(
-            request,
-            "create",
-            consent,
-            client=locked.client,
-            actor_label="" if staff else _label(via),
-            consent=version,
-            channel=via,
-        )
+        _audit(request, "create", consent, locked, staff, via, consent=version)
     return consent
 
 
 def _label(via: str) -> str:
     labels: dict[str, str] = {Channel.CLIENT_LINK: "client link", Channel.PORTAL: "client portal"}
     return labels.get(via, "")
+
+
+def _audit(
+    request: HttpRequest | None,
+    action: str,
+    given: ConsentRecord,
+    locked: Episode,
+    staff: Any,
+    via: str,
+    /,
+    **detail: Any,
+) -> None:
+    """The audit event of a consent given or withdrawn: by staff, or by the client (``via``)."""
+    record(
+        request,
+        action,
+        given,
+        client=locked.client,
+        actor_label="" if staff else _label(via),
+        channel=via,
+        **detail,
+    )
 
 
 def _legacy_record(episode: Episode) -> ConsentRecord:
@@ -186,7 +200,11 @@ def _legacy_record(episode: Episode) -> ConsentRecord:
 def withdraw_consent(
     episode: Episode, *, via: str, by: Any = None, request: HttpRequest | None = None
 ) -> ConsentRecord | None:
-    """Withdraw the episode's live consent and revoke its open links; None if none is live."""
+    """Withdraw the episode's live consent and revoke its open links; None if none is live.
+
+    The links are revoked by the receivers of :data:`~alliance.web.consent.signals.consent_withdrawn`
+    (the ``measures`` app), in the same transaction.
+    """
     with transaction.atomic():
         locked = Episode.objects.select_for_update().select_related("client").get(pk=episode.pk)
         state = consent_state(locked)
@@ -199,17 +217,19 @@ def withdraw_consent(
         consent.withdrawn_via = via
         consent.withdrawn_recorded_by = staff
         consent.save(update_fields=["withdrawn_at", "withdrawn_via", "withdrawn_recorded_by"])
-        revoked = Link.objects.filter(
-            session__episode=locked, submitted_at__isnull=True, revoked_at__isnull=True
-        ).update(revoked_at=now)
-        record(
+        # The measures app revokes the episode's open links (in this transaction).
+        replies: list[tuple[Any, Any]] = consent_withdrawn.send(
+            sender=ConsentRecord, episode=locked, at=now
+        )
+        revoked = sum(reply for _receiver, reply in replies if isinstance(reply, int))
+        _audit(
             request,
             "update",
             consent,
-            client=locked.client,
-            actor_label="" if staff else _label(via),
+            locked,
+            staff,
+            via,
             consent="withdrawn",
-            channel=via,
             revoked_links=revoked,
         )
     return consent

@@ -141,3 +141,9 @@ def test_a_row_the_app_changes_meanwhile_keeps_the_apps_value(
 def test_a_batch_size_below_one_is_refused(db) -> None:
     with pytest.raises(CommandError, match="at least 1"):
         rotate("--batch-size", "0")
+
+
+def test_rotate_keys_is_a_command_of_the_crypto_app_it_acts_on() -> None:
+    from django.core.management import get_commands
+
+    assert get_commands()["rotate_keys"] == "alliance.web.crypto"
