@@ -642,9 +642,10 @@ def ruptures(
 
     Streamed (--stream, or a file larger than --memory), the file is read
     once into a sorted copy of the three columns needed, the noise SD is
-    estimated from that copy (holding 8 bytes per session: the median needs
-    every session-to-session difference) and the clients are then judged
-    batch by batch: the same numbers as in memory.
+    estimated from that copy (holding 8 bytes per session, 16 at the peak:
+    the median needs every session-to-session difference) and the clients
+    are then judged batch by batch: the same numbers as in memory. --truth
+    keeps the run in memory unless --stream is given.
     """
     import polars as pl
 
@@ -681,7 +682,8 @@ def ruptures(
 
     budget = memory_setting(memory)
     flags: pl.DataFrame | None = None
-    if use_streaming(data, stream, budget):
+    auto_with_truth = truth is not None and stream is None  # --truth needs every flag
+    if not auto_with_truth and use_streaming(data, stream, budget):
         _wide_only(layout, mapping)
         if truth is not None:
             raise typer.BadParameter(
