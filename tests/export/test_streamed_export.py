@@ -121,3 +121,18 @@ def test_band_text_outside_its_labels_is_left_out_as_in_memory(
     assert capsys.readouterr().out == whole_out
     assert "phq9_band: text outside its known categories" in " ".join(whole_out.split())
     assert Path("parts.csv").read_bytes() == Path("whole.csv").read_bytes()
+
+
+def test_streamed_export_with_included_text_and_one_id_writes_the_in_memory_files(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    clinic().write_parquet("clinic.parquet")
+    common = ["export", "clinic.parquet", "--id", "therapist_id", "--include-text", "comment",
+              "--allow-text"]  # fmt: skip
+    assert run([*common, "-o", "whole.parquet", "--in-memory"]) == 0
+    whole_out = capsys.readouterr().out
+    assert run([*common, "-o", "parts.parquet", "--stream", "--memory", "16MB"]) == 0
+    assert capsys.readouterr().out == whole_out
+    whole, parts = pl.read_parquet("whole.parquet"), pl.read_parquet("parts.parquet")
+    assert "comment" in whole.columns and parts.schema == whole.schema and parts.equals(whole)
+    assert Path("parts.codebook.csv").read_text() == Path("whole.codebook.csv").read_text()
