@@ -156,6 +156,18 @@ def _check_request(
             raise ValueError(f"column {name!r} is not a text column ({frame.schema[name]})")
 
 
+def _with_refusals(
+    decisions: Sequence[Decision], refused: Mapping[str, str]
+) -> tuple[Decision, ...]:
+    """The decisions, with the reason a refused column was left out in place of the default."""
+    return tuple(
+        Decision(d.column, "left out", refused[d.column])
+        if d.column in refused and d.action == "left out"
+        else d
+        for d in decisions
+    )
+
+
 def _decide(
     name: str,
     dtype: pl.DataType,
@@ -242,12 +254,7 @@ def deidentify(
         )
         for c, t in frame.schema.items()
     )  # fmt: skip
-    decisions = tuple(
-        Decision(d.column, "left out", refused[d.column])
-        if d.column in refused and d.action == "left out"
-        else d
-        for d in decisions
-    )
+    decisions = _with_refusals(decisions, refused)
     day_columns = [d.column for d in decisions if d.action == "days since intake"]
     secret = key if key is not None else new_key()
     work = days_since_intake(frame, day_columns, person=person, intake=intake)

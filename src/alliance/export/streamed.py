@@ -44,6 +44,7 @@ from alliance.export.deidentify import (
     _check_request,
     _decide,
     _id_prefixes,
+    _with_refusals,
     band_categories,
 )
 from alliance.export.pseudonyms import DEFAULT_LENGTH, new_key, pseudonymise
@@ -194,13 +195,7 @@ def export_file(
         for name in refused:
             casts.pop(name)
         typed = dict(schema) | casts
-        decisions = _decisions(typed, prefixes, intake, include_text)
-        decisions = tuple(
-            Decision(d.column, "left out", refused[d.column])
-            if d.column in refused and d.action == "left out"
-            else d
-            for d in decisions
-        )
+        decisions = _with_refusals(_decisions(typed, prefixes, intake, include_text), refused)
         day_columns = [d.column for d in decisions if d.action == "days since intake"]
 
     kept = [d for d in decisions if d.output is not None]
