@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/transcripts/bench_transcripts.py [--n 8165] [--repeats 3]
 
-Measures, on the AnnoMI training utterances (or synthetic ones when
-../shared/data/annomi is absent):
+Measures, on the AnnoMI training utterances ($ALLIANCE_ANNOMI, else the
+first shared/data/annomi above the checkout; synthetic ones when absent,
+and the output says which):
 
 * model load: MiniLM session + tokenizer + classifier weights, in a fresh
   process (cold imports) and in-process;
@@ -43,7 +44,21 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT.parent / "shared" / "data" / "annomi" / "annomi-simple-train.csv"
+
+
+def _data() -> Path:
+    """$ALLIANCE_ANNOMI, else the first ``shared/data/annomi`` above the checkout (a git worktree sits deeper)."""
+    env = os.environ.get("ALLIANCE_ANNOMI")
+    if env:
+        return Path(env) / "annomi-simple-train.csv"
+    for up in ROOT.parents:
+        f = up / "shared" / "data" / "annomi" / "annomi-simple-train.csv"
+        if f.is_file():
+            return f
+    return ROOT.parent / "shared" / "data" / "annomi" / "annomi-simple-train.csv"
+
+
+DATA = _data()
 
 
 def texts_and_frame(n: int) -> tuple[list[str], Any]:
