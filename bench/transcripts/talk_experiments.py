@@ -1,14 +1,14 @@
 """Client talk type: variants tried on the grouped outer folds, clean AnnoMI text only.
 
     OMP_NUM_THREADS=1 nice .venv/bin/python bench/transcripts/talk_experiments.py \\
-        --embeddings /tmp/transcripts-train/emb.npz [--variants a,b,...] [--offsets]
+        --embeddings /tmp/transcripts-train/emb.npz [--variants a,b,...] [--offsets] [--seed 1]
 
 The embeddings are the ``.npz`` that ``alliance transcripts train
 --embedding-cache`` writes (its default ASR-style copy included; only the
 clean rows are used here).
 
-Every variant uses the same outer folds (grouped by video, seed 0, as the
-shipped model's CV), the same penalty (10,000) and, unless ``--offsets``, no
+Every variant uses the same outer folds (grouped by video, seed 0 as in the
+shipped model's CV unless ``--seed``; inner folds seed + 1), the same penalty (10,000) and, unless ``--offsets``, no
 class offsets, so the differences are those of the features or the model
 alone. With ``--offsets`` each variant also gets class offsets tuned on a
 5-fold grouped inner CV of each outer training split (as the shipped head
@@ -140,6 +140,9 @@ def main() -> None:
     )
     ap.add_argument("--variants", default="", help="comma-separated names (default: all)")
     ap.add_argument("--offsets", action="store_true", help="tune class offsets on inner folds")
+    ap.add_argument(
+        "--seed", type=int, default=0, help="outer fold assignment (0: the shipped CV's)"
+    )
     args = ap.parse_args()
     frame = augment_asr(read_annomi(args.data), seed=0)
     with np.load(args.embeddings, allow_pickle=False) as z:
@@ -154,7 +157,7 @@ def main() -> None:
     lex = lexical(texts)
     ctx = context(data["transcript_id"].to_list(), list(therapist))
     videos = [str(v) for v in data["video_url"].to_list()]
-    fold = grouped_folds(videos, 5, 0)
+    fold = grouped_folds(videos, 5, args.seed)
     spec = next(t for t in DEFAULT_TASKS if t.name == "talk")
     b_spec = next(t for t in DEFAULT_TASKS if t.name == "behaviour")
     y_all = data["client_talk_type"].to_list()
@@ -271,7 +274,7 @@ def main() -> None:
             logp = np.log(np.clip(fit_predict(name, a, b, ytr), 1e-12, 1.0))
             if args.offsets:
                 # inner grouped CV over the training split only (features rebuilt per inner fold)
-                inner = grouped_folds([videos[i] for i in tr], 5, 1)
+                inner = grouped_folds([videos[i] for i in tr], 5, args.seed + 1)
                 pin = np.zeros((tr.size, len(CLASSES)))
                 for k in range(5):
                     itr, ite = tr[inner != k], tr[inner == k]
@@ -305,7 +308,7 @@ def main() -> None:
     if unknown:
         raise SystemExit(f"unknown variant(s): {', '.join(sorted(unknown))}")
     print(
-        f"client talk, clean text, {rows.size:,} utterances, grouped 5-fold (seed 0), "
+        f"client talk, clean text, {rows.size:,} utterances, grouped 5-fold (seed {args.seed}), "
         f"l2 {spec.l2:g}, {'offsets tuned on inner folds' if args.offsets else 'no offsets'}",
         flush=True,
     )
