@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pytest
 from transcript_helpers import stub_embed
@@ -132,10 +133,22 @@ def test_train_command_writes_a_loadable_model(
             "3",
             "--cv-json",
             str(cv),
+            "--oof-cache",
+            str(tmp_path / "oof.npz"),
         ],
     )
     assert r.exit_code == 0, r.output
     assert {"meta.json", "weights.npz", "tokenizer.json"} <= {p.name for p in out.iterdir()}
+    with np.load(tmp_path / "oof.npz") as z:
+        assert {"behaviour__proba", "talk__proba"} <= set(z.files)
+        b = z["behaviour__proba"]
+        classes = [str(c) for c in z["behaviour__classes"]]
+    # one row per utterance (clean and ASR-style copies), predicted out of fold for
+    # therapist rows only, rows summing to one
+    rows = 2 * pl.read_csv(tiny_annomi / "annomi-full-train.csv").height
+    assert b.shape == (rows, len(classes)) and "question" in classes
+    done = ~np.isnan(b[:, 0])
+    assert 0 < done.sum() < rows and np.allclose(b[done].sum(axis=1), 1.0)
     meta = json.loads((out / "meta.json").read_text())
     assert meta["embedding"]["max_tokens"] == 64 and len(meta["training_data"]["sha256"]) == 64
     assert json.loads(cv.read_text())["folds"] == 3

@@ -89,3 +89,16 @@ def test_assemble_gives_same_role_turns_and_position() -> None:
     )
     assert x[0].tolist() == [0, 1, 8, 9, 0.5, 0.25]  # client turns 0 and 4 around row 2
     assert x[1].tolist() == [0, 0, 4, 5, 0, 0]  # the first client turn has none before it
+
+
+def test_client_mean_is_the_mean_of_each_transcripts_client_rows() -> None:
+    rng = np.random.default_rng(3)
+    tids = ["a"] * 5 + ["b"] * 4 + ["c"] * 3  # c has no client row
+    ther = [True, False, True, False, False, False, True, True, False, True, True, True]
+    emb = rng.normal(size=(len(tids), 6)).astype(np.float32)
+    ctx = context(tids, ther)
+    got = assemble(("client_mean",), emb=emb, lex=np.zeros((len(tids), 1), np.float32), ctx=ctx)
+    for i, t in enumerate(tids):
+        rows = [j for j, (tt, th) in enumerate(zip(tids, ther, strict=True)) if tt == t and not th]
+        want = emb[rows].mean(axis=0) if rows else np.zeros(6)
+        np.testing.assert_allclose(got[i], want, rtol=1e-5, atol=1e-6)

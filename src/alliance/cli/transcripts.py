@@ -235,6 +235,14 @@ def train(
     embedding_cache: Annotated[
         Path | None, typer.Option("--embedding-cache", help="Reuse / store the embeddings (.npz).")
     ] = None,
+    oof_cache: Annotated[
+        Path | None,
+        typer.Option(
+            "--oof-cache",
+            help="Also store every head's out-of-fold probabilities here (.npz), "
+            "for experiments on the same folds.",
+        ),
+    ] = None,
     talk_penalties: Annotated[
         str,
         typer.Option(
@@ -278,11 +286,20 @@ def train(
     result = run_training(
         frame, embed=embedder, embeddings=emb, folds=folds, seed=seed, log=note, talk_l2_grid=grid
     )
+    if oof_cache is not None:
+        import numpy as np
+
+        oof_cache.parent.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, Any] = {}
+        for head, (classes, probs) in result.oof.items():
+            arrays[f"{head}__proba"] = probs
+            arrays[f"{head}__classes"] = np.asarray(classes)
+        np.savez(oof_cache, **arrays)
     if result.quality_cv is not None and "quality" in result.cv:
         try:
-            result.cv["quality"]["baseline"] = quality_baseline(result.quality_cv)
+            result.cv["quality"]["baseline"] = quality_baseline(result.quality_cv, seed=seed)
             result.cv["quality"]["baseline_augmented"] = quality_baseline(
-                result.quality_cv, augmented=True
+                result.quality_cv, augmented=True, seed=seed
             )
         except ImportError:
             note("scikit-learn is not installed: the bag-of-words baseline was not run")

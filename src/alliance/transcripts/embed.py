@@ -262,10 +262,13 @@ class MiniLM:
         result = np.zeros((n, DIM), dtype=np.float32)
         if n == 0:
             return result
-        uniq, inverse = np.unique(
-            np.asarray(list(texts), dtype=object).astype(str), return_inverse=True
-        )
-        seqs = self.token_ids([str(u) for u in uniq])
+        # Distinct texts in sorted order (as numpy.unique would give, without building a
+        # fixed-width string array as wide as the longest text: that took seconds).
+        strs = [str(t) for t in texts]
+        uniq = sorted(set(strs))
+        where = {t: i for i, t in enumerate(uniq)}
+        inverse = np.fromiter((where[t] for t in strs), dtype=np.int64, count=n)
+        seqs = self.token_ids(uniq)
         lens = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
         vecs = np.zeros((len(seqs), DIM), dtype=np.float32)
 
@@ -294,7 +297,7 @@ class MiniLM:
                 run(b)
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
         vecs /= np.maximum(norms, 1e-12)
-        result[:] = vecs[inverse.ravel()]
+        result[:] = vecs[inverse]
         return result
 
     def workers(self) -> int:

@@ -348,7 +348,13 @@ def _group_mean(
     """Mean of ``emb`` over the masked rows of each group, broadcast to every row."""
     n_groups = int(group.max()) + 1 if group.size else 0
     sums = np.zeros((n_groups, emb.shape[1]), dtype=np.float64)
-    np.add.at(sums, group[mask], emb[mask])
-    counts = np.bincount(group[mask], minlength=n_groups).astype(np.float64)
+    g = group[mask]
+    if g.size:
+        # sums per group by sorted runs (numpy.add.at is an unbuffered loop, about 30x slower)
+        order = np.argsort(g, kind="stable")
+        gs = g[order]
+        starts = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]])
+        sums[gs[starts]] = np.add.reduceat(emb[mask][order].astype(np.float64), starts, axis=0)
+    counts = np.bincount(g, minlength=n_groups).astype(np.float64)
     means = sums / np.maximum(counts, 1.0)[:, None]
     return means[group].astype(np.float32)

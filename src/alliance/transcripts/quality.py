@@ -42,7 +42,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from alliance.transcripts.features import Vocabulary, build_vocabulary
-from alliance.transcripts.linear import Softmax, fit_softmax, grouped_folds, roc_auc
+from alliance.transcripts.linear import Softmax, fit_softmax, roc_auc, stratified_grouped_folds
 from alliance.transcripts.profile import quality_features
 
 __all__ = [
@@ -354,7 +354,8 @@ def fit_quality(
 ) -> QualityModel:
     """Fit the quality model on ``rows`` (default: all sessions), choices on inner grouped folds.
 
-    1. inner grouped folds (by ``groups``, e.g. video) over the rows give
+    1. inner grouped folds (by ``groups``, e.g. video; stratified by quality,
+       :func:`~alliance.transcripts.linear.stratified_grouped_folds`) over the rows give
        out-of-fold logits of each view for each penalty in :data:`L2_GRID`;
     2. each view keeps the penalty with the best inner out-of-fold AUC;
     3. the stacker is fitted on those out-of-fold logits (unweighted, so its
@@ -377,7 +378,9 @@ def fit_quality(
     k_inner = min(INNER_FOLDS, len(set(g)))
     if k_inner < 2:
         raise ValueError("session quality needs sessions from at least two videos")
-    inner = grouped_folds(g, k_inner, seed + 1)
+    # grouped by video and stratified by quality: plain grouped folds left inner
+    # test folds with no low-quality session (in outer split 1 of the shipped run)
+    inner = stratified_grouped_folds(g, yr, k_inner, seed + 1)
     oof = _view_oof(x, y, r, inner, L2_GRID)
     pos = np.asarray([v == "high" for v in yr])
     chosen = _choose(oof, pos)

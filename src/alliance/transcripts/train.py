@@ -224,6 +224,9 @@ class TrainResult:
     classifier: TranscriptClassifier
     cv: dict[str, Any] = field(default_factory=dict)
     quality_cv: QualityCV | None = None
+    #: Out-of-fold class probabilities per head: ``(classes, (rows, classes))``, NaN
+    #: where a row was not predicted (another speaker).
+    oof: dict[str, tuple[tuple[str, ...], NDArray[np.float64]]] = field(default_factory=dict)
 
 
 def _sha256_file(path: Path) -> str:
@@ -374,7 +377,7 @@ def train(
         },
     }
     clf = TranscriptClassifier(heads, quality, meta, embed)
-    return TrainResult(clf, cv, qdata)
+    return TrainResult(clf, cv, qdata, oof)
 
 
 def _scores(
@@ -619,20 +622,24 @@ def _reliability(
     return out
 
 
-def quality_baseline(qcv: QualityCV, *, augmented: bool = False) -> dict[str, Any]:
+def quality_baseline(qcv: QualityCV, *, augmented: bool = False, seed: int = 0) -> dict[str, Any]:
     """The bag-of-words baseline on the same outer folds: tf-idf + logistic regression.
 
     scikit-learn's ``TfidfVectorizer`` (word uni- and bigrams, sublinear tf,
     ``min_df=2``) over all the words of a session (both speakers) and
     ``LogisticRegression`` (balanced class weights, ``C`` in 1 / 10 / 100
-    chosen by AUC on grouped inner folds of the training sessions), fitted on the
+    chosen by AUC on inner folds of the training sessions that are grouped by video
+    and stratified by quality, ``StratifiedGroupKFold`` with ``seed``), fitted on the
     clean training sessions of each split (``augmented``: on their ASR-style
     copies too) and scored on the held-out clean and ASR-style sessions.
     Needs scikit-learn (a training-time extra).
     """
     from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
     from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
-    from sklearn.model_selection import GridSearchCV, GroupKFold  # type: ignore[import-untyped]
+    from sklearn.model_selection import (  # type: ignore[import-untyped]
+        GridSearchCV,
+        StratifiedGroupKFold,
+    )
     from sklearn.pipeline import Pipeline  # type: ignore[import-untyped]
 
     pos = np.asarray([v == "high" for v in qcv.y])
@@ -648,15 +655,22 @@ def quality_baseline(qcv: QualityCV, *, augmented: bool = False) -> dict[str, An
             ]
         )
         idx = np.flatnonzero(tr)
-        k_inner = min(5, len({qcv.videos[i] for i in idx}))
-        search = GridSearchCV(
-            pipe, {"lr__C": [1.0, 10.0, 100.0]}, cv=GroupKFold(k_inner), scoring="roc_auc"
-        )
-        search.fit([qcv.all_text[i] for i in idx], pos[tr], groups=[qcv.videos[i] for i in idx])
-        p[te] = search.predict_proba([qcv.all_text[i] for i in np.flatnonzero(te)])[:, 1]
+        # Stratified by quality as well as grouped by video: with 11-17 low-quality
+        # training sessions a plain GroupKFold left inner test folds with none (AUC undefined).
+        low_videos = len({qcv.videos[i] for i in idx if not pos[i]})
+        high_videos = len({qcv.videos[i] for i in idx if pos[i]})
+        k_inner = min(5, low_videos, high_videos)
+        x_tr = [qcv.all_text[i] for i in idx]
+        if k_inner >= 2:
+            inner = StratifiedGroupKFold(k_inner, shuffle=True, random_state=seed)
+            model = GridSearchCV(pipe, {"lr__C": [1.0, 10.0, 100.0]}, cv=inner, scoring="roc_auc")
+            model.fit(x_tr, pos[tr], groups=[qcv.videos[i] for i in idx])
+        else:  # too few videos of one class to choose C on: the default C = 1
+            model = pipe.fit(x_tr, pos[tr])
+        p[te] = model.predict_proba([qcv.all_text[i] for i in np.flatnonzero(te)])[:, 1]
     out: dict[str, Any] = {
         "model": "tf-idf (1-2 grams, sublinear, min_df 2, all words) + logistic regression "
-        f"(balanced, C from 1/10/100 on grouped inner folds), trained on {'clean + ASR-style' if augmented else 'clean'} sessions"
+        f"(balanced, C from 1/10/100 on stratified grouped inner folds), trained on {'clean + ASR-style' if augmented else 'clean'} sessions"
     }
     for c in sorted(set(qcv.copy)):
         sel = (copy == c) & ~np.isnan(p)
