@@ -44,22 +44,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from annomi_data import data_dir
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _data() -> Path:
-    """$ALLIANCE_ANNOMI, else the first ``shared/data/annomi`` above the checkout (a git worktree sits deeper)."""
-    env = os.environ.get("ALLIANCE_ANNOMI")
-    if env:
-        return Path(env) / "annomi-simple-train.csv"
-    for up in ROOT.parents:
-        f = up / "shared" / "data" / "annomi" / "annomi-simple-train.csv"
-        if f.is_file():
-            return f
-    return ROOT.parent / "shared" / "data" / "annomi" / "annomi-simple-train.csv"
-
-
-DATA = _data()
+DATA = data_dir() / "annomi-simple-train.csv"
 
 
 def texts_and_frame(n: int) -> tuple[list[str], Any]:

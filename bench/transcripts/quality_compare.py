@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
 import numpy as np
+from annomi_data import data_dir
 
 from alliance.transcripts.linear import grouped_folds
 from alliance.transcripts.train import (
@@ -31,20 +31,9 @@ from alliance.transcripts.train import (
 )
 
 
-def _data_dir() -> Path:
-    env = os.environ.get("ALLIANCE_ANNOMI")
-    if env:
-        return Path(env)
-    for up in Path(__file__).resolve().parents:
-        d = up / "shared" / "data" / "annomi"
-        if d.is_dir():
-            return d
-    return Path("../shared/data/annomi")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", type=Path, default=_data_dir())
+    ap.add_argument("--data", type=Path, default=data_dir())
     ap.add_argument("--embeddings", type=Path, required=True)
     ap.add_argument("--oof", type=Path, required=True)
     ap.add_argument("--seed", type=int, default=0)

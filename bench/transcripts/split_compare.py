@@ -15,12 +15,12 @@ Stratum of a row: interlocutor + its main label (therapist behaviour / client ta
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 import polars as pl
+from annomi_data import data_dir
 
 import alliance.transcripts.train as T
 from alliance.transcripts.embed import MiniLM
@@ -28,7 +28,7 @@ from alliance.transcripts.linear import grouped_folds as _orig
 
 mode = sys.argv[1]
 seed = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-data = Path(os.environ.get("ALLIANCE_ANNOMI", Path(__file__).parents[3] / "shared/data/annomi"))
+data = data_dir()
 frame = T.read_annomi(data)
 embedder = MiniLM.load()
 key = f"minilm quantize={embedder.quantize} max_tokens={embedder.max_tokens} head={embedder.head}"

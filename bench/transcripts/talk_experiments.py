@@ -40,13 +40,13 @@ Variants (names for ``--variants``):
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from annomi_data import data_dir
 from numpy.typing import NDArray
 
 from alliance.transcripts.features import (
@@ -58,18 +58,6 @@ from alliance.transcripts.features import (
 )
 from alliance.transcripts.linear import fit_softmax, grouped_folds, macro_f1, tune_offsets
 from alliance.transcripts.train import DEFAULT_TASKS, augment_asr, read_annomi
-
-
-def _data_dir() -> Path:
-    env = os.environ.get("ALLIANCE_ANNOMI")
-    if env:
-        return Path(env)
-    for up in Path(__file__).resolve().parents:
-        d = up / "shared" / "data" / "annomi"
-        if d.is_dir():
-            return d
-    return Path("../shared/data/annomi")
-
 
 CLASSES = ("change", "neutral", "sustain")
 B_CLASSES = ("other", "question", "reflection", "therapist_input")
@@ -131,7 +119,7 @@ def _count(ctx: Context, r: int) -> int:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", type=Path, default=_data_dir())
+    ap.add_argument("--data", type=Path, default=data_dir())
     ap.add_argument(
         "--embeddings",
         type=Path,

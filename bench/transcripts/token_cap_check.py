@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import time
 from pathlib import Path
 
 import numpy as np
+from annomi_data import data_dir
 
 from alliance.transcripts.embed import MiniLM
 from alliance.transcripts.features import assemble, build_vocabulary, context, lexical
@@ -29,20 +29,9 @@ from alliance.transcripts.train import DEFAULT_TASKS, augment_asr, read_annomi
 HEADS = {64: 46, 48: 34, 32: 22}
 
 
-def _data_dir() -> Path:
-    env = os.environ.get("ALLIANCE_ANNOMI")
-    if env:
-        return Path(env)
-    for up in Path(__file__).resolve().parents:
-        d = up / "shared" / "data" / "annomi"
-        if d.is_dir():
-            return d
-    return Path("../shared/data/annomi")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", type=Path, default=_data_dir())
+    ap.add_argument("--data", type=Path, default=data_dir())
     ap.add_argument("--caps", default="64,32")
     args = ap.parse_args()
     frame = augment_asr(read_annomi(args.data), seed=0)
