@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
 
 from alliance.alerts.config import AlertConfig
 from alliance.alerts.findings import Finding, Severity
@@ -16,6 +17,7 @@ from alliance.alerts.scales import ScoreInfo
 TOLERANCE = 1e-9
 
 Point = tuple[int, float]
+T = TypeVar("T")
 
 
 def at_least(value: float, threshold: float) -> bool:
@@ -40,8 +42,8 @@ def latest(history: History, column: str) -> Point | None:
     return points[-1] if points else None
 
 
-def latest_run(points: Sequence[Point], holds: Callable[[Point], bool]) -> list[Point]:
-    """The latest unbroken run of measured points for which ``holds`` is true, oldest first.
+def latest_run(points: Sequence[T], holds: Callable[[T], bool]) -> list[T]:
+    """The latest unbroken run of points for which ``holds`` is true, oldest first.
 
     Empty when the latest point does not hold. The run's first point is the
     onset of a condition that still holds, so a finding keyed on it keeps
@@ -50,12 +52,23 @@ def latest_run(points: Sequence[Point], holds: Callable[[Point], bool]) -> list[
     >>> latest_run([(1, 2.0), (2, 4.0), (3, 2.0), (4, 1.0)], lambda p: p[1] < 3)
     [(3, 2.0), (4, 1.0)]
     """
-    run: list[Point] = []
+    run: list[T] = []
     for point in reversed(points):
         if not holds(point):
             break
         run.append(point)
     return run[::-1]
+
+
+def in_a_row(run: Sequence[object], onset: int, what: str) -> str:
+    """`` It has been below it in 3 sessions in a row, since session 4.``; empty for one session.
+
+    >>> in_a_row([1, 2], 4, "It has been below it")
+    ' It has been below it in 2 sessions in a row, since session 4.'
+    """
+    if len(run) == 1:
+        return ""
+    return f" {what} in {len(run)} sessions in a row, since session {onset}."
 
 
 def sum_squares(xs: Sequence[float]) -> float:

@@ -17,6 +17,7 @@ from alliance.alerts._common import (
     below,
     finding,
     fmt,
+    in_a_row,
     latest_run,
     ols_slope,
     subscale_of,
@@ -37,11 +38,7 @@ def _low(history: History, config: AlertConfig, column: str, threshold: float) -
         return None
     (onset, _), (session, score) = run[0], run[-1]
     info = config.scales[column]
-    spell = (
-        ""
-        if len(run) == 1
-        else f" It has been below it in {len(run)} sessions in a row, since session {onset}."
-    )
+    spell = in_a_row(run, onset, "It has been below it")
     return finding(
         "low_alliance",
         "warning",
@@ -107,9 +104,9 @@ def rule_falling_alliance(history: History, config: AlertConfig) -> list[Finding
     if latest_fall is None:
         return []
     slope, se = latest_fall
-    spell = next(i for i, f in enumerate([*reversed(falls), None]) if f is None)
+    spell = latest_run(falls, lambda f: f is not None)
     window = points[-config.falling_sessions :]
-    onset = points[len(points) - spell][0]
+    onset = points[len(points) - len(spell)][0]
     info, threshold = config.scales[column], config.falling_slope[column]
     (first, start), (last, end) = window[0], window[-1]
     return [
@@ -142,12 +139,10 @@ def _gap_run(
     if not both:
         return []
     lower = both[-1][1] < both[-1][2]
-    run: list[tuple[int, float, float]] = []
-    for session, c, t in reversed(both):
-        if not at_least(abs(c - t), config.disagreement_gap) or (c < t) != lower:
-            break
-        run.append((session, c, t))
-    return run[::-1]
+    return latest_run(
+        both,
+        lambda p: at_least(abs(p[1] - p[2]), config.disagreement_gap) and (p[1] < p[2]) == lower,
+    )
 
 
 def _gap(history: History, config: AlertConfig, client: str, therapist: str) -> Finding | None:
@@ -158,11 +153,7 @@ def _gap(history: History, config: AlertConfig, client: str, therapist: str) -> 
     gap = abs(c - t)
     info = config.scales[client]
     lower = "the client's is lower" if c < t else "yours is lower"
-    spell = (
-        ""
-        if len(run) == 1
-        else f" The gap has held in {len(run)} sessions in a row, since session {onset}."
-    )
+    spell = in_a_row(run, onset, "The gap has held")
     return finding(
         "disagreement",
         "warning" if c < t else "info",

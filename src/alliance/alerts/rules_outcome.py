@@ -10,6 +10,7 @@ from alliance.alerts._common import (
     at_least,
     finding,
     fmt,
+    in_a_row,
     latest,
     latest_run,
     subscale_of,
@@ -34,11 +35,7 @@ def _deteriorated(history: History, config: AlertConfig, column: str) -> Finding
     onset, (last, end) = run[0][0], run[-1]
     worse = worse_by(info, start, end)
     moved = "rose" if end > start else "fell"
-    spell = (
-        ""
-        if len(run) == 1
-        else f" It has been reliably worse in {len(run)} sessions in a row, since session {onset}."
-    )
+    spell = in_a_row(run, onset, "It has been reliably worse")
     return finding(
         "deterioration",
         "warning",
