@@ -27,12 +27,14 @@ are read whole.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,7 @@ __all__ = [
     "batch_rows",
     "batches",
     "client_groups",
+    "parquet_options",
     "parse_memory",
     "per_client_file",
     "scan",
@@ -164,14 +167,21 @@ class TableSink:
     The rows go to ``path.partial``; :meth:`commit` renames it to ``path``
     and :meth:`discard` removes it, so a failed run leaves no partial output.
 
-    Parquet: zstd, dictionary encoding where it pays (pyarrow's default),
-    and min/max statistics only for the key columns (:data:`STATISTICS_COLUMNS`),
-    which readers use to skip row groups when filtering by client; on
-    scores they would skip nothing and cost about a tenth of the writing
+    Parquet (:func:`parquet_options`): zstd; integer columns (items, ids,
+    sessions, whole-number totals) delta-encoded, every other column
+    dictionary-encoded where it pays (pyarrow's default); min/max statistics
+    only for the key columns (:data:`STATISTICS_COLUMNS`), which readers use
+    to skip row groups when filtering by client. Both choices cut the writing
     time (bench/README.md, "Scale").
+
+    With ``background=True`` each frame is encoded and written in one worker
+    thread while the caller prepares the next one (pyarrow and Polars release
+    the interpreter lock while they encode), so reading and scoring overlap
+    with writing; at most one frame waits, and an error in the worker is
+    raised by the next :meth:`write` or by :meth:`commit`.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, background: bool = False) -> None:
         suffix = path.suffix.lower()
         if suffix not in (".parquet", ".pq", ".csv", ".tsv"):
             raise DataError(
@@ -187,31 +197,49 @@ class TableSink:
         self._separator = "\t" if suffix == ".tsv" else ","
         self._writer: Any = None
         self._schema: pl.Schema | None = None
+        self._worker = ThreadPoolExecutor(1, "alliance-sink") if background else None
+        self._pending: Future[None] | None = None
 
     def write(self, frame: pl.DataFrame) -> None:
         if self._schema is None:
             self._schema = frame.schema
         elif frame.schema != self._schema:
             frame = frame.cast(dict(self._schema))  # type: ignore[arg-type]
+        first = self.rows == 0 and self._pending is None and self._writer is None
+        self.rows += frame.height
+        if self._worker is None:
+            self._put(frame, first)
+            return
+        self._wait()
+        self._pending = self._worker.submit(self._put, frame, first)
+
+    def _put(self, frame: pl.DataFrame, first: bool) -> None:
         if self._parquet:
             import pyarrow.parquet as pq
 
             table = frame.to_arrow()
             if self._writer is None:
-                keys = [c for c in STATISTICS_COLUMNS if c in table.schema.names]
-                self._writer = pq.ParquetWriter(
-                    self.partial, table.schema, compression="zstd", write_statistics=keys or False
-                )
+                self._writer = pq.ParquetWriter(self.partial, table.schema, **parquet_options(table.schema))
             self._writer.write_table(table)
         else:
-            with self.partial.open("ab" if self.rows else "wb") as out:
-                frame.write_csv(out, separator=self._separator, include_header=self.rows == 0)
-        self.rows += frame.height
+            with self.partial.open("wb" if first else "ab") as out:
+                frame.write_csv(out, separator=self._separator, include_header=first)
+
+    def _wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
 
     def _close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        try:
+            self._wait()
+        finally:
+            if self._worker is not None:
+                self._worker.shutdown()
+                self._worker = None
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
 
     def commit(self) -> int:
         self._close()
@@ -221,8 +249,36 @@ class TableSink:
         return self.rows
 
     def discard(self) -> None:
-        self._close()
+        with contextlib.suppress(Exception):
+            self._close()
         self.partial.unlink(missing_ok=True)
+
+
+def parquet_options(schema: Any) -> dict[str, Any]:
+    """``pyarrow.parquet.ParquetWriter`` settings for a table of this (Arrow) schema.
+
+    Integer columns are written with Parquet's DELTA_BINARY_PACKED encoding
+    (bit-packed differences: sorted ids and sessions shrink to almost
+    nothing, 0-6 answers to a few bits) instead of dictionary encoding, which
+    costs about twice the CPU for such columns (bench/README.md, "Scale");
+    every reader of Parquet 2 files (pyarrow, Polars, DuckDB, Spark 3.3+)
+    reads it. Other columns keep dictionary encoding; zstd throughout.
+
+    >>> import pyarrow as pa
+    >>> opts = parquet_options(pa.schema([("id", pa.int64()), ("band", pa.string())]))
+    >>> opts["column_encoding"], opts["use_dictionary"]
+    ({'id': 'DELTA_BINARY_PACKED'}, ['band'])
+    """
+    import pyarrow as pa
+
+    ints = [f.name for f in schema if pa.types.is_integer(f.type)]
+    keys = [c for c in STATISTICS_COLUMNS if c in schema.names]
+    return {
+        "compression": "zstd",
+        "write_statistics": keys or False,
+        "use_dictionary": [n for n in schema.names if n not in ints],
+        "column_encoding": {c: "DELTA_BINARY_PACKED" for c in ints} or None,
+    }
 
 
 @dataclass
@@ -391,7 +447,7 @@ def score_file(
     schema = lazy.collect_schema()
     present = [k for k in keys if k in schema]
     rows = batch_rows(schema, memory)
-    sink = TableSink(output)
+    sink = TableSink(output, background=True)
     skipped: list[pl.DataFrame] = []
     offset = 0
     last_key: tuple[object, ...] | None = None
@@ -447,7 +503,7 @@ def per_client_file(
     were processed (see :func:`client_groups`); the written rows are then
     thrown away here.
     """
-    sink = TableSink(output) if output is not None else None
+    sink = TableSink(output, background=True) if output is not None else None
     produced = 0
 
     def again() -> None:
@@ -455,7 +511,7 @@ def per_client_file(
         produced = 0
         if sink is not None:
             sink.discard()
-            sink = TableSink(sink.path)
+            sink = TableSink(sink.path, background=True)
         if restart is not None:
             restart()
 
@@ -496,12 +552,12 @@ def sorted_copy(
     time, and every later pass reads this sorted copy, which streams
     directly through :func:`client_groups` without partitioning again.
     """
-    sink = TableSink(folder / "sorted.parquet")
+    sink = TableSink(folder / "sorted.parquet", background=True)
 
     def again() -> None:
         nonlocal sink
         sink.discard()
-        sink = TableSink(sink.path)
+        sink = TableSink(sink.path, background=True)
 
     try:
         for group in client_groups(
