@@ -9,6 +9,11 @@ fresh process, timed from start to exit, with its own peak RSS (``wait4``):
 
 * ``floor``: a bare Polars script that reads the file, sums the 21 item
   columns and writes the sums to Parquet: the least any scorer must do;
+* ``floor same table``: a bare Polars script that reads the file and writes
+  the table ``alliance score`` writes (the items and 16 added columns of the
+  same names and types: naive sums and means, null notes, the PHQ-9 band
+  cut and the risk flag), with Polars' own writer: the least a scorer must
+  do to write that table;
 * ``score in memory``: ``alliance score FILE -o OUT.parquet --in-memory``;
 * ``score streamed``: the same with ``--stream --memory 2GB`` (batches);
 * ``score streamed, no items``: the same with ``--no-keep-items`` (only
@@ -44,6 +49,25 @@ import sys, polars as pl
 frame = pl.read_parquet(sys.argv[1])
 items = [c for c in frame.columns if c.startswith(("wai_sr_", "phq9_"))]
 frame.select(pl.sum_horizontal(items).alias("s")).write_parquet(sys.argv[2])
+"""
+
+#: The same table as ``alliance score`` writes (items kept, 16 added columns of the
+#: same names and types), computed naively and written by Polars' own writer.
+FLOOR_SAME = """
+import sys, polars as pl
+frame = pl.read_parquet(sys.argv[1])
+w = [c for c in frame.columns if c.startswith("wai_sr_")]
+p = [c for c in frame.columns if c.startswith("phq9_")]
+def scale(cols, name):
+    return [pl.sum_horizontal(cols).cast(pl.Float64).alias(name), pl.mean_horizontal(cols).alias(name + "_mean")]
+bands = pl.Enum(["minimal", "mild", "moderate", "moderately severe", "severe"])
+frame.with_columns(
+    *scale(w, "wai_sr_total"), *scale(w[0::3], "wai_sr_goal"), *scale(w[1::3], "wai_sr_task"),
+    *scale(w[2::3], "wai_sr_bond"), pl.lit(None, pl.String).alias("wai_sr_note"),
+    *scale(p, "phq9_total"), pl.lit(None, pl.String).alias("phq9_note"),
+    pl.sum_horizontal(p).cut([4, 9, 14, 19], labels=bands.categories.to_list()).cast(bands).alias("phq9_band"),
+    (pl.col("phq9_9") > 0).alias("phq9_flag_risk"),
+).write_parquet(sys.argv[2])
 """
 
 CLI = "import sys; from alliance.cli import main; main(sys.argv[1:])"
@@ -115,6 +139,7 @@ def variants(data: Path, out: Path) -> dict[str, list[str]]:
     score = [py, "-c", CLI, "score", str(data), "-i", "wai_sr", "-i", "phq9", "-q"]
     return {
         "floor": [py, "-c", FLOOR, str(data), str(out / "floor.parquet")],
+        "floor same table": [py, "-c", FLOOR_SAME, str(data), str(out / "floor_same.parquet")],
         "score in memory": [*score, "-o", str(out / "mem.parquet"), "--in-memory"],
         "score streamed": [
             *score,
@@ -124,7 +149,7 @@ def variants(data: Path, out: Path) -> dict[str, list[str]]:
             "--memory",
             "2GB",
         ],
-        "score streamed, no items": [
+        "score streamed no items": [
             *score,
             "-o",
             str(out / "stream_scores.parquet"),
