@@ -136,3 +136,14 @@ def test_streamed_export_with_included_text_and_one_id_writes_the_in_memory_file
     whole, parts = pl.read_parquet("whole.parquet"), pl.read_parquet("parts.parquet")
     assert "comment" in whole.columns and parts.schema == whole.schema and parts.equals(whole)
     assert Path("parts.codebook.csv").read_text() == Path("whole.codebook.csv").read_text()
+
+
+def test_streamed_export_reports_progress_in_each_of_its_three_passes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    clinic().write_csv("clinic.csv")
+    args = ["export", "clinic.csv", "--id", "client_id", "-o", "out.csv", "--stream"]
+    assert run([*args, "--memory", "16MB"]) == 0
+    err = capsys.readouterr().err
+    for stage in ("reading clinic.csv", "de-identifying clinic.csv", "sorting into out.csv"):
+        assert f"{stage}: 3,000 rows in" in err, err

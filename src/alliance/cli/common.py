@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,9 +91,44 @@ def progress(total: int, quiet: bool = False) -> Iterator[Progress]:
         yield bar
 
 
+class RowProgress:
+    """Rows done and rows per second for streamed work; call it with each batch's rows.
+
+    :meth:`stage` ends one pass over the data (its line is kept) and starts
+    counting the next, so a run of several passes shows each one.
+    """
+
+    def __init__(self, bar: Progress, description: str, quiet: bool) -> None:
+        self._bar, self._quiet = bar, quiet
+        self._task = bar.add_task(description, total=None, rate="")
+        self._description = description
+        self._started = time.perf_counter()
+
+    def __call__(self, rows: int) -> None:
+        self._bar.advance(self._task, rows)
+        done = self._bar.tasks[0].completed
+        seconds = max(time.perf_counter() - self._started, 1e-9)
+        self._bar.update(self._task, rate=f"({done / seconds:,.0f} rows/s)")
+
+    def stage(self, description: str) -> None:
+        self.finish()
+        self._bar.reset(self._task, description=description, rate="")
+        self._description = description
+        self._started = time.perf_counter()
+
+    def finish(self) -> None:
+        seconds = max(time.perf_counter() - self._started, 1e-9)
+        done = self._bar.tasks[0].completed
+        if not self._quiet:
+            note(
+                f"{self._description}: {done:,.0f} rows in {seconds:.1f} s "
+                f"({done / seconds:,.0f} rows/s)"
+            )
+
+
 @contextmanager
-def row_progress(description: str, quiet: bool = False) -> Iterator[Callable[[int], None]]:
-    """A progress line for streamed work: rows done and rows per second; call it with each batch's rows."""
+def row_progress(description: str, quiet: bool = False) -> Iterator[RowProgress]:
+    """A progress line for streamed work (see :class:`RowProgress`)."""
     bar = Progress(
         TextColumn("{task.description}"),
         TextColumn("{task.completed:,.0f} rows"),
@@ -103,21 +138,10 @@ def row_progress(description: str, quiet: bool = False) -> Iterator[Callable[[in
         transient=True,
         disable=quiet,
     )
-    started = time.perf_counter()
     with bar:
-        task = bar.add_task(description, total=None, rate="")
-
-        def advance(rows: int) -> None:
-            bar.advance(task, rows)
-            done = bar.tasks[0].completed
-            seconds = max(time.perf_counter() - started, 1e-9)
-            bar.update(task, rate=f"({done / seconds:,.0f} rows/s)")
-
-        yield advance
-    seconds = max(time.perf_counter() - started, 1e-9)
-    done = bar.tasks[0].completed
-    if not quiet:
-        note(f"{description}: {done:,.0f} rows in {seconds:.1f} s ({done / seconds:,.0f} rows/s)")
+        progress = RowProgress(bar, description, quiet)
+        yield progress
+    progress.finish()
 
 
 def memory_setting(text: str) -> int:

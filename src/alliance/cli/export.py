@@ -136,7 +136,7 @@ def _export_streamed(
         with row_progress(f"reading {data.name}") as advance:
             done = export_file(
                 data, output, ids=ids, intake=intake, include_text=text, allow_text=allow_text,
-                memory=memory, progress=advance,
+                memory=memory, progress=advance, stage=advance.stage,
             )  # fmt: skip
     except ValueError as exc:
         if type(exc) is not ValueError:

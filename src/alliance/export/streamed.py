@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,8 +131,13 @@ def export_file(
     pseudonym_length: int = DEFAULT_LENGTH,
     instruments: Mapping[str, Instrument] | None = None,
     progress: Any = None,
+    stage: Callable[[str], None] | None = None,
 ) -> StreamedExport:
-    """De-identify ``path`` into ``output`` (.csv or .parquet) and its codebook, in batches."""
+    """De-identify ``path`` into ``output`` (.csv or .parquet) and its codebook, in batches.
+
+    ``progress(rows)`` is told the rows of each batch in every pass;
+    ``stage(description)`` is called when the second and third passes begin.
+    """
     from alliance.streaming import (
         WORKING_FACTOR,
         TableSink,
@@ -211,6 +216,8 @@ def export_file(
     out_schema: dict[str, pl.DataType] | None = None
     try:
         # Pass 2: de-identify each batch into temporary files by pseudonym range.
+        if stage is not None:
+            stage(f"de-identifying {path.name}")
         writers: dict[int, TableSink] = {}
         offset = 0
         for batch in batches(lazy, rows):
@@ -243,6 +250,8 @@ def export_file(
                 )
                 sink.write(piece.drop("__part"))
             offset += batch.height
+            if progress is not None:
+                progress(batch.height)
         for c, pair in codes.items():
             if pair["code"].n_unique() != pair.height:
                 raise DataError(
@@ -254,11 +263,15 @@ def export_file(
         for sink in writers.values():
             sink.commit()
         # Pass 3: each pseudonym range sorted alone, appended in order.
+        if stage is not None:
+            stage(f"sorting into {output.name}")
         result = TableSink(output)
         try:
             for number in sorted(writers):
                 part = pl.read_parquet(writers[number].path)
                 result.write(part.sort(by, maintain_order=True, nulls_last=True))
+                if progress is not None:
+                    progress(part.height)
             if result.rows == 0:
                 result.write(pl.DataFrame(schema=out_schema or {}))
             written = result.commit()
