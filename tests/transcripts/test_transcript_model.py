@@ -85,7 +85,8 @@ def test_training_pipeline_runs_end_to_end_with_a_stub_embedder(
     cv = result.cv
     assert set(cv["tasks"]) == {"behaviour", "talk", "question", "reflection", "input"}
     assert cv["tasks"]["behaviour"]["macro_f1"] > 0.6  # keyword-driven labels are learnable
-    assert set(cv["quality"]["clean"]) == {"auc", "brier", "n"}
+    assert set(cv["quality"]["clean"]) == {"auc", "brier", "n", "view_auc"}
+    assert set(cv["quality"]["clean"]["view_auc"]) == {"text", "embedding", "shares"}
     talk = result.classifier.heads["talk"]
     assert talk.spec.l2 in grid  # chosen on inner folds, stored with the head
     assert talk.offsets is not None and talk.offsets.shape == (3,)
