@@ -18,7 +18,8 @@ features (default: :data:`alliance.transcripts.quality.STANDARDISE`).
 :data:`alliance.transcripts.quality.KNOWN_VIEWS`), each run through the same
 outer folds with every choice made on inner grouped folds; each is printed
 with its per-view out-of-fold AUC, its AUC and Brier score per copy, and
-its paired bootstrap interval against both baselines (same held-out sessions).
+its paired bootstrap interval against both baselines and against the first
+variant (same held-out sessions).
 """
 
 from __future__ import annotations
@@ -110,6 +111,7 @@ def main() -> None:
     summary: list[tuple[str, dict[str, Any]]] = []
     base: dict[str, Any] = {}
     base_p: dict[str, np.ndarray] = {}
+    reference: np.ndarray | None = None
     for views in variants:
         print(f"== views {','.join(views)}", flush=True)
         _, cv, qcv = _quality(data, labelled, emb, fold, args.seed, print, views=views)
@@ -127,6 +129,12 @@ def main() -> None:
                 **{k: v for k, v in base[name].items() if k != "paired"},
                 "paired": _paired(qcv.y, qcv.copy, qcv.probability, base_p[name], args.seed),
             }
+        if reference is None:
+            reference = qcv.probability
+        else:  # this variant against the first one, on the same held-out sessions
+            cv["paired_vs_first_variant"] = _paired(
+                qcv.y, qcv.copy, qcv.probability, reference, args.seed
+            )
         cv.pop("reliability", None)
         print(json.dumps(cv, indent=1), flush=True)
         summary.append((",".join(views), cv))
@@ -145,6 +153,13 @@ def main() -> None:
             f"   asr {pr['asr']['difference']:+.3f} [{pr['asr']['low']:+.3f}, {pr['asr']['high']:+.3f}]"
             f"   views clean {cv['clean']['view_auc']} asr {cv['asr']['view_auc']}"
         )
+        if "paired_vs_first_variant" in cv:
+            pv = cv["paired_vs_first_variant"]
+            print(
+                f"{'':<34} vs {summary[0][0]}: clean {pv['clean']['difference']:+.3f} "
+                f"[{pv['clean']['low']:+.3f}, {pv['clean']['high']:+.3f}]   asr "
+                f"{pv['asr']['difference']:+.3f} [{pv['asr']['low']:+.3f}, {pv['asr']['high']:+.3f}]"
+            )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import alliance.transcripts.train as train_module
 from alliance.transcripts import TranscriptClassifier, parse_transcript
 from alliance.transcripts.features import CharVocabulary
 from alliance.transcripts.quality import KNOWN_VIEWS, SessionInputs, fit_quality
-from alliance.transcripts.train import augment_asr, train
+from alliance.transcripts.train import augment_asr, refit_quality, train
 
 TINY = """T: What brings you here today?
 C: I want to stop drinking.
@@ -117,3 +117,29 @@ def test_a_model_with_every_view_saves_and_loads_with_the_same_probabilities(
     a = result.classifier.quality_probability(result.classifier.label(utts))
     b = loaded.quality_probability(loaded.label(utts))
     assert a["1"] == pytest.approx(b["1"], abs=1e-4)
+
+
+def test_refitting_the_quality_model_keeps_the_heads_and_refuses_other_folds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(train_module, "L2_GRID", (3000.0,))
+    frame = augment_asr(tiny_annomi_frame(n_transcripts=9, turns=16), seed=0)
+    emb = stub_embed(frame["utterance_text"].to_list())
+    result = train(frame, embed=stub_embed, embeddings=emb, folds=3, seed=1)
+    views = ("counts", "embedding", "shares")
+    again = refit_quality(result.classifier, frame, emb, result.oof, views=views)
+    assert again.classifier.heads == result.classifier.heads
+    assert again.classifier.quality is not None and again.classifier.quality.names == views
+    assert again.cv["quality"]["views"] == list(views)
+    assert again.cv["tasks"] == result.cv["tasks"]
+    # the same views as the first fit give the same quality model
+    same = refit_quality(result.classifier, frame, emb, result.oof)
+    assert same.cv["quality"]["clean"] == result.cv["quality"]["clean"]
+    moved = dict(result.classifier.meta["folds"]["videos"])
+    first = next(iter(moved))
+    moved[first] = (moved[first] + 1) % 3
+    result.classifier.meta["folds"]["videos"] = moved
+    with pytest.raises(ValueError, match="folds"):
+        refit_quality(result.classifier, frame, emb, result.oof)
+    with pytest.raises(ValueError, match="one row per utterance"):
+        refit_quality(result.classifier, frame, emb[:-1], result.oof)

@@ -87,8 +87,11 @@ __all__ = [
     "augment_asr",
     "baseline_probability",
     "embed_cached",
+    "load_embedding_cache",
+    "load_oof_cache",
     "quality_baseline",
     "read_annomi",
+    "refit_quality",
     "train",
 ]
 
@@ -257,15 +260,56 @@ def _sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _embedding_digest(texts: Sequence[str], key: str) -> str:
+    return hashlib.sha256(("\x1f".join(texts) + "\x1e" + key).encode("utf-8")).hexdigest()
+
+
+def load_embedding_cache(texts: Sequence[str], cache: Path, key: str) -> NDArray[np.float32] | None:
+    """The embeddings stored in ``cache`` by :func:`embed_cached` for these texts and key, else None."""
+    if not cache.is_file():
+        return None
+    with np.load(cache, allow_pickle=False) as z:
+        if str(z["digest"]) == _embedding_digest(texts, key):
+            return np.asarray(z["emb"], dtype=np.float32)
+    return None
+
+
+def load_oof_cache(path: Path, rows: int) -> dict[str, tuple[tuple[str, ...], NDArray[np.float64]]]:
+    """Every head's out-of-fold probabilities as stored by ``alliance transcripts train --oof-cache``.
+
+    Raises:
+        ValueError: when a head's array does not have ``rows`` rows (other data or
+            another ASR seed) or the file holds no head.
+    """
+    with np.load(path, allow_pickle=False) as z:
+        heads = sorted({k.split("__")[0] for k in z.files})
+        oof = {
+            h: (
+                tuple(str(c) for c in z[f"{h}__classes"]),
+                np.asarray(z[f"{h}__proba"], dtype=np.float64),
+            )
+            for h in heads
+        }
+    if not oof:
+        raise ValueError(f"{path}: no out-of-fold probabilities")
+    bad = [h for h, (_, p) in oof.items() if p.shape[0] != rows]
+    if bad:
+        raise ValueError(
+            f"{path}: {', '.join(bad)} do not have one row per utterance ({rows}): "
+            "other data, or another --asr-seed"
+        )
+    return oof
+
+
 def embed_cached(
     texts: Sequence[str], embed: EmbedFn, cache: Path | None, key: str
 ) -> NDArray[np.float32]:
     """Embed texts, reusing ``cache`` (a ``.npz``) when it was made for the same texts and key."""
-    digest = hashlib.sha256(("\x1f".join(texts) + "\x1e" + key).encode("utf-8")).hexdigest()
-    if cache is not None and cache.is_file():
-        with np.load(cache, allow_pickle=False) as z:
-            if str(z["digest"]) == digest:
-                return np.asarray(z["emb"], dtype=np.float32)
+    digest = _embedding_digest(texts, key)
+    if cache is not None:
+        stored = load_embedding_cache(texts, cache, key)
+        if stored is not None:
+            return stored
     emb = embed(texts).astype(np.float32)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -404,6 +448,52 @@ def train(
         },
     }
     clf = TranscriptClassifier(heads, quality, meta, embed)
+    return TrainResult(clf, cv, qdata, oof)
+
+
+def refit_quality(
+    classifier: TranscriptClassifier,
+    data: pl.DataFrame,
+    embeddings: NDArray[np.float32],
+    oof: dict[str, tuple[tuple[str, ...], NDArray[np.float64]]],
+    *,
+    views: Sequence[str] = VIEWS,
+    log: Callable[[str], None] | None = None,
+) -> TrainResult:
+    """Refit only the session-quality model of a trained classifier; its heads stay as they are.
+
+    From the training run's caches: ``embeddings`` of ``data``'s utterances
+    and every head's out-of-fold probabilities ``oof`` (as
+    :func:`train` returns them and ``--oof-cache`` stores them). Step 5 of
+    :func:`train` runs again on the folds stored in the classifier's
+    metadata; the new model carries the classifier's heads (the same objects)
+    and metadata with ``cv["quality"]`` replaced.
+
+    Raises:
+        ValueError: when the caches do not have one row per utterance, or
+            the folds rebuilt from the metadata's ``k`` and ``seed`` differ
+            from the video -> fold map stored there.
+    """
+    say = log or (lambda _m: None)
+    if "copy" not in data.columns:
+        data = data.with_columns(pl.lit("clean").alias("copy"))
+    emb = np.asarray(embeddings, dtype=np.float32)
+    if emb.shape[0] != data.height or any(p.shape[0] != data.height for _, p in oof.values()):
+        raise ValueError("the caches do not have one row per utterance of the data")
+    folds_meta = classifier.meta.get("folds", {})
+    k, seed = int(folds_meta.get("k", 5)), int(folds_meta.get("seed", 0))
+    groups = [str(v) for v in data["video_url"].to_list()]
+    fold = grouped_folds(groups, k, seed)
+    rebuilt = {g: int(f) for g, f in zip(groups, fold.tolist(), strict=True)}
+    stored = {str(g): int(f) for g, f in folds_meta.get("videos", {}).items()}
+    if stored != rebuilt:
+        raise ValueError("the folds of this data differ from those stored with the model")
+    therapist = (data["interlocutor"] == "therapist").to_numpy()
+    labelled = _oof_frame(data, therapist, oof)
+    quality, qcv, qdata = _quality(data, labelled, emb, fold, seed, say, views=views)
+    cv = {**classifier.meta.get("cv", {}), "quality": qcv}
+    meta = {**classifier.meta, "cv": cv}
+    clf = TranscriptClassifier(classifier.heads, quality, meta, classifier._embed)
     return TrainResult(clf, cv, qdata, oof)
 
 
