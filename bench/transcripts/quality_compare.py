@@ -19,7 +19,8 @@ features (default: :data:`alliance.transcripts.quality.STANDARDISE`).
 outer folds with every choice made on inner grouped folds; each is printed
 with its per-view out-of-fold AUC, its AUC and Brier score per copy, and
 its paired bootstrap interval against both baselines and against the first
-variant (same held-out sessions).
+variant (same held-out sessions), and the paired interval of its Brier score
+minus the first variant's.
 """
 
 from __future__ import annotations
@@ -58,6 +59,39 @@ def _paired(
             pos[sel], p_model[sel], p_base[sel], replicates=PAIRED_REPLICATES, seed=seed
         )
         out[c] = r.to_dict()
+    return out
+
+
+def _paired_brier(
+    y: list[str], copy: list[str], p_a: np.ndarray, p_b: np.ndarray, seed: int
+) -> dict[str, Any]:
+    """Brier(a) - Brier(b) per copy, 95 % interval of a bootstrap stratified by quality.
+
+    The Brier score is a mean over sessions, so each replicate is the mean of
+    ``(p_a - y)^2 - (p_b - y)^2`` over a draw of the high and of the low
+    sessions with replacement (as :func:`paired_bootstrap_auc` draws them).
+    """
+    pos = np.asarray([v == "high" for v in y])
+    cp = np.asarray(copy, dtype=object)
+    out: dict[str, Any] = {}
+    for c in sorted(set(copy)):
+        sel = cp == c
+        d = (p_a[sel] - pos[sel]) ** 2 - (p_b[sel] - pos[sel]) ** 2
+        hi, lo = d[pos[sel]], d[~pos[sel]]
+        rng = np.random.default_rng(seed)
+        reps = np.concatenate(
+            [
+                hi[rng.integers(0, hi.size, (PAIRED_REPLICATES, hi.size))],
+                lo[rng.integers(0, lo.size, (PAIRED_REPLICATES, lo.size))],
+            ],
+            axis=1,
+        ).mean(axis=1)
+        q = np.quantile(reps, [0.025, 0.975])
+        out[c] = {
+            "difference": round(float(d.mean()), 4),
+            "low": round(float(q[0]), 4),
+            "high": round(float(q[1]), 4),
+        }
     return out
 
 
@@ -135,6 +169,9 @@ def main() -> None:
             cv["paired_vs_first_variant"] = _paired(
                 qcv.y, qcv.copy, qcv.probability, reference, args.seed
             )
+            cv["brier_vs_first_variant"] = _paired_brier(
+                qcv.y, qcv.copy, qcv.probability, reference, args.seed
+            )
         cv.pop("reliability", None)
         print(json.dumps(cv, indent=1), flush=True)
         summary.append((",".join(views), cv))
@@ -159,6 +196,12 @@ def main() -> None:
                 f"{'':<34} vs {summary[0][0]}: clean {pv['clean']['difference']:+.3f} "
                 f"[{pv['clean']['low']:+.3f}, {pv['clean']['high']:+.3f}]   asr "
                 f"{pv['asr']['difference']:+.3f} [{pv['asr']['low']:+.3f}, {pv['asr']['high']:+.3f}]"
+            )
+            bv = cv["brier_vs_first_variant"]
+            print(
+                f"{'':<34} Brier vs {summary[0][0]}: clean {bv['clean']['difference']:+.3f} "
+                f"[{bv['clean']['low']:+.3f}, {bv['clean']['high']:+.3f}]   asr "
+                f"{bv['asr']['difference']:+.3f} [{bv['asr']['low']:+.3f}, {bv['asr']['high']:+.3f}]"
             )
 
 
