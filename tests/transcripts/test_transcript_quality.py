@@ -126,7 +126,7 @@ def test_refitting_the_quality_model_keeps_the_heads_and_refuses_other_folds(
     frame = augment_asr(tiny_annomi_frame(n_transcripts=9, turns=16), seed=0)
     emb = stub_embed(frame["utterance_text"].to_list())
     result = train(frame, embed=stub_embed, embeddings=emb, folds=3, seed=1)
-    views = ("counts", "embedding", "shares")
+    views = ("plain", "shares")  # not the default views of the first fit
     again = refit_quality(result.classifier, frame, emb, result.oof, views=views)
     assert again.classifier.heads == result.classifier.heads
     assert again.classifier.quality is not None and again.classifier.quality.names == views

@@ -44,7 +44,6 @@ from alliance.transcripts.parse import Utterance, format_time
 from alliance.transcripts.profile import QUALITY_FEATURES
 from alliance.transcripts.quality import (
     SEQUENCE_FEATURES,
-    VIEWS,
     QualityAssessment,
     QualityModel,
     TextVocabulary,
@@ -312,7 +311,8 @@ class TranscriptClassifier:
         quality = None
         if "quality" in meta:
             q = meta["quality"]
-            names = tuple(q.get("views", VIEWS))
+            # every saved model lists its views; one without them predates the choice
+            names = tuple(q.get("views", ("text", "embedding", "shares")))
             vocabs: dict[str, TextVocabulary] = {}
             if "text" in names:
                 vocabs["text"] = Vocabulary(

@@ -1,11 +1,17 @@
 """Session quality: how likely a session is high-quality, MI-consistent practice, and how sure.
 
-Three views of one session, each a logistic regression on its own inputs
-(:func:`~alliance.transcripts.linear.fit_softmax`, class-balanced, L2):
+Three views of one session (:data:`VIEWS`), each a logistic regression on
+its own inputs (:func:`~alliance.transcripts.linear.fit_softmax`,
+class-balanced, L2):
 
-* ``text`` -- the therapist's own words: binary tf-idf word uni- and
-  bigrams of all therapist turns of the session (a bag of words is what a
-  rater hears first: "awful", jokes at the client's expense, lectures);
+* ``counts`` -- the therapist's own words: word uni- and bigrams of all
+  therapist turns of the session as :func:`~alliance.transcripts.asr.plain`
+  text (lower case, no punctuation, so clean and recorder text read alike),
+  sublinear tf-idf ``(1 + log tf) * idf``, not standardised (a bag of words
+  is what a rater hears first: "awful", jokes at the client's expense,
+  lectures). Until 2026-12-03 this view was ``text``: binary word presence
+  with punctuation tokens, standardised; on ASR-style text it lost 0.08 AUC
+  where ``counts`` loses 0.02 (bench/README.md);
 * ``embedding`` -- the mean MiniLM vector of the therapist's turns;
 * ``shares`` -- behaviour and talk-type shares
   (:data:`~alliance.transcripts.profile.QUALITY_FEATURES`) and their
@@ -69,7 +75,7 @@ __all__ = [
 ]
 
 #: The views of the shipped model, in the stacker's column order.
-VIEWS: tuple[str, ...] = ("text", "embedding", "shares")
+VIEWS: tuple[str, ...] = ("counts", "embedding", "shares")
 #: Every view :func:`fit_quality` can stack: ``plain`` is the ``text`` view on
 #: :func:`~alliance.transcripts.asr.plain` text (no case, no punctuation);
 #: ``char`` is character 2-5-grams (:func:`~alliance.transcripts.features.char_ngrams`)
