@@ -14,6 +14,7 @@ from alliance.transcripts.asr import (
     asr_session,
     asr_style,
     normalise,
+    plain,
     word_error_rate,
 )
 
@@ -100,3 +101,10 @@ def test_normalise_removes_fillers_and_stutters_from_longer_turns_only() -> None
     assert normalise("Uh-huh.") == "Uh-huh."
     assert normalise("um  ok") == "um ok"
     assert normalise("the theme is fine today") == "the theme is fine today"
+
+
+def test_plain_text_is_the_same_for_clean_text_and_its_noiseless_recorder_copy() -> None:
+    quiet = AsrNoise(substitute=0, delete=0, insert=0, filler=0)
+    for t in SENTENCES:
+        assert plain(t) == plain(asr_style(t, noise=quiet)) == asr_style(t, noise=quiet)
+    assert plain("You\u2019re   RIGHT, it's... fine!") == "you're right it's fine"

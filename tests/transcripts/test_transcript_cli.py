@@ -13,7 +13,7 @@ from transcript_helpers import stub_embed
 from typer.testing import CliRunner
 
 from alliance.cli.transcripts import app
-from alliance.transcripts import TranscriptParseError
+from alliance.transcripts import TranscriptClassifier, TranscriptParseError
 
 runner = CliRunner()
 SPEAKERS = ["-s", "Dr Lee=therapist", "-s", "Sam=client"]
@@ -152,3 +152,54 @@ def test_train_command_writes_a_loadable_model(
     meta = json.loads((out / "meta.json").read_text())
     assert meta["embedding"]["max_tokens"] == 64 and len(meta["training_data"]["sha256"]) == 64
     assert json.loads(cv.read_text())["folds"] == 3
+
+
+def test_quality_only_refits_the_quality_model_and_keeps_the_heads_byte_for_byte(
+    tiny_annomi: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alliance.transcripts import embed as embed_module
+
+    class Stub:
+        quantize, max_tokens, head = True, 64, 46
+
+        def __call__(self, texts: Any) -> Any:
+            return stub_embed(texts)
+
+    monkeypatch.setattr(embed_module.MiniLM, "load", classmethod(lambda cls, **_k: Stub()))
+    out = tmp_path / "model"
+    caches = [
+        "--embedding-cache",
+        str(tmp_path / "emb.npz"),
+        "--oof-cache",
+        str(tmp_path / "oof.npz"),
+    ]
+    common = ["train", "--data", str(tiny_annomi), "--out", str(out)]
+    r = runner.invoke(app, [*common, "--folds", "3", *caches])
+    assert r.exit_code == 0, r.output
+    before = json.loads((out / "meta.json").read_text())
+    assert before["quality"]["views"] == ["counts", "embedding", "shares"]
+    with np.load(out / "weights.npz") as z:
+        heads_before = {k: z[k].copy() for k in z.files if not k.startswith("quality/")}
+    r = runner.invoke(app, [*common, "--quality-only", "--quality-views", "sound,shares"])
+    assert r.exit_code == 2  # an unknown view
+    r = runner.invoke(app, [*common, "--quality-only", "--oof-cache", str(tmp_path / "oof.npz")])
+    assert r.exit_code == 2  # no embedding cache
+    cv = tmp_path / "cv.json"
+    views = "text,embedding,shares"  # not the default views the first run used
+    r = runner.invoke(
+        app, [*common, *caches, "--quality-only", "--quality-views", views, "--cv-json", str(cv)]
+    )
+    assert r.exit_code == 0, r.output
+    after = json.loads((out / "meta.json").read_text())
+    with np.load(out / "weights.npz") as z:
+        heads_after = {k: z[k] for k in z.files if not k.startswith("quality/")}
+        assert "quality/text/coef" in z.files and "quality/counts/coef" not in z.files
+    assert heads_after.keys() == heads_before.keys()
+    for k, v in heads_before.items():
+        assert v.dtype == heads_after[k].dtype and v.tobytes() == heads_after[k].tobytes(), k
+    assert after["tasks"] == before["tasks"] and after["command"] == before["command"]
+    assert after["cv"]["tasks"] == before["cv"]["tasks"]
+    assert after["quality"]["views"] == views.split(",")
+    assert after["quality_refit"]["views"] == views.split(",")
+    assert json.loads(cv.read_text())["quality"]["views"] == views.split(",")
+    assert TranscriptClassifier.load(out, embed=stub_embed).quality is not None

@@ -8,7 +8,16 @@ import numpy as np
 import pytest
 
 from alliance.transcripts import features
-from alliance.transcripts.features import assemble, build_vocabulary, context, lexical, tokens
+from alliance.transcripts.features import (
+    assemble,
+    build_char_vocabulary,
+    build_vocabulary,
+    char_ngrams,
+    context,
+    lexical,
+    tokens,
+    word_ngrams,
+)
 
 
 def test_docstring_examples_run() -> None:
@@ -102,3 +111,66 @@ def test_client_mean_is_the_mean_of_each_transcripts_client_rows() -> None:
         rows = [j for j, (tt, th) in enumerate(zip(tids, ther, strict=True)) if tt == t and not th]
         want = emb[rows].mean(axis=0) if rows else np.zeros(6)
         np.testing.assert_allclose(got[i], want, rtol=1e-5, atol=1e-6)
+
+
+def test_char_ngram_tfidf_matches_scikit_learn_char_wb() -> None:
+    """Oracle: TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    docs = [
+        "So what brings you in today? Well, I I think it's fine.",
+        "you're   worried about your health and also about her",
+        "a b ok",
+        "Hi",
+    ]
+    ref = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+    expected = ref.fit_transform(docs).toarray()
+    voc = build_char_vocabulary([char_ngrams(d) for d in docs], min_df=1, max_terms=None)
+    assert set(voc.terms) == set(ref.vocabulary_)
+    cols = [ref.vocabulary_[t] for t in voc.terms]
+    np.testing.assert_allclose(voc.transform(docs), expected[:, cols], atol=1e-6)
+
+
+def test_char_vocabulary_keeps_the_ngrams_in_most_texts_and_counts_them_once_per_text() -> None:
+    counts = [char_ngrams(t, 2, 2) for t in ("aa", "ab", "ab", "b")]
+    # document frequencies: ' a' 3, 'b ' 3, 'ab' 2, 'aa' 1, 'a ' 1, ' b' 1
+    v = build_char_vocabulary(counts, min_df=2, max_terms=2, n_min=2, n_max=2)
+    assert v.terms == (" a", "b ")
+    assert build_char_vocabulary(counts, min_df=2, max_terms=None, n_min=2, n_max=2).terms == (
+        " a",
+        "ab",
+        "b ",
+    )
+    np.testing.assert_allclose(v.idf, np.log(5 / 4) + 1.0)
+    m = v.transform(["ab", "xyz"])
+    np.testing.assert_allclose(m[0], [2**-0.5, 2**-0.5], atol=1e-6)
+    assert not m[1].any()
+    np.testing.assert_array_equal(v.transform_counts(counts[1:3]), v.transform(["ab", "ab"]))
+
+
+def test_char_ngrams_and_vocabulary_refuse_bad_settings() -> None:
+    with pytest.raises(ValueError, match="n_min"):
+        char_ngrams("text", 3, 2)
+    with pytest.raises(ValueError, match="n_min"):
+        char_ngrams("text", 0, 2)
+    with pytest.raises(ValueError, match="min_df"):
+        build_char_vocabulary([char_ngrams("text")], min_df=0)
+    with pytest.raises(ValueError, match="max_terms"):
+        build_char_vocabulary([char_ngrams("text")], max_terms=0)
+
+
+def test_word_count_tfidf_matches_scikit_learn_with_the_same_tokens() -> None:
+    """Oracle: TfidfVectorizer(sublinear_tf=True) given our tokens (words and bigrams)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    docs = ["no no way i want to stop", "i want to stop i want to", "way to go", "stop"]
+    ref = TfidfVectorizer(analyzer=tokens, sublinear_tf=True)
+    expected = ref.fit_transform(docs).toarray()
+    voc = build_char_vocabulary(
+        [word_ngrams(d) for d in docs], min_df=1, max_terms=None, analyzer="word"
+    )
+    assert set(voc.terms) == set(ref.vocabulary_)
+    cols = [ref.vocabulary_[t] for t in voc.terms]
+    np.testing.assert_allclose(voc.transform(docs), expected[:, cols], atol=1e-6)
+    with pytest.raises(ValueError, match="analyzer"):
+        build_char_vocabulary([word_ngrams("a b")], min_df=1, analyzer="sentence")

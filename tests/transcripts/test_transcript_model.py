@@ -14,6 +14,7 @@ from transcript_helpers import stub_embed, tiny_annomi_frame
 import alliance.transcripts.train as train_module
 from alliance.transcripts import TranscriptClassifier, analyse, parse_transcript
 from alliance.transcripts.embed import model_dir
+from alliance.transcripts.quality import VIEWS
 from alliance.transcripts.train import augment_asr, read_annomi, train
 
 TINY = """T: What brings you here today?
@@ -85,7 +86,8 @@ def test_training_pipeline_runs_end_to_end_with_a_stub_embedder(
     cv = result.cv
     assert set(cv["tasks"]) == {"behaviour", "talk", "question", "reflection", "input"}
     assert cv["tasks"]["behaviour"]["macro_f1"] > 0.6  # keyword-driven labels are learnable
-    assert set(cv["quality"]["clean"]) == {"auc", "brier", "n"}
+    assert set(cv["quality"]["clean"]) == {"auc", "brier", "n", "view_auc"}
+    assert set(cv["quality"]["clean"]["view_auc"]) == set(VIEWS)
     talk = result.classifier.heads["talk"]
     assert talk.spec.l2 in grid  # chosen on inner folds, stored with the head
     assert talk.offsets is not None and talk.offsets.shape == (3,)
@@ -120,6 +122,8 @@ def test_shipped_metadata_records_training_data_folds_and_scores() -> None:
     assert len(folds["videos"]) == 95 and set(folds["videos"].values()) == set(range(5))
     q = meta["cv"]["quality"]
     assert (q["n_transcripts"], q["n_low"]) == (108, 18)
+    # the shipped quality model is the one a full training run would fit (default views)
+    assert meta["quality"]["views"] == q["views"] == list(VIEWS)
     for copy in ("clean", "asr"):
         assert 0.5 < q[copy]["auc"] <= 1.0 and 0.0 < q[copy]["brier"] < 0.25
         assert 0.5 < q["baseline"][copy]["auc"] <= 1.0

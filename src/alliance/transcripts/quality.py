@@ -1,11 +1,17 @@
 """Session quality: how likely a session is high-quality, MI-consistent practice, and how sure.
 
-Three views of one session, each a logistic regression on its own inputs
-(:func:`~alliance.transcripts.linear.fit_softmax`, class-balanced, L2):
+Three views of one session (:data:`VIEWS`), each a logistic regression on
+its own inputs (:func:`~alliance.transcripts.linear.fit_softmax`,
+class-balanced, L2):
 
-* ``text`` -- the therapist's own words: binary tf-idf word uni- and
-  bigrams of all therapist turns of the session (a bag of words is what a
-  rater hears first: "awful", jokes at the client's expense, lectures);
+* ``counts`` -- the therapist's own words: word uni- and bigrams of all
+  therapist turns of the session as :func:`~alliance.transcripts.asr.plain`
+  text (lower case, no punctuation, so clean and recorder text read alike),
+  sublinear tf-idf ``(1 + log tf) * idf``, not standardised (a bag of words
+  is what a rater hears first: "awful", jokes at the client's expense,
+  lectures). Until 2026-12-03 this view was ``text``: binary word presence
+  with punctuation tokens, standardised; on ASR-style text it lost 0.08 AUC
+  where ``counts`` loses 0.02 (bench/README.md);
 * ``embedding`` -- the mean MiniLM vector of the therapist's turns;
 * ``shares`` -- behaviour and talk-type shares
   (:data:`~alliance.transcripts.profile.QUALITY_FEATURES`) and their
@@ -33,6 +39,7 @@ with idf weights, coefficients and means, stored in the classifier's
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,12 +48,23 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from alliance.transcripts.features import Vocabulary, build_vocabulary
+from alliance.transcripts.asr import plain
+from alliance.transcripts.features import (
+    CharVocabulary,
+    Vocabulary,
+    build_char_vocabulary,
+    build_vocabulary,
+    char_ngrams,
+    word_ngrams,
+)
 from alliance.transcripts.linear import Softmax, fit_softmax, roc_auc, stratified_grouped_folds
 from alliance.transcripts.profile import quality_features
 
 __all__ = [
+    "KNOWN_VIEWS",
     "SEQUENCE_FEATURES",
+    "STANDARDISE",
+    "TEXT_VIEWS",
     "VIEWS",
     "QualityAssessment",
     "QualityModel",
@@ -56,7 +74,37 @@ __all__ = [
     "wilson_interval",
 ]
 
-VIEWS = ("text", "embedding", "shares")
+#: The views of the shipped model, in the stacker's column order.
+VIEWS: tuple[str, ...] = ("counts", "embedding", "shares")
+#: Every view :func:`fit_quality` can stack: ``plain`` is the ``text`` view on
+#: :func:`~alliance.transcripts.asr.plain` text (no case, no punctuation);
+#: ``char`` is character 2-5-grams (:func:`~alliance.transcripts.features.char_ngrams`)
+#: of the plain text, sublinear tf-idf.
+#: ``counts`` is the therapist's plain words and word bigrams as sublinear term
+#: counts (``(1 + log tf) * idf``, as the bag-of-words baseline weighs them) instead of
+#: presence; ``words`` the same over both speakers' words (what the baseline reads).
+KNOWN_VIEWS: tuple[str, ...] = (
+    "text",
+    "plain",
+    "char",
+    "counts",
+    "words",
+    "embedding",
+    "shares",
+)
+#: The views that read the session's words (each has a vocabulary).
+TEXT_VIEWS: tuple[str, ...] = ("text", "plain", "char", "counts", "words")
+#: The views with sublinear term counts (:class:`~alliance.transcripts.features.CharVocabulary`).
+COUNTED_VIEWS: tuple[str, ...] = ("char", "counts", "words")
+#: Whether a view's features are standardised before its logistic regression
+#: (:func:`~alliance.transcripts.linear.fit_softmax`): not the counted views, whose
+#: tf-idf rows are on one scale already (standardising would give a rare n-gram the
+#: weight of a common one), as in a plain tf-idf + logistic regression.
+STANDARDISE: dict[str, bool] = {v: v not in COUNTED_VIEWS for v in KNOWN_VIEWS}
+#: Penalties of unstandardised views: a two-class softmax with penalty ``l2`` is a
+#: binary logistic regression with ``C = 2 / l2``, so these are C = 100 / 10 / 1,
+#: the baseline's grid.
+RAW_L2_GRID: tuple[float, ...] = (0.02, 0.2, 2.0)
 
 #: Columns added to :data:`QUALITY_FEATURES` for the ``shares`` view.
 SEQUENCE_FEATURES = (
@@ -71,8 +119,12 @@ SEQUENCE_FEATURES = (
 )
 
 #: Penalties tried for each view on the inner folds.
-L2_GRID: Mapping[str, tuple[float, ...]] = {
+L2_GRID: dict[str, tuple[float, ...]] = {
     "text": (3.0, 10.0, 30.0),
+    "plain": (3.0, 10.0, 30.0),
+    "char": RAW_L2_GRID,
+    "counts": RAW_L2_GRID,
+    "words": RAW_L2_GRID,
     "embedding": (10.0, 30.0, 100.0),
     "shares": (3.0, 10.0, 30.0),
 }
@@ -81,6 +133,12 @@ STACK_L2 = 1.0
 INNER_FOLDS = 5
 TEXT_MIN_DF = 3
 TEXT_MAX_TERMS = 2000
+#: Character n-gram lengths and vocabulary size of the ``char`` view.
+CHAR_NGRAMS = (2, 5)
+CHAR_MAX_TERMS = 20000
+#: Vocabulary of the ``counts`` and ``words`` views (the baseline's min_df).
+COUNT_MIN_DF = 2
+COUNT_MAX_TERMS = 30000
 NEIGHBOURS = 25
 
 
@@ -92,6 +150,8 @@ class SessionInputs:
     therapist_text: list[str]
     embedding: NDArray[np.float64]
     shares: NDArray[np.float64]
+    #: The client's words of each session (read by the ``words`` view only).
+    client_text: list[str] = field(default_factory=list)
 
 
 def _longest_run(labels: Sequence[str | None], target: str) -> int:
@@ -156,16 +216,18 @@ def session_inputs(labelled: pl.DataFrame, embeddings: NDArray[np.floating]) -> 
         rows.setdefault(t, []).append(i)
     emb = np.asarray(embeddings, dtype=np.float64)
     text_out: list[str] = []
+    client_out: list[str] = []
     emb_out = np.zeros((len(ids), emb.shape[1]))
     seq = np.zeros((len(ids), len(SEQUENCE_FEATURES)))
     for k, sid in enumerate(ids):
         r = rows[sid]
         t_rows = [i for i in r if who[i] == "therapist"]
         text_out.append(" \n ".join(texts[i] for i in t_rows))
+        client_out.append(" \n ".join(texts[i] for i in r if who[i] != "therapist"))
         if t_rows:
             emb_out[k] = emb[t_rows].mean(axis=0)
         seq[k] = _sequence([who[i] for i in r], [labels[i] for i in r], [texts[i] for i in r])
-    return SessionInputs(ids, text_out, emb_out, np.hstack([shares, seq]))
+    return SessionInputs(ids, text_out, emb_out, np.hstack([shares, seq]), client_out)
 
 
 def wilson_interval(successes: int, n: int, *, z: float = 1.6449) -> tuple[float, float]:
@@ -227,29 +289,52 @@ class QualityAssessment:
         }
 
 
+TextVocabulary = Vocabulary | CharVocabulary
+
+
 @dataclass(frozen=True)
 class QualityModel:
-    """The fitted views, the stacker and the cross-validated scores used for the interval."""
+    """The fitted views, the stacker and the cross-validated scores used for the interval.
 
-    vocab: Vocabulary
+    ``vocabs`` holds the vocabulary of each text view (``text``, ``plain``,
+    ``char``); ``names`` the views in the stacker's column order.
+    """
+
+    vocabs: Mapping[str, TextVocabulary]
     views: Mapping[str, Softmax]
     stack: Softmax
     oof_probability: NDArray[np.float64]
     oof_high: NDArray[np.bool_]
     info: Mapping[str, Any] = field(default_factory=dict)
+    names: tuple[str, ...] = VIEWS
+
+    def __post_init__(self) -> None:
+        _check_views(self.names)
+        missing = [v for v in self.names if v not in self.views]
+        missing += [v for v in self.names if v in TEXT_VIEWS and v not in self.vocabs]
+        if missing:
+            raise ValueError(f"the quality model lacks the view(s) {missing}")
 
     def view_scores(self, x: SessionInputs) -> NDArray[np.float64]:
-        """``(n_sessions, 3)`` logit of high vs low from each view, columns :data:`VIEWS`."""
-        blocks: dict[str, NDArray[np.floating]] = {
-            "text": self.vocab.transform(x.therapist_text),
-            "embedding": x.embedding,
-            "shares": x.shares,
-        }
-        return np.column_stack([_logit(self.views[v], blocks[v]) for v in VIEWS])
+        """``(n_sessions, len(names))`` logit of high vs low from each view, columns :attr:`names`."""
+        rows = np.arange(len(x.ids), dtype=np.int64)
+        blocks = _blocks(x, rows, self.vocabs, self.names)
+        return np.column_stack([_logit(self.views[v], blocks[v]) for v in self.names])
 
     def probability(self, x: SessionInputs) -> NDArray[np.float64]:
         """Calibrated P(high quality) per session."""
         return _p_high(self.stack, self.view_scores(x))
+
+    def view_probability(self, scores: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
+        """Each view's P(high) alone, from :meth:`view_scores` (needs ``info["alone"]``).
+
+        Raises:
+            ValueError: for a model fitted without the one-view stackers (a loaded one).
+        """
+        alone = self.info.get("alone")
+        if not alone:
+            raise ValueError("this quality model has no one-view stackers (fit it again)")
+        return {v: _p_high(alone[v], scores[:, [j]]) for j, v in enumerate(self.names)}
 
     def assess(self, x: SessionInputs, *, neighbours: int = NEIGHBOURS) -> list[QualityAssessment]:
         """Probability, interval and the plain sentence for each session (see the module docstring)."""
@@ -272,6 +357,14 @@ class QualityModel:
         return out
 
 
+def _check_views(names: Sequence[str]) -> None:
+    unknown = [v for v in names if v not in KNOWN_VIEWS]
+    if unknown or not names or len(set(names)) != len(names):
+        raise ValueError(
+            f"views must be distinct names from {', '.join(KNOWN_VIEWS)}, got {list(names)}"
+        )
+
+
 def _logit(m: Softmax, x: NDArray[np.floating]) -> NDArray[np.float64]:
     z = m.decision(x)
     return np.asarray(z[:, m.classes.index("high")] - z[:, m.classes.index("low")])
@@ -281,20 +374,90 @@ def _p_high(stack: Softmax, s: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.asarray(stack.predict_proba(s)[:, stack.classes.index("high")], dtype=np.float64)
 
 
+def _view_text(x: SessionInputs, i: int, view: str) -> str:
+    """The text a text view reads: the therapist's as normalised (``text``) or :func:`plain`;
+    both speakers' :func:`plain` words (``words``)."""
+    if view == "text":
+        return x.therapist_text[i]
+    if view == "words":
+        if len(x.client_text) != len(x.ids):
+            raise ValueError(
+                "the 'words' view needs the client's words (SessionInputs.client_text)"
+            )
+        return plain(f"{x.therapist_text[i]} \n {x.client_text[i]}")
+    return plain(x.therapist_text[i])
+
+
+Counts = Mapping[str, Mapping[int, Counter[str]]]
+
+
 def _blocks(
-    x: SessionInputs, rows: NDArray[np.int64], vocab: Vocabulary
+    x: SessionInputs,
+    rows: NDArray[np.int64],
+    vocabs: Mapping[str, TextVocabulary],
+    names: Sequence[str],
+    counts: Counts | None = None,
 ) -> dict[str, NDArray[np.float64]]:
-    return {
-        "text": vocab.transform([x.therapist_text[i] for i in rows]).astype(np.float64),
-        "embedding": x.embedding[rows],
-        "shares": x.shares[rows],
-    }
+    """Feature matrix of each view in ``names`` for ``rows``.
+
+    ``counts`` (view -> session index -> n-gram counts, :func:`_ngram_counts`)
+    saves recounting the n-grams of the counted views in every fold.
+    """
+    out: dict[str, NDArray[np.float64]] = {}
+    for v in names:
+        if v == "embedding":
+            out[v] = x.embedding[rows]
+        elif v == "shares":
+            out[v] = x.shares[rows]
+        else:
+            voc = vocabs[v]
+            if isinstance(voc, CharVocabulary) and counts is not None and v in counts:
+                m = voc.transform_counts([counts[v][int(i)] for i in rows])
+            else:
+                m = voc.transform([_view_text(x, int(i), v) for i in rows])
+            out[v] = m.astype(np.float64)
+    return out
 
 
-def _vocab(x: SessionInputs, rows: NDArray[np.int64]) -> Vocabulary:
-    return build_vocabulary(
-        [x.therapist_text[i] for i in rows], min_df=TEXT_MIN_DF, max_terms=TEXT_MAX_TERMS
-    )
+def _vocabs(
+    x: SessionInputs, rows: NDArray[np.int64], names: Sequence[str], counts: Counts
+) -> dict[str, TextVocabulary]:
+    """The vocabulary of each text view, from the sessions ``rows`` only."""
+    out: dict[str, TextVocabulary] = {}
+    for v in names:
+        if v in ("text", "plain"):
+            out[v] = build_vocabulary(
+                [_view_text(x, int(i), v) for i in rows],
+                min_df=TEXT_MIN_DF,
+                max_terms=TEXT_MAX_TERMS,
+            )
+        elif v == "char":
+            out[v] = build_char_vocabulary(
+                [counts[v][int(i)] for i in rows],
+                min_df=TEXT_MIN_DF,
+                max_terms=CHAR_MAX_TERMS,
+                n_min=CHAR_NGRAMS[0],
+                n_max=CHAR_NGRAMS[1],
+            )
+        elif v in ("counts", "words"):
+            out[v] = build_char_vocabulary(
+                [counts[v][int(i)] for i in rows],
+                min_df=COUNT_MIN_DF,
+                max_terms=COUNT_MAX_TERMS,
+                analyzer="word",
+            )
+    return out
+
+
+def _ngram_counts(x: SessionInputs, rows: NDArray[np.int64], names: Sequence[str]) -> Counts:
+    """N-gram counts of each session of ``rows`` for each counted view in ``names``."""
+    out: dict[str, dict[int, Counter[str]]] = {}
+    for v in names:
+        if v == "char":
+            out[v] = {int(i): char_ngrams(_view_text(x, int(i), v), *CHAR_NGRAMS) for i in rows}
+        elif v in ("counts", "words"):
+            out[v] = {int(i): word_ngrams(_view_text(x, int(i), v)) for i in rows}
+    return out
 
 
 def _view_oof(
@@ -303,10 +466,12 @@ def _view_oof(
     rows: NDArray[np.int64],
     inner: NDArray[np.int64],
     grid: Mapping[str, Sequence[float]],
+    names: Sequence[str],
+    counts: Counts,
 ) -> dict[str, dict[float, NDArray[np.float64]]]:
     """Out-of-fold logits of every view and penalty over ``rows`` (inner folds ``inner``)."""
-    out: dict[str, dict[float, NDArray[np.float64]]] = {v: {} for v in VIEWS}
-    for v in VIEWS:
+    out: dict[str, dict[float, NDArray[np.float64]]] = {v: {} for v in names}
+    for v in names:
         for l2 in grid[v]:
             out[v][l2] = np.full(rows.size, np.nan)
     for k in np.unique(inner):
@@ -314,11 +479,14 @@ def _view_oof(
         y_tr = [y[i] for i in tr]
         if len(set(y_tr)) < 2:
             continue
-        vocab = _vocab(x, tr)
-        a, b = _blocks(x, tr, vocab), _blocks(x, te, vocab)
-        for v in VIEWS:
+        vocabs = _vocabs(x, tr, names, counts)
+        a = _blocks(x, tr, vocabs, names, counts)
+        b = _blocks(x, te, vocabs, names, counts)
+        for v in names:
             for l2 in grid[v]:
-                m = fit_softmax(a[v], y_tr, l2=l2, classes=("high", "low"))
+                m = fit_softmax(
+                    a[v], y_tr, l2=l2, classes=("high", "low"), standardise=STANDARDISE[v]
+                )
                 out[v][l2][inner == k] = _logit(m, b[v])
     return out
 
@@ -351,6 +519,7 @@ def fit_quality(
     oof_probability: NDArray[np.float64] | None = None,
     oof_high: NDArray[np.bool_] | None = None,
     log: Callable[[str], None] | None = None,
+    views: Sequence[str] = VIEWS,
 ) -> QualityModel:
     """Fit the quality model on ``rows`` (default: all sessions), choices on inner grouped folds.
 
@@ -366,9 +535,17 @@ def fit_quality(
     stored for :meth:`QualityModel.assess`; without them the inner
     stacked out-of-fold probabilities are used.
 
+    ``views`` names the views stacked (default :data:`VIEWS`; any distinct
+    names from :data:`KNOWN_VIEWS`). ``info["alone"]`` holds, for each view,
+    a one-input stacker fitted on its inner out-of-fold logits (for
+    :meth:`QualityModel.view_probability`, a diagnostic; not saved).
+
     Raises:
-        ValueError: with fewer than two classes or fewer videos than two.
+        ValueError: with fewer than two classes, fewer videos than two, or an
+            unknown view.
     """
+    _check_views(views)
+    names = tuple(views)
     say = log or (lambda _m: None)
     r = np.arange(len(x.ids), dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
     yr = [y[i] for i in r]
@@ -381,10 +558,11 @@ def fit_quality(
     # grouped by video and stratified by quality: plain grouped folds left inner
     # test folds with no low-quality session (in outer split 1 of the shipped run)
     inner = stratified_grouped_folds(g, yr, k_inner, seed + 1)
-    oof = _view_oof(x, y, r, inner, L2_GRID)
+    counts = _ngram_counts(x, r, names)
+    oof = _view_oof(x, y, r, inner, L2_GRID, names, counts)
     pos = np.asarray([v == "high" for v in yr])
     chosen = _choose(oof, pos)
-    s = np.column_stack([oof[v][chosen[v]] for v in VIEWS])
+    s = np.column_stack([oof[v][chosen[v]] for v in names])
     ok = ~np.isnan(s).any(axis=1)
     stack = fit_softmax(
         s[ok],
@@ -393,20 +571,38 @@ def fit_quality(
         balanced=False,
         classes=("high", "low"),
     )
+    # each view alone, calibrated on the same inner out-of-fold logits (a diagnostic:
+    # its probability is comparable across outer folds, unlike the raw logit)
+    alone = {
+        v: fit_softmax(
+            s[ok][:, [j]],
+            [yr[i] for i in np.flatnonzero(ok)],
+            l2=STACK_L2,
+            balanced=False,
+            classes=("high", "low"),
+        )
+        for j, v in enumerate(names)
+    }
     say(
         f"  quality views: penalties {chosen}, stacker weights {np.round(stack.coef[:, 0] - stack.coef[:, 1], 3).tolist()}"
     )
-    vocab = _vocab(x, r)
-    blocks = _blocks(x, r, vocab)
-    views = {v: fit_softmax(blocks[v], yr, l2=chosen[v], classes=("high", "low")) for v in VIEWS}
+    vocabs = _vocabs(x, r, names, counts)
+    blocks = _blocks(x, r, vocabs, names, counts)
+    fitted = {
+        v: fit_softmax(
+            blocks[v], yr, l2=chosen[v], classes=("high", "low"), standardise=STANDARDISE[v]
+        )
+        for v in names
+    }
     if oof_probability is None or oof_high is None:
         oof_probability = _p_high(stack, s[ok])
         oof_high = pos[ok]
     return QualityModel(
-        vocab,
-        views,
+        vocabs,
+        fitted,
         stack,
         np.asarray(oof_probability, dtype=np.float64),
         np.asarray(oof_high, dtype=bool),
-        {"l2": chosen, "inner_folds": k_inner},
+        {"l2": chosen, "inner_folds": k_inner, "alone": alone},
+        names,
     )

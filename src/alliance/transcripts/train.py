@@ -48,6 +48,7 @@ from alliance.transcripts.linear import (
     fit_softmax,
     grouped_folds,
     macro_f1,
+    paired_bootstrap_auc,
     roc_auc,
     tune_offsets,
 )
@@ -58,7 +59,24 @@ from alliance.transcripts.model import (
     TranscriptClassifier,
     head_features,
 )
-from alliance.transcripts.quality import QualityModel, SessionInputs, fit_quality, session_inputs
+from alliance.transcripts.quality import (
+    VIEWS,
+    QualityModel,
+    SessionInputs,
+    fit_quality,
+    session_inputs,
+)
+
+#: How the model description in the CV results names each quality view.
+VIEW_DESCRIPTION = {
+    "text": "therapist-word tf-idf",
+    "plain": "therapist-word tf-idf on plain text (no case or punctuation)",
+    "char": "therapist character 2-5-gram tf-idf on plain text",
+    "counts": "therapist word-count tf-idf (sublinear) on plain text",
+    "words": "both speakers' word-count tf-idf (sublinear) on plain text",
+    "embedding": "mean therapist embedding",
+    "shares": "shares + sequence",
+}
 
 __all__ = [
     "ASR_SUFFIX",
@@ -67,11 +85,18 @@ __all__ = [
     "QualityCV",
     "TrainResult",
     "augment_asr",
+    "baseline_probability",
     "embed_cached",
+    "load_embedding_cache",
+    "load_oof_cache",
     "quality_baseline",
     "read_annomi",
+    "refit_quality",
     "train",
 ]
+
+#: Bootstrap replicates of the paired comparison with the baseline.
+PAIRED_REPLICATES = 2000
 
 #: Added to a transcript id for its ASR-style copy.
 ASR_SUFFIX = "~asr"
@@ -215,6 +240,8 @@ class QualityCV:
     copy: list[str]
     probability: NDArray[np.float64]
     all_text: list[str]
+    #: Each view's out-of-fold P(high) alone (calibrated on the inner folds like the stacker).
+    view_probability: dict[str, NDArray[np.float64]] = field(default_factory=dict)
 
 
 @dataclass
@@ -233,15 +260,56 @@ def _sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _embedding_digest(texts: Sequence[str], key: str) -> str:
+    return hashlib.sha256(("\x1f".join(texts) + "\x1e" + key).encode("utf-8")).hexdigest()
+
+
+def load_embedding_cache(texts: Sequence[str], cache: Path, key: str) -> NDArray[np.float32] | None:
+    """The embeddings stored in ``cache`` by :func:`embed_cached` for these texts and key, else None."""
+    if not cache.is_file():
+        return None
+    with np.load(cache, allow_pickle=False) as z:
+        if str(z["digest"]) == _embedding_digest(texts, key):
+            return np.asarray(z["emb"], dtype=np.float32)
+    return None
+
+
+def load_oof_cache(path: Path, rows: int) -> dict[str, tuple[tuple[str, ...], NDArray[np.float64]]]:
+    """Every head's out-of-fold probabilities as stored by ``alliance transcripts train --oof-cache``.
+
+    Raises:
+        ValueError: when a head's array does not have ``rows`` rows (other data or
+            another ASR seed) or the file holds no head.
+    """
+    with np.load(path, allow_pickle=False) as z:
+        heads = sorted({k.split("__")[0] for k in z.files})
+        oof = {
+            h: (
+                tuple(str(c) for c in z[f"{h}__classes"]),
+                np.asarray(z[f"{h}__proba"], dtype=np.float64),
+            )
+            for h in heads
+        }
+    if not oof:
+        raise ValueError(f"{path}: no out-of-fold probabilities")
+    bad = [h for h, (_, p) in oof.items() if p.shape[0] != rows]
+    if bad:
+        raise ValueError(
+            f"{path}: {', '.join(bad)} do not have one row per utterance ({rows}): "
+            "other data, or another --asr-seed"
+        )
+    return oof
+
+
 def embed_cached(
     texts: Sequence[str], embed: EmbedFn, cache: Path | None, key: str
 ) -> NDArray[np.float32]:
     """Embed texts, reusing ``cache`` (a ``.npz``) when it was made for the same texts and key."""
-    digest = hashlib.sha256(("\x1f".join(texts) + "\x1e" + key).encode("utf-8")).hexdigest()
-    if cache is not None and cache.is_file():
-        with np.load(cache, allow_pickle=False) as z:
-            if str(z["digest"]) == digest:
-                return np.asarray(z["emb"], dtype=np.float32)
+    digest = _embedding_digest(texts, key)
+    if cache is not None:
+        stored = load_embedding_cache(texts, cache, key)
+        if stored is not None:
+            return stored
     emb = embed(texts).astype(np.float32)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -263,6 +331,7 @@ def train(
     embeddings: NDArray[np.float32] | None = None,
     log: Callable[[str], None] | None = None,
     talk_l2_grid: Sequence[float] | None = None,
+    quality_views: Sequence[str] = VIEWS,
 ) -> TrainResult:
     """Cross-validate and fit every head and the quality model (see the module docstring).
 
@@ -275,6 +344,8 @@ def train(
         log: progress messages.
         talk_l2_grid: penalties tried on inner folds by heads with
             ``tune_offsets`` (default :data:`L2_GRID`).
+        quality_views: the session-quality model's views
+            (:data:`~alliance.transcripts.quality.VIEWS` by default).
 
     Raises:
         ValueError: when a task's labels have fewer than two classes or there
@@ -353,7 +424,7 @@ def train(
         )
 
     labelled = _oof_frame(data, therapist, oof)
-    quality, qcv, qdata = _quality(data, labelled, emb, fold, seed, say)
+    quality, qcv, qdata = _quality(data, labelled, emb, fold, seed, say, views=quality_views)
     cv["quality"] = qcv
     cv["seconds"] = round(time.perf_counter() - t0, 1)
     clean = data.filter(pl.col("copy") == "clean")
@@ -377,6 +448,52 @@ def train(
         },
     }
     clf = TranscriptClassifier(heads, quality, meta, embed)
+    return TrainResult(clf, cv, qdata, oof)
+
+
+def refit_quality(
+    classifier: TranscriptClassifier,
+    data: pl.DataFrame,
+    embeddings: NDArray[np.float32],
+    oof: dict[str, tuple[tuple[str, ...], NDArray[np.float64]]],
+    *,
+    views: Sequence[str] = VIEWS,
+    log: Callable[[str], None] | None = None,
+) -> TrainResult:
+    """Refit only the session-quality model of a trained classifier; its heads stay as they are.
+
+    From the training run's caches: ``embeddings`` of ``data``'s utterances
+    and every head's out-of-fold probabilities ``oof`` (as
+    :func:`train` returns them and ``--oof-cache`` stores them). Step 5 of
+    :func:`train` runs again on the folds stored in the classifier's
+    metadata; the new model carries the classifier's heads (the same objects)
+    and metadata with ``cv["quality"]`` replaced.
+
+    Raises:
+        ValueError: when the caches do not have one row per utterance, or
+            the folds rebuilt from the metadata's ``k`` and ``seed`` differ
+            from the video -> fold map stored there.
+    """
+    say = log or (lambda _m: None)
+    if "copy" not in data.columns:
+        data = data.with_columns(pl.lit("clean").alias("copy"))
+    emb = np.asarray(embeddings, dtype=np.float32)
+    if emb.shape[0] != data.height or any(p.shape[0] != data.height for _, p in oof.values()):
+        raise ValueError("the caches do not have one row per utterance of the data")
+    folds_meta = classifier.meta.get("folds", {})
+    k, seed = int(folds_meta.get("k", 5)), int(folds_meta.get("seed", 0))
+    groups = [str(v) for v in data["video_url"].to_list()]
+    fold = grouped_folds(groups, k, seed)
+    rebuilt = {g: int(f) for g, f in zip(groups, fold.tolist(), strict=True)}
+    stored = {str(g): int(f) for g, f in folds_meta.get("videos", {}).items()}
+    if stored != rebuilt:
+        raise ValueError("the folds of this data differ from those stored with the model")
+    therapist = (data["interlocutor"] == "therapist").to_numpy()
+    labelled = _oof_frame(data, therapist, oof)
+    quality, qcv, qdata = _quality(data, labelled, emb, fold, seed, say, views=views)
+    cv = {**classifier.meta.get("cv", {}), "quality": qcv}
+    meta = {**classifier.meta, "cv": cv}
+    clf = TranscriptClassifier(classifier.heads, quality, meta, classifier._embed)
     return TrainResult(clf, cv, qdata, oof)
 
 
@@ -538,8 +655,12 @@ def _quality(
     fold: NDArray[np.int64],
     seed: int,
     say: Callable[[str], None],
+    views: Sequence[str] = VIEWS,
 ) -> tuple[QualityModel | None, dict[str, Any], QualityCV | None]:
-    """Outer grouped CV of the quality model, scored per copy; then the model fitted on all."""
+    """Outer grouped CV of the quality model, scored per copy; then the model fitted on all.
+
+    ``views``: the views stacked (:data:`~alliance.transcripts.quality.VIEWS` by default).
+    """
     say("session quality")
     x = session_inputs(labelled, emb)
     per = data.group_by("transcript_id", maintain_order=True).agg(
@@ -558,16 +679,21 @@ def _quality(
     if len(set(y)) < 2:
         return None, {"note": "one quality class only: no quality model"}, None
     p = np.full(len(x.ids), np.nan)
+    alone = {v: np.full(len(x.ids), np.nan) for v in views}
     for k in np.unique(f):
         tr = np.flatnonzero(f != k)
         if len({y[i] for i in tr}) < 2:
             continue
-        m = fit_quality(x, y, videos, rows=tr, seed=seed)
+        m = fit_quality(x, y, videos, rows=tr, seed=seed, views=views)
         te = np.flatnonzero(f == k)
-        p[te] = m.probability(_subset(x, te))
+        scores = m.view_scores(_subset(x, te))
+        p[te] = m.stack.predict_proba(scores)[:, m.stack.classes.index("high")]
+        for v, pv in m.view_probability(scores).items():
+            alone[v][te] = pv
     pos = np.asarray([v == "high" for v in y])
     cv: dict[str, Any] = {
-        "model": "stacked views: therapist-word tf-idf, mean therapist embedding, shares + sequence",
+        "model": "stacked views: " + ", ".join(VIEW_DESCRIPTION[v] for v in views),
+        "views": list(views),
         "n_transcripts": int(sum(c == "clean" for c in copy)),
         "n_high": int(sum(v == "high" and c == "clean" for v, c in zip(y, copy, strict=True))),
         "n_low": int(sum(v == "low" and c == "clean" for v, c in zip(y, copy, strict=True))),
@@ -581,14 +707,25 @@ def _quality(
             "brier": round(float(np.mean((p[sel] - pos[sel]) ** 2)), 4),
             "n": int(sel.sum()),
         }
-        say(f"  quality {c}: AUC {cv[c]['auc']:.3f}, Brier {cv[c]['brier']:.3f}")
+        cv[c]["view_auc"] = {v: round(roc_auc(pos[sel], alone[v][sel]), 4) for v in views}
+        say(
+            f"  quality {c}: AUC {cv[c]['auc']:.3f}, Brier {cv[c]['brier']:.3f}; views "
+            + ", ".join(f"{v} {a:.3f}" for v, a in cv[c]["view_auc"].items())
+        )
     clean_ok = np.asarray([c == "clean" for c in copy]) & ~np.isnan(p)
     model = fit_quality(
-        x, y, videos, seed=seed, oof_probability=p[clean_ok], oof_high=pos[clean_ok], log=say
+        x,
+        y,
+        videos,
+        seed=seed,
+        oof_probability=p[clean_ok],
+        oof_high=pos[clean_ok],
+        log=say,
+        views=views,
     )
     cv["l2"] = dict(model.info.get("l2", {}))
     cv["reliability"] = _reliability(p[clean_ok], pos[clean_ok])
-    qcv = QualityCV(x, y, videos, f, copy, p, all_text)
+    qcv = QualityCV(x, y, videos, f, copy, p, all_text, alone)
     return model, cv, qcv
 
 
@@ -598,6 +735,7 @@ def _subset(x: SessionInputs, rows: NDArray[np.int64]) -> SessionInputs:
         [x.therapist_text[i] for i in rows],
         x.embedding[rows],
         x.shares[rows],
+        [x.client_text[i] for i in rows] if x.client_text else [],
     )
 
 
@@ -622,8 +760,69 @@ def _reliability(
     return out
 
 
-def quality_baseline(qcv: QualityCV, *, augmented: bool = False, seed: int = 0) -> dict[str, Any]:
-    """The bag-of-words baseline on the same outer folds: tf-idf + logistic regression.
+def quality_baseline(
+    qcv: QualityCV,
+    *,
+    augmented: bool = False,
+    seed: int = 0,
+    paired_replicates: int = PAIRED_REPLICATES,
+    probability: NDArray[np.float64] | None = None,
+) -> dict[str, Any]:
+    """The bag-of-words baseline on the same outer folds, and the quality model against it.
+
+    The baseline (:func:`baseline_probability`) is scored per copy (AUC,
+    Brier). ``paired`` holds, per copy, the quality model's AUC minus the
+    baseline's on the same held-out sessions with its 95 % paired bootstrap
+    interval (:func:`~alliance.transcripts.linear.paired_bootstrap_auc`,
+    ``paired_replicates`` replicates, seed ``seed``; sessions of that copy only).
+    ``probability``: the baseline's out-of-fold probabilities when already
+    computed (else :func:`baseline_probability` is run).
+    Needs scikit-learn (a training-time extra).
+    """
+    p = (
+        baseline_probability(qcv, augmented=augmented, seed=seed)
+        if probability is None
+        else np.asarray(probability, dtype=np.float64)
+    )
+    if p.shape != (len(qcv.y),):
+        raise ValueError(f"{p.shape} baseline probabilities for {len(qcv.y)} sessions")
+    pos = np.asarray([v == "high" for v in qcv.y])
+    copy = np.asarray(qcv.copy, dtype=object)
+    out: dict[str, Any] = {
+        "model": "tf-idf (1-2 grams, sublinear, min_df 2, all words) + logistic regression "
+        f"(balanced, C from 1/10/100 on stratified grouped inner folds), trained on {'clean + ASR-style' if augmented else 'clean'} sessions"
+    }
+    paired: dict[str, Any] = {}
+    for c in sorted(set(qcv.copy)):
+        sel = (copy == c) & ~np.isnan(p)
+        out[c] = {
+            "auc": round(roc_auc(pos[sel], p[sel]), 4),
+            "brier": round(float(np.mean((p[sel] - pos[sel]) ** 2)), 4),
+            "n": int(sel.sum()),
+        }
+        both = sel & ~np.isnan(qcv.probability)
+        if len(set(pos[both].tolist())) == 2:
+            r = paired_bootstrap_auc(
+                pos[both],
+                qcv.probability[both],
+                p[both],
+                replicates=paired_replicates,
+                seed=seed,
+            )
+            paired[c] = {**r.to_dict(), "n": int(both.sum())}
+    if paired:
+        out["paired"] = {
+            "what": "quality model AUC minus this baseline's, same held-out sessions; "
+            "95% percentile interval of a paired bootstrap stratified by quality",
+            **paired,
+        }
+    return out
+
+
+def baseline_probability(
+    qcv: QualityCV, *, augmented: bool = False, seed: int = 0
+) -> NDArray[np.float64]:
+    """Out-of-fold P(high) of the bag-of-words baseline, one per session of ``qcv``.
 
     scikit-learn's ``TfidfVectorizer`` (word uni- and bigrams, sublinear tf,
     ``min_df=2``) over all the words of a session (both speakers) and
@@ -631,7 +830,7 @@ def quality_baseline(qcv: QualityCV, *, augmented: bool = False, seed: int = 0) 
     chosen by AUC on inner folds of the training sessions that are grouped by video
     and stratified by quality, ``StratifiedGroupKFold`` with ``seed``), fitted on the
     clean training sessions of each split (``augmented``: on their ASR-style
-    copies too) and scored on the held-out clean and ASR-style sessions.
+    copies too) and applied to the held-out clean and ASR-style sessions.
     Needs scikit-learn (a training-time extra).
     """
     from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
@@ -668,15 +867,4 @@ def quality_baseline(qcv: QualityCV, *, augmented: bool = False, seed: int = 0) 
         else:  # too few videos of one class to choose C on: the default C = 1
             model = pipe.fit(x_tr, pos[tr])
         p[te] = model.predict_proba([qcv.all_text[i] for i in np.flatnonzero(te)])[:, 1]
-    out: dict[str, Any] = {
-        "model": "tf-idf (1-2 grams, sublinear, min_df 2, all words) + logistic regression "
-        f"(balanced, C from 1/10/100 on stratified grouped inner folds), trained on {'clean + ASR-style' if augmented else 'clean'} sessions"
-    }
-    for c in sorted(set(qcv.copy)):
-        sel = (copy == c) & ~np.isnan(p)
-        out[c] = {
-            "auc": round(roc_auc(pos[sel], p[sel]), 4),
-            "brier": round(float(np.mean((p[sel] - pos[sel]) ** 2)), 4),
-            "n": int(sel.sum()),
-        }
-    return out
+    return p
