@@ -1,4 +1,4 @@
-"""The web app and the CLI use the core through its public names only.
+"""The web app and the CLI use the core through its public names only, and so do the core's packages.
 
 A core module's public names are those in its ``__all__`` (a package's
 ``__init__`` lists what it gives, e.g. ``alliance.stats``). An import in
@@ -129,3 +129,26 @@ def test_alliance_stats_gives_exactly_its_modules_public_names() -> None:
     for name in alliance.stats.__all__:
         module = alliance.stats._MODULE_OF[name]
         assert name in (public_names(f"alliance.stats.{module}") or frozenset()), name
+
+
+def _package(path: Path) -> str:
+    """``alliance.stats`` for src/alliance/stats/ruptures.py; ``alliance.io`` for src/alliance/io.py."""
+    first = path.relative_to(SRC / "alliance").parts[0]
+    return "alliance." + first.removesuffix(".py")
+
+
+def test_core_packages_import_each_others_public_names_only() -> None:
+    hits = []
+    for path in sorted((SRC / "alliance").rglob("*.py")):
+        package = _package(path)
+        if package.startswith(OUTSIDE_THE_CORE):
+            continue
+        source = path.read_text(encoding="utf-8")
+        lines = source.splitlines()
+        for hit in private_uses(source):
+            line = lines[int(hit.split(":")[0]) - 1]
+            imported = line.split()[1]
+            if imported == package or imported.startswith(package + "."):
+                continue  # within one package
+            hits.append(f"{path.relative_to(SRC)}:{hit}")
+    assert hits == []

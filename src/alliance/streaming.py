@@ -45,11 +45,13 @@ from alliance.errors import DataError
 
 __all__ = [
     "DEFAULT_MEMORY",
+    "WORKING_FACTOR",
     "Progress",
     "TableSink",
     "batch_rows",
     "batches",
     "client_groups",
+    "column_width",
     "parquet_options",
     "parse_memory",
     "per_client_file",
@@ -84,7 +86,8 @@ def parse_memory(text: str) -> int:
     return value
 
 
-def _width(dtype: pl.DataType) -> int:
+def column_width(dtype: pl.DataType) -> int:
+    """About how many bytes one value of ``dtype`` takes in memory (for sizing batches)."""
     if dtype == pl.String or dtype == pl.Categorical:
         return 24
     if dtype == pl.Boolean:
@@ -100,7 +103,7 @@ def _width(dtype: pl.DataType) -> int:
 
 def batch_rows(schema: pl.Schema, memory: int = DEFAULT_MEMORY) -> int:
     """Rows per batch for an input of this schema within ``memory`` bytes."""
-    row = sum(_width(t) for t in schema.values()) or 8
+    row = sum(column_width(t) for t in schema.values()) or 8
     return int(min(MAX_BATCH, max(MIN_BATCH, memory // (row * WORKING_FACTOR))))
 
 
@@ -369,7 +372,7 @@ def _partitioned(
     import pyarrow.parquet as pq
 
     schema = lazy.collect_schema()
-    row_bytes = sum(_width(t) for t in schema.values()) or 8
+    row_bytes = sum(column_width(t) for t in schema.values()) or 8
     total = lazy.select(pl.len()).collect(engine="streaming").item()
     parts = max(1, math.ceil(total * row_bytes * WORKING_FACTOR / memory))
     ranges = _id_ranges(lazy, id_col, parts, rows)
@@ -580,7 +583,7 @@ def should_stream(path: Path, memory: int = DEFAULT_MEMORY) -> bool:
     if suffix in (".parquet", ".pq"):
         lazy = pl.scan_parquet(path)
         try:
-            row = sum(_width(t) for t in lazy.collect_schema().values())
+            row = sum(column_width(t) for t in lazy.collect_schema().values())
             size = int(lazy.select(pl.len()).collect().item()) * row
         except (pl.exceptions.PolarsError, OSError):
             return False  # not readable as Parquet: the in-memory reader reports why

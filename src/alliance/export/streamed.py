@@ -141,9 +141,9 @@ def export_file(
     from alliance.streaming import (
         WORKING_FACTOR,
         TableSink,
-        _width,
         batch_rows,
         batches,
+        column_width,
         scan,
         shift_rows,
     )
@@ -206,7 +206,7 @@ def export_file(
     kept = [d for d in decisions if d.output is not None]
     by = [d.output for d in kept if d.column in prefixes and d.output is not None]
     first_id = next(d.column for d in kept if d.output == by[0])
-    row_bytes = sum(_width(t) for t in typed.values()) or 8
+    row_bytes = sum(column_width(t) for t in typed.values()) or 8
     total = int(lazy.select(pl.len()).collect(engine="streaming").item())
     parts = max(1, min(16**_BUCKET_CHARS, math.ceil(total * row_bytes * WORKING_FACTOR / memory)))
     secret = key if key is not None else new_key()

@@ -21,6 +21,17 @@ from pydantic import ValidationError
 from alliance.errors import InstrumentError
 from alliance.instruments.schema import Instrument
 
+__all__ = [
+    "ENV_PATH",
+    "builtin",
+    "dumps",
+    "get",
+    "load_file",
+    "parse_instrument",
+    "registry",
+    "resolve",
+]
+
 ENV_PATH = "ALLIANCE_INSTRUMENTS_PATH"
 
 

@@ -49,7 +49,7 @@ from alliance.reports.model import (
     Wording,
 )
 from alliance.scoring.validate import check_duplicates
-from alliance.stats._checks import require_no_nulls
+from alliance.stats.checks import require_no_nulls
 from alliance.stats.outcome import BETWEEN, PRIOR, SESSION, WITHIN, alliance_outcome_model
 from alliance.stats.reliability import cronbach_alpha, mcdonald_omega
 from alliance.stats.rupture_noise import (

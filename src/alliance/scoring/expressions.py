@@ -12,6 +12,21 @@ import polars as pl
 
 from alliance.instruments.schema import Band, Flag, Instrument, Scale
 
+__all__ = [
+    "band_column",
+    "band_expr",
+    "band_labels",
+    "divide",
+    "flag_expr",
+    "integer_sum_type",
+    "item_total",
+    "keyed_item",
+    "scale_exprs",
+    "score_column",
+    "score_dtype",
+    "unanswered_flag_note",
+]
+
 #: Integer types an item sum may be taken in, with the largest total each holds.
 _SUM_TYPES: tuple[tuple[pl.DataType, float], ...] = (
     (pl.Int16(), 2.0**15 - 1),

@@ -50,12 +50,23 @@ if TYPE_CHECKING:
         reliable_change_se,
         s_diff,
     )
+    from alliance.stats.checks import (
+        require_columns,
+        require_integer_sessions,
+        require_no_nulls,
+        require_numeric,
+        require_one_row_per_session,
+    )
     from alliance.stats.gas import (
         GAS_LEVELS,
         gas_t_score,
         gas_t_scores,
     )
     from alliance.stats.outcome import (
+        BETWEEN,
+        PRIOR,
+        SESSION,
+        WITHIN,
         OutcomeModelResult,
         alliance_outcome_model,
         decompose_within_between,
@@ -121,8 +132,19 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "reliable_change_se",
         "s_diff",
     ),
+    "checks": (
+        "require_columns",
+        "require_integer_sessions",
+        "require_no_nulls",
+        "require_numeric",
+        "require_one_row_per_session",
+    ),
     "gas": ("GAS_LEVELS", "gas_t_score", "gas_t_scores"),
     "outcome": (
+        "BETWEEN",
+        "PRIOR",
+        "SESSION",
+        "WITHIN",
         "OutcomeModelResult",
         "alliance_outcome_model",
         "decompose_within_between",
@@ -169,12 +191,16 @@ _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in nam
 
 __all__ = [
     "BAND_COLUMNS",
+    "BETWEEN",
     "CATEGORIES",
     "DEFAULT_COVERAGE",
     "GAS_LEVELS",
     "MIN_NOISE_PAIRS",
     "PAIRED_CATEGORIES",
+    "PRIOR",
+    "SESSION",
     "STATUSES",
+    "WITHIN",
     "AlphaResult",
     "CfaResult",
     "ChangeRule",
@@ -225,6 +251,11 @@ __all__ = [
     "on_track",
     "reliable_change_index",
     "reliable_change_se",
+    "require_columns",
+    "require_integer_sessions",
+    "require_no_nulls",
+    "require_numeric",
+    "require_one_row_per_session",
     "rmsea_ml",
     "rupture_summary",
     "s_diff",

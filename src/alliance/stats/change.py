@@ -32,9 +32,9 @@ import polars as pl
 
 from alliance.errors import DataError
 from alliance.instruments.schema import Scale
-from alliance.stats._checks import require_columns as _require_columns
-from alliance.stats._checks import require_no_nulls as _require_no_nulls
-from alliance.stats._checks import require_numeric as _require_numeric
+from alliance.stats.checks import require_columns as _require_columns
+from alliance.stats.checks import require_no_nulls as _require_no_nulls
+from alliance.stats.checks import require_numeric as _require_numeric
 
 __all__ = [
     "CATEGORIES",

@@ -38,15 +38,19 @@ import pandas as pd
 import polars as pl
 from scipy import stats
 
-from alliance.stats._checks import require_columns as _require_columns
-from alliance.stats._checks import (
+from alliance.stats.checks import require_columns as _require_columns
+from alliance.stats.checks import (
     require_integer_sessions,
     require_one_row_per_session,
 )
-from alliance.stats._checks import require_no_nulls as _require_no_nulls
-from alliance.stats._checks import require_numeric as _require_numeric
+from alliance.stats.checks import require_no_nulls as _require_no_nulls
+from alliance.stats.checks import require_numeric as _require_numeric
 
 __all__ = [
+    "BETWEEN",
+    "PRIOR",
+    "SESSION",
+    "WITHIN",
     "OutcomeModelResult",
     "alliance_outcome_model",
     "decompose_within_between",

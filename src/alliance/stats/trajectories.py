@@ -43,10 +43,10 @@ from statistics import NormalDist
 import numpy as np
 import polars as pl
 
-from alliance.stats._checks import (
+from alliance.stats.checks import (
     require_columns as _require_columns,
 )
-from alliance.stats._checks import (
+from alliance.stats.checks import (
     require_integer_sessions,
     require_no_nulls,
     require_one_row_per_session,

@@ -1,4 +1,4 @@
-"""Input checks shared by the statistics functions (one place, one wording)."""
+"""Input checks shared by the statistics functions and the report builder (one place, one wording)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,14 @@ from collections.abc import Sequence
 import polars as pl
 
 from alliance.errors import DataError
+
+__all__ = [
+    "require_columns",
+    "require_integer_sessions",
+    "require_no_nulls",
+    "require_numeric",
+    "require_one_row_per_session",
+]
 
 
 def require_columns(frame: object, columns: Sequence[str]) -> pl.DataFrame:
