@@ -107,9 +107,9 @@ def test_bad_input_is_reported_with_its_line(tmp_path: Path) -> None:
     assert r.exit_code == 2
 
 
-def test_train_command_writes_a_loadable_model(
-    tiny_annomi: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def stub_minilm(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Training embeds with the stub instead of loading the MiniLM model."""
     from alliance.transcripts import embed as embed_module
 
     class Stub:
@@ -119,6 +119,10 @@ def test_train_command_writes_a_loadable_model(
             return stub_embed(texts)
 
     monkeypatch.setattr(embed_module.MiniLM, "load", classmethod(lambda cls, **_k: Stub()))
+
+
+@pytest.mark.usefixtures("stub_minilm")
+def test_train_command_writes_a_loadable_model(tiny_annomi: Path, tmp_path: Path) -> None:
     out = tmp_path / "model"
     cv = tmp_path / "cv.json"
     r = runner.invoke(
@@ -154,18 +158,10 @@ def test_train_command_writes_a_loadable_model(
     assert json.loads(cv.read_text())["folds"] == 3
 
 
+@pytest.mark.usefixtures("stub_minilm")
 def test_quality_only_refits_the_quality_model_and_keeps_the_heads_byte_for_byte(
-    tiny_annomi: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_annomi: Path, tmp_path: Path
 ) -> None:
-    from alliance.transcripts import embed as embed_module
-
-    class Stub:
-        quantize, max_tokens, head = True, 64, 46
-
-        def __call__(self, texts: Any) -> Any:
-            return stub_embed(texts)
-
-    monkeypatch.setattr(embed_module.MiniLM, "load", classmethod(lambda cls, **_k: Stub()))
     out = tmp_path / "model"
     caches = [
         "--embedding-cache",

@@ -30,8 +30,8 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from alliance.errors import DataError
 from alliance.instruments.schema import Scale
+from alliance.stats.checks import raise_repeated_sessions
 from alliance.stats.checks import require_columns as _require_columns
 from alliance.stats.checks import require_no_nulls as _require_no_nulls
 from alliance.stats.checks import require_numeric as _require_numeric
@@ -575,14 +575,7 @@ def classify_change(
         .collect()
     )
     dup = per_client.filter(pl.col("__rows") != pl.col("__sessions"))
-    if dup.height:
-        bad = dup.get_column(id_col)[0]
-        raise DataError(
-            f"{dup.height} client(s) have two rows for the same session in {session_col!r}, "
-            f"first {id_col}={bad!r}; keep one row per client and session",
-            column=session_col,
-            value=bad,
-        )
+    raise_repeated_sessions(dup, id_col, session_col)
 
     two_or_more = pl.col("n_obs") >= 2
     change = pl.when(two_or_more).then(pl.col("score_last") - pl.col("score_first"))

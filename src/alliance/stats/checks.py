@@ -61,6 +61,11 @@ def require_one_row_per_session(frame: pl.DataFrame, id_col: str, session_col: s
         .agg(pl.len().alias("rows"), pl.col(session_col).n_unique().alias("sessions"))
         .filter(pl.col("rows") != pl.col("sessions"))
     )
+    raise_repeated_sessions(dup, id_col, session_col)
+
+
+def raise_repeated_sessions(dup: pl.DataFrame, id_col: str, session_col: str) -> None:
+    """The DataError for ``dup``, the clients with more rows than sessions (none: no error)."""
     if dup.height:
         bad = dup.get_column(id_col)[0]
         raise DataError(
