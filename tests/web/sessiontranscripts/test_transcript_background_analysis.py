@@ -95,10 +95,16 @@ def test_the_result_shows_the_quality_with_its_uncertainty_and_moments_first(
     q = Transcript.objects.get(session=session).profile["quality"]
     assert 0.0 <= q["low"] <= q["high"] <= 1.0
     assert f"90% interval {q['low']:.2f} to {q['high']:.2f}" in body
-    assert f"among the {q['neighbours']} training sessions" in body
+    # The headline is the record of sessions scored like this one, with its interval;
+    # the model's own probability comes after it, never alone and never first.
+    headline = (
+        f"Of the {q['neighbours']} training sessions the model scored most like this one, "
+        f"<strong>{q['neighbours_high']}</strong> were rated high-quality"
+    )
+    assert headline in body
+    own = f"The model's own probability is {q['probability']:.2f};"
+    assert body.count(own) == 1 and body.index(headline) < body.index(own)
     assert "only 18 of them low quality" in body
-    # never a bare percentage: the probability always comes with its interval and basis
-    assert body.count(f"{q['probability']:.2f}</strong> probability") == 1
     moments = body.index("Moments worth a second look")
     assert moments < body.index("MI-consistent practice") < body.index("Reflections per question")
     # confrontation (the complaint) is listed before withdrawal (the run of minimal replies)
