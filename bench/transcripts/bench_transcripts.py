@@ -110,11 +110,12 @@ def timed(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
 
 
 CHILD_LOAD = """
-import time, json
+import time, json, sys
+from pathlib import Path
 t0 = time.perf_counter()
 from alliance.transcripts import TranscriptClassifier
 t1 = time.perf_counter()
-clf = TranscriptClassifier.load(); clf.embed
+clf = TranscriptClassifier.load(Path(sys.argv[1]) if sys.argv[1] else None); clf.embed
 t2 = time.perf_counter()
 print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1}))
 """
@@ -122,13 +123,14 @@ print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1}))
 CHILD_MEMORY = """
 import json, sys
 import numpy, polars
-mode, n = sys.argv[1], int(sys.argv[2])
+from pathlib import Path
+mode, n, model = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 sys.path.insert(0, {bench!r})
 if mode == "label":
     from bench_transcripts import texts_and_frame
     from alliance.transcripts import TranscriptClassifier
     _, frame = texts_and_frame(n)
-    clf = TranscriptClassifier.load()
+    clf = TranscriptClassifier.load(Path(model) if model else None)
     clf.label(frame)
 # VmHWM: peak resident set of this process (unlike ru_maxrss it is not inherited across exec)
 hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
@@ -184,7 +186,14 @@ def main() -> None:
     ap.add_argument(
         "--variants", action="store_true", help="also time the floor under other settings"
     )
+    ap.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="a trained model folder (default: the shipped one); the floor uses its token cap",
+    )
     args = ap.parse_args()
+    model = str(args.model or "")
 
     import polars as pl
 
@@ -210,14 +219,15 @@ def main() -> None:
     vnni = any("vnni" in f for f in flags)
     print(f"CPU: {cpu}; instruction set: {' '.join(flags) or 'unknown'}")
     print(f"  int8 dot products in hardware (VNNI): {'yes' if vnni else 'no'}")
-    print(f"source: {DATA if DATA.is_file() else 'synthetic'}\n")
+    print(f"source: {DATA if DATA.is_file() else 'synthetic'}")
+    print(f"model: {args.model or 'shipped'}\n")
 
     # --- load ---------------------------------------------------------------------
     MiniLM.load()  # make sure the dynamic-int8 graph is converted and cached
-    cold = [child(CHILD_LOAD) for _ in range(args.repeats)]
+    cold = [child(CHILD_LOAD, model) for _ in range(args.repeats)]
     cold_load = min(c["load_s"] for c in cold)
     cold_import = min(c["import_s"] for c in cold)
-    warm_load, _ = timed(lambda: TranscriptClassifier.load().embed, args.repeats)
+    warm_load, _ = timed(lambda: TranscriptClassifier.load(args.model).embed, args.repeats)
     print("model load (MiniLM session + tokenizer + classifier weights)")
     print(
         f"  fresh process: {cold_load:.2f} s  (+ {cold_import:.2f} s importing alliance.transcripts)"
@@ -227,7 +237,7 @@ def main() -> None:
     )
 
     # --- throughput ------------------------------------------------------------------
-    clf = TranscriptClassifier.load()
+    clf = TranscriptClassifier.load(args.model)
     # the floor embeds with the model's own token cap, as labelling does
     setting = clf.meta.get("embedding", {})
     tok_cap, tok_head = int(setting.get("max_tokens", 64)), int(setting.get("head", 46))
@@ -235,7 +245,7 @@ def main() -> None:
     fp32 = MiniLM.load(quantize=False, max_tokens=tok_cap, head=tok_head)
     clf._embed = minilm
     print(
-        f"token cap of the shipped model: {tok_cap} word pieces (first {tok_head} + last {tok_cap - tok_head - 2})"
+        f"token cap of the model: {tok_cap} word pieces (first {tok_head} + last {tok_cap - tok_head - 2})"
     )
     tok = minilm.tokenizer
     rows: list[tuple[str, float, float]] = []
@@ -275,8 +285,8 @@ def main() -> None:
 
     # --- memory ---------------------------------------------------------------------
     code = CHILD_MEMORY.format(bench=str(Path(__file__).parent))
-    base = child(code, "base", str(n))["peak_mib"]
-    peak = child(code, "label", str(n))["peak_mib"]
+    base = child(code, "base", str(n), model)["peak_mib"]
+    peak = child(code, "label", str(n), model)["peak_mib"]
     print("peak resident memory (fresh process)")
     print(f"  numpy + polars imported (baseline): {base:7.0f} MiB")
     print(
