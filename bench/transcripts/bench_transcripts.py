@@ -110,11 +110,12 @@ def timed(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
 
 
 CHILD_LOAD = """
-import time, json
+import time, json, sys
+from pathlib import Path
 t0 = time.perf_counter()
 from alliance.transcripts import TranscriptClassifier
 t1 = time.perf_counter()
-clf = TranscriptClassifier.load(); clf.embed
+clf = TranscriptClassifier.load(Path(sys.argv[1]) if sys.argv[1] else None); clf.embed
 t2 = time.perf_counter()
 print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1}))
 """
@@ -122,13 +123,14 @@ print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1}))
 CHILD_MEMORY = """
 import json, sys
 import numpy, polars
-mode, n = sys.argv[1], int(sys.argv[2])
+from pathlib import Path
+mode, n, model = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 sys.path.insert(0, {bench!r})
 if mode == "label":
     from bench_transcripts import texts_and_frame
     from alliance.transcripts import TranscriptClassifier
     _, frame = texts_and_frame(n)
-    clf = TranscriptClassifier.load()
+    clf = TranscriptClassifier.load(Path(model) if model else None)
     clf.label(frame)
 # VmHWM: peak resident set of this process (unlike ru_maxrss it is not inherited across exec)
 hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
@@ -184,7 +186,14 @@ def main() -> None:
     ap.add_argument(
         "--variants", action="store_true", help="also time the floor under other settings"
     )
+    ap.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="a trained model folder (default: the shipped one); the floor uses its token cap",
+    )
     args = ap.parse_args()
+    model = str(args.model or "")
 
     import polars as pl
 
@@ -210,14 +219,15 @@ def main() -> None:
     vnni = any("vnni" in f for f in flags)
     print(f"CPU: {cpu}; instruction set: {' '.join(flags) or 'unknown'}")
     print(f"  int8 dot products in hardware (VNNI): {'yes' if vnni else 'no'}")
-    print(f"source: {DATA if DATA.is_file() else 'synthetic'}\n")
+    print(f"source: {DATA if DATA.is_file() else 'synthetic'}")
+    print(f"model: {args.model or 'shipped'}\n")
 
     # --- load ---------------------------------------------------------------------
     MiniLM.load()  # make sure the dynamic-int8 graph is converted and cached
-    cold = [child(CHILD_LOAD) for _ in range(args.repeats)]
+    cold = [child(CHILD_LOAD, model) for _ in range(args.repeats)]
     cold_load = min(c["load_s"] for c in cold)
     cold_import = min(c["import_s"] for c in cold)
-    warm_load, _ = timed(lambda: TranscriptClassifier.load().embed, args.repeats)
+    warm_load, _ = timed(lambda: TranscriptClassifier.load(args.model).embed, args.repeats)
     print("model load (MiniLM session + tokenizer + classifier weights)")
     print(
         f"  fresh process: {cold_load:.2f} s  (+ {cold_import:.2f} s importing alliance.transcripts)"
@@ -227,10 +237,16 @@ def main() -> None:
     )
 
     # --- throughput ------------------------------------------------------------------
-    clf = TranscriptClassifier.load()
-    minilm = MiniLM.load()
-    fp32 = MiniLM.load(quantize=False)
+    clf = TranscriptClassifier.load(args.model)
+    # the floor embeds with the model's own token cap, as labelling does
+    setting = clf.meta.get("embedding", {})
+    tok_cap, tok_head = int(setting.get("max_tokens", 64)), int(setting.get("head", 46))
+    minilm = MiniLM.load(max_tokens=tok_cap, head=tok_head)
+    fp32 = MiniLM.load(quantize=False, max_tokens=tok_cap, head=tok_head)
     clf._embed = minilm
+    print(
+        f"token cap of the model: {tok_cap} word pieces (first {tok_head} + last {tok_cap - tok_head - 2})"
+    )
     tok = minilm.tokenizer
     rows: list[tuple[str, float, float]] = []
 
@@ -269,8 +285,8 @@ def main() -> None:
 
     # --- memory ---------------------------------------------------------------------
     code = CHILD_MEMORY.format(bench=str(Path(__file__).parent))
-    base = child(code, "base", str(n))["peak_mib"]
-    peak = child(code, "label", str(n))["peak_mib"]
+    base = child(code, "base", str(n), model)["peak_mib"]
+    peak = child(code, "label", str(n), model)["peak_mib"]
     print("peak resident memory (fresh process)")
     print(f"  numpy + polars imported (baseline): {base:7.0f} MiB")
     print(
@@ -301,17 +317,15 @@ def variants(texts: list[str], base: Any, repeats: int) -> None:
     import numpy as np
     import onnxruntime as ort
 
-    from alliance.transcripts.embed import MiniLM, dynamic_model_path
+    from alliance.transcripts.embed import MiniLM, dynamic_model_path, head_tokens
 
     n = len(texts)
     ref = base(texts)
     print("floor variants (bare embedding of the same texts; cosine vs the shipped setting)")
     print(f"{'setting':<48}{'wall s':>8}{'cpu s':>8}{'utt/s':>8}{'x floor':>9}{'min cos':>9}")
     wall0, cpu0 = timed(lambda: base(texts), repeats)
-    print(
-        f"{'shipped: ORT_ENABLE_ALL, 512-token batches, cap 64':<48}{wall0:8.2f}{cpu0:8.2f}"
-        f"{n / wall0:8.0f}{1.0:9.2f}{1.0:9.3f}"
-    )
+    shipped = f"shipped: ORT_ENABLE_ALL, 512-token batches, cap {base.max_tokens}"
+    print(f"{shipped:<48}{wall0:8.2f}{cpu0:8.2f}{n / wall0:8.0f}{1.0:9.2f}{1.0:9.3f}")
 
     def session(level: Any) -> Any:
         opts = ort.SessionOptions()
@@ -337,9 +351,18 @@ def variants(texts: list[str], base: Any, repeats: int) -> None:
         ("no length bucketing (one 64-row batch after another)", None),
         ("batches of 2,048 tokens", dataclasses.replace(base, batch_tokens=2048)),
         ("batches of 128 tokens", dataclasses.replace(base, batch_tokens=128)),
-        ("token cap 48 (head 34)", dataclasses.replace(base, max_tokens=48, head=34)),
-        ("token cap 32 (head 22)", dataclasses.replace(base, max_tokens=32, head=22)),
-        ("float32 graph as shipped by the package", MiniLM.load(quantize=False)),
+        *(
+            (
+                f"token cap {c} (head {head_tokens(c)})",
+                dataclasses.replace(base, max_tokens=c, head=head_tokens(c)),
+            )
+            for c in (64, 48, 32)
+            if c != base.max_tokens
+        ),
+        (
+            "float32 graph as shipped by the package",
+            MiniLM.load(quantize=False, max_tokens=base.max_tokens, head=base.head),
+        ),
     ]
     for name, emb in trials:
         if emb is None:

@@ -199,3 +199,55 @@ def test_quality_only_refits_the_quality_model_and_keeps_the_heads_byte_for_byte
     assert after["quality_refit"]["views"] == views.split(",")
     assert json.loads(cv.read_text())["quality"]["views"] == views.split(",")
     assert TranscriptClassifier.load(out, embed=stub_embed).quality is not None
+
+
+def test_train_records_the_token_cap_and_quality_only_keeps_the_models_own(
+    tiny_annomi: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alliance.transcripts import embed as embed_module
+
+    loads: list[dict[str, Any]] = []
+
+    class Stub:
+        quantize = True
+
+        def __init__(self, max_tokens: int = 64, head: int = 46, **_k: Any) -> None:
+            if max_tokens < 8:
+                raise ValueError(f"bad token limits: max_tokens={max_tokens}")
+            self.max_tokens, self.head = max_tokens, head
+
+        def __call__(self, texts: Any) -> Any:
+            return stub_embed(texts)
+
+    def load(cls: Any, /, **kwargs: Any) -> Stub:
+        loads.append(kwargs)
+        return Stub(**kwargs)
+
+    monkeypatch.setattr(embed_module.MiniLM, "load", classmethod(load))
+    out = tmp_path / "model"
+    caches = [
+        "--embedding-cache",
+        str(tmp_path / "emb.npz"),
+        "--oof-cache",
+        str(tmp_path / "oof.npz"),
+    ]
+    common = ["train", "--data", str(tiny_annomi), "--out", str(out)]
+    r = runner.invoke(app, [*common, "--folds", "3", "--max-tokens", "32", *caches])
+    assert r.exit_code == 0, r.output
+    assert loads[-1] == {"max_tokens": 32, "head": 22}
+    meta = json.loads((out / "meta.json").read_text())
+    assert (meta["embedding"]["max_tokens"], meta["embedding"]["head"]) == (32, 22)
+    assert meta["command"].endswith("--max-tokens 32")
+    # the refit embeds (reads the cache) with the model's cap, not the option's default
+    r = runner.invoke(app, [*common, *caches, "--quality-only"])
+    assert r.exit_code == 0, r.output
+    assert loads[-1] == {"max_tokens": 32, "head": 22}
+    assert json.loads((out / "meta.json").read_text())["embedding"]["max_tokens"] == 32
+    # the cache made at cap 32 is not taken for cap 64
+    other = tmp_path / "other"
+    r = runner.invoke(
+        app, ["train", "--data", str(tiny_annomi), "--out", str(other), *caches, "--quality-only"]
+    )
+    assert r.exit_code == 2  # no model there: cap 64, and the cap-32 cache does not match
+    r = runner.invoke(app, [*common, "--max-tokens", "4"])
+    assert r.exit_code == 2

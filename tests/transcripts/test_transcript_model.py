@@ -13,7 +13,7 @@ from transcript_helpers import stub_embed, tiny_annomi_frame
 
 import alliance.transcripts.train as train_module
 from alliance.transcripts import TranscriptClassifier, analyse, parse_transcript
-from alliance.transcripts.embed import model_dir
+from alliance.transcripts.embed import MiniLM, head_tokens, model_dir
 from alliance.transcripts.quality import VIEWS
 from alliance.transcripts.train import augment_asr, read_annomi, train
 
@@ -104,6 +104,52 @@ def test_training_pipeline_runs_end_to_end_with_a_stub_embedder(
     assert set(q) == {"1"} and 0.0 <= q["1"] <= 1.0
     again = result.classifier.quality_probability(result.classifier.label(utts))
     assert q["1"] == pytest.approx(again["1"], abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("embedding", "cap", "head"),
+    [
+        ({"max_tokens": 32, "head": 22, "quantize": True}, 32, 22),
+        ({"max_tokens": 48, "head": 34, "quantize": True}, 48, 34),
+        ({"quantize": True}, 64, 46),  # a model from before the cap was recorded
+        (None, 64, 46),  # no embedding block at all
+    ],
+)
+def test_labelling_embeds_with_the_token_cap_the_model_records(
+    tmp_path: Path, embedding: dict[str, Any] | None, cap: int, head: int
+) -> None:
+    """An old model (no cap in its metadata) keeps 64 word pieces; a new one uses its own cap."""
+    meta = json.loads((model_dir() / "meta.json").read_text())
+    if embedding is None:
+        meta.pop("embedding", None)
+    else:
+        meta["embedding"] = embedding
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "meta.json").write_text(json.dumps(meta))
+    (folder / "weights.npz").write_bytes((model_dir() / "weights.npz").read_bytes())
+    clf = TranscriptClassifier.load(folder)
+    embedder = clf.embed  # the real MiniLM, loaded from the metadata
+    assert isinstance(embedder, MiniLM)
+    assert (embedder.max_tokens, embedder.head) == (cap, head)
+    long = "So tell me " + "more and more about it " * 30 + "what would you like to change?"
+    (ids,) = embedder.token_ids([long])
+    assert len(ids) == cap
+    # analysis embeds with that cap: the long utterance's vector is the capped one
+    # (the same texts in one call: int8 activations are quantised per batch)
+    texts = [long, "I do not know."]
+    result = analyse(
+        parse_transcript(f"T: {texts[0]}\nC: {texts[1]}\n", format="txt"), classifier=clf
+    )
+    want = MiniLM.load(max_tokens=cap, head=head)(texts)
+    alt = 32 if cap != 32 else 64
+    other = MiniLM.load(max_tokens=alt, head=head_tokens(alt))(texts)
+    assert float(want[0] @ other[0]) < 0.99  # the cap matters for this text
+    np.testing.assert_allclose(result.embeddings, want, atol=1e-5)
+
+
+def test_the_head_of_a_cap_keeps_a_quarter_for_the_end() -> None:
+    assert [head_tokens(c) for c in (64, 48, 32)] == [46, 34, 22]
 
 
 def test_loading_a_missing_model_says_how_to_make_one(tmp_path: Path) -> None:

@@ -267,6 +267,15 @@ def train(
             "--oof-cache, both required); the heads stay as they are.",
         ),
     ] = False,
+    max_tokens: Annotated[
+        int,
+        typer.Option(
+            "--max-tokens",
+            help="Word pieces per utterance for the embedding, [CLS] and [SEP] included "
+            "(64: the first 46 and last 16 kept; 32: 22 and 8). Recorded in the model, "
+            "which embeds with it when labelling. --quality-only takes the model's own.",
+        ),
+    ] = 64,
     quality_views: Annotated[
         str,
         typer.Option(
@@ -280,7 +289,7 @@ def train(
     import hashlib
 
     from alliance.transcripts import TranscriptClassifier
-    from alliance.transcripts.embed import MiniLM, model_dir, onnx_model_path
+    from alliance.transcripts.embed import MiniLM, head_tokens, model_dir, onnx_model_path
     from alliance.transcripts.quality import KNOWN_VIEWS, VIEWS
     from alliance.transcripts.train import (
         augment_asr,
@@ -309,11 +318,21 @@ def train(
     frame = read_annomi(data)
     if asr_seed >= 0:
         frame = augment_asr(frame, seed=asr_seed)
-    embedder = MiniLM.load()
+    target = out_dir or model_dir()
+    if quality_only and (target / "meta.json").is_file():
+        # The refit must see the embeddings the heads were trained on.
+        max_tokens = int(
+            json.loads((target / "meta.json").read_text(encoding="utf-8"))
+            .get("embedding", {})
+            .get("max_tokens", 64)
+        )
+    try:
+        embedder = MiniLM.load(max_tokens=max_tokens, head=head_tokens(max_tokens))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--max-tokens") from None
     key = (
         f"minilm quantize={embedder.quantize} max_tokens={embedder.max_tokens} head={embedder.head}"
     )
-    target = out_dir or model_dir()
     texts = frame["utterance_text"].to_list()
     if quality_only:
         if embedding_cache is None or oof_cache is None:
@@ -377,6 +396,7 @@ def train(
     command = (
         f"alliance transcripts train --data {data} --folds {folds} --seed {seed} "
         f"--asr-seed {asr_seed} --talk-penalties {talk_penalties}"
+        + (f" --max-tokens {max_tokens}" if max_tokens != 64 else "")
         + (f" --quality-views {','.join(views)}" if quality_views else "")
     )
     if quality_only:  # the heads' command stays; the refit is recorded beside it

@@ -44,6 +44,7 @@ __all__ = [
     "EmbedFn",
     "MiniLM",
     "cache_dir",
+    "head_tokens",
     "model_dir",
     "onnx_model_path",
 ]
@@ -57,6 +58,16 @@ class EmbedFn(Protocol):
     """Anything that turns texts into an ``(n, DIM)`` float32 array."""
 
     def __call__(self, texts: Sequence[str]) -> NDArray[np.float32]: ...
+
+
+def head_tokens(max_tokens: int) -> int:
+    """Word pieces kept from the start of a long utterance under a cap of ``max_tokens``.
+
+    A quarter of the cap goes to the end (so that a closing question survives),
+    the rest, less [CLS] and [SEP], to the start: 64 -> 46 + 16 (the shipped
+    default), 48 -> 34 + 12, 32 -> 22 + 8.
+    """
+    return max_tokens - 2 - max_tokens // 4
 
 
 def model_dir() -> Path:
