@@ -1,7 +1,8 @@
 """Client talk type: variants tried on the grouped outer folds, clean AnnoMI text only.
 
     OMP_NUM_THREADS=1 nice .venv/bin/python bench/transcripts/talk_experiments.py \\
-        --embeddings /tmp/transcripts-train/emb.npz [--variants a,b,...] [--offsets] [--seed 1]
+        --embeddings /tmp/transcripts-train/emb.npz [--variants a,b,...] [--offsets] [--seed 1] \\
+        [--pooled /tmp/s5-pooling/pooled.npz]
 
 The embeddings are the ``.npz`` that ``alliance transcripts train
 --embedding-cache`` writes (its default ASR-style copy included; only the
@@ -34,7 +35,14 @@ Variants (names for ``--variants``):
 * ``stack``: two logistic regressions (n-grams | dense blocks),
   log-probabilities added;
 * ``unbalanced``: no class weights (argmax), for contrast;
-* ``l2_3000`` / ``l2_30000``: other penalties, for scale.
+* ``l2_3000`` / ``l2_30000``: other penalties, for scale;
+* ``pool_tail8`` / ``pool_tail4`` / ``pool_max`` / ``pool_cls`` (session 5,
+  need ``--pooled``, the ``.npz`` of ``pooling_embed.py``): + the utterance's
+  own vector under another pooling of the same MiniLM forward pass (the mean
+  of the last 8 / 4 word pieces, the element-wise maximum, the [CLS] vector);
+* ``pool_tail8_ctx`` / ``pool_max_ctx``: the same pooling also for the
+  client's previous and next turns and the utterance before and after (as the
+  shipped head has them for the mean).
 """
 
 from __future__ import annotations
@@ -126,6 +134,15 @@ def main() -> None:
         required=True,
         help=".npz from alliance transcripts train --embedding-cache (with its default ASR copy)",
     )
+    ap.add_argument(
+        "--pooled",
+        type=Path,
+        default=None,
+        help=".npz of pooling_embed.py (other poolings of the clean rows), for pool_* variants",
+    )
+    ap.add_argument(
+        "--l2", type=float, default=None, help="penalty for every variant (default: 10,000)"
+    )
     ap.add_argument("--variants", default="", help="comma-separated names (default: all)")
     ap.add_argument("--offsets", action="store_true", help="tune class offsets on inner folds")
     ap.add_argument(
@@ -159,6 +176,12 @@ def main() -> None:
     next_text = [texts[p] if p >= 0 else "" for p in ctx.next]
     lexicon = stance_lexicon(texts)
     running = running_mean(emb, ctx)
+    pooled: dict[str, NDArray[np.float32]] = {}
+    if args.pooled is not None:
+        with np.load(args.pooled, allow_pickle=False) as z:
+            pooled = {k: np.asarray(z[k], dtype=np.float32) for k in z.files}
+        if np.abs(pooled["mean"] - emb).max() > 0:
+            raise SystemExit("--pooled: its mean block differs from the embedding cache")
 
     def behaviour_probs(train_t: NDArray[np.int64], pred: NDArray[np.int64]) -> NDArray[np.float64]:
         voc = build_vocabulary(
@@ -237,12 +260,23 @@ def main() -> None:
         elif name == "running_stance":
             a.append(running[tr])
             b.append(running[te])
+        elif name.startswith("pool_"):
+            key = name.removeprefix("pool_").removesuffix("_ctx")
+            if key not in pooled:
+                raise SystemExit(f"variant {name} needs --pooled with a {key!r} block")
+            blocks = (
+                ("emb", "emb_prev", "emb_next", "emb_prev_same", "emb_next_same")
+                if name.endswith("_ctx")
+                else ("emb",)
+            )
+            a.append(assemble(blocks, emb=pooled[key], lex=lex, ctx=ctx, rows=tr))
+            b.append(assemble(blocks, emb=pooled[key], lex=lex, ctx=ctx, rows=te))
         return a, b
 
     def fit_predict(
         name: str, a: list[NDArray[np.float32]], b: list[NDArray[np.float32]], ytr: list[str]
     ) -> NDArray[np.float64]:
-        l2 = {"l2_3000": 3000.0, "l2_30000": 30000.0}.get(name, spec.l2)
+        l2 = {"l2_3000": 3000.0, "l2_30000": 30000.0}.get(name, args.l2 or spec.l2)
         balanced = name != "unbalanced"
         if name == "stack":
             m1 = fit_softmax(a[0], ytr, l2=l2, classes=CLASSES)
@@ -290,14 +324,22 @@ def main() -> None:
         "unbalanced",
         "l2_3000",
         "l2_30000",
+        "pool_tail8",
+        "pool_tail4",
+        "pool_max",
+        "pool_cls",
+        "pool_tail8_ctx",
+        "pool_max_ctx",
     ]
-    chosen = [v for v in args.variants.split(",") if v] or names
+    chosen = [v for v in args.variants.split(",") if v] or [
+        v for v in names if not v.startswith("pool_") or args.pooled is not None
+    ]
     unknown = set(chosen) - set(names)
     if unknown:
         raise SystemExit(f"unknown variant(s): {', '.join(sorted(unknown))}")
     print(
         f"client talk, clean text, {rows.size:,} utterances, grouped 5-fold (seed {args.seed}), "
-        f"l2 {spec.l2:g}, {'offsets tuned on inner folds' if args.offsets else 'no offsets'}",
+        f"l2 {args.l2 or spec.l2:g}, {'offsets tuned on inner folds' if args.offsets else 'no offsets'}",
         flush=True,
     )
     for name in chosen:
